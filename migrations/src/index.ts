@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import * as initial from './migrations/2026-11-26T0000_initial.js';
+
+/**
+ * Every migration, by name. Names are timestamp-prefixed so Kysely's Migrator applies
+ * them in order; the list is static so the built package needs no directory scan.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-26T0000_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};
+
+export interface MigrationOutcome {
+  /** Names of the migrations this call applied, in order. */
+  applied: string[];
+}
+
+/**
+ * Brings the schema to the latest migration. Safe to call from several processes at
+ * once: Kysely's Migrator takes a Postgres advisory lock.
+ */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationOutcome> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results.find((r) => r.status === 'Error');
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      failed ? `migration ${failed.migrationName} failed: ${message}` : `migration failed: ${message}`,
+      { cause: error },
+    );
+  }
+  return { applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/** Names of migrations known to this build that the database has not applied. */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const all = await migrator.getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { findActiveApiTokenByHash, insertApiToken, touchApiToken } from '../db/repositories/api-tokens.js';
+import { appendAuditEvent } from '../db/repositories/audit.js';
+import { type Handle, inTransaction } from '../db/repositories/handle.js';
+import type { ApiToken, InstanceRole, Scope } from '../db/schema.js';
+import { newId, randomSecret } from '../ids.js';
+
+/** Every API token starts with this, so secret scanners and logs can recognise one. */
+export const API_TOKEN_PREFIX = 'folio_';
+
+export const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+export const looksLikeApiToken = (token: string): boolean =>
+  token.startsWith(API_TOKEN_PREFIX) && token.length > API_TOKEN_PREFIX.length + 40;
+
+export interface IssuedApiToken {
+  /** The secret, shown once; only its hash is stored. */
+  token: string;
+  record: ApiToken;
+}
+
+export async function apiTokenIssuer(
+  db: Handle,
+  input: { userId: string; scopes: Scope[]; name?: string; expiresAt?: Date | null; actorId: string | null },
+): Promise<IssuedApiToken> {
+  const token = `${API_TOKEN_PREFIX}${randomSecret(256)}`;
+  return inTransaction(db, async (trx) => {
+    const record = await insertApiToken(trx, {
+      id: newId(),
+      userId: input.userId,
+      name: input.name ?? '',
+      tokenHash: hashToken(token),
+      scopes: input.scopes,
+      expiresAt: input.expiresAt ?? null,
+    });
+    await appendAuditEvent(trx, {
+      actorId: input.actorId,
+      action: 'token.create',
+      details: { tokenId: record.id, userId: input.userId, scopes: input.scopes },
+    });
+    return { token, record };
+  });
+}
+
+export interface TokenPrincipal {
+  userId: string;
+  role: InstanceRole;
+  scopes: Scope[];
+  tokenId: string;
+}
+
+/** last_used_at is written at most this often per token, not on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** The principal behind an API token, or undefined for an unknown, revoked or expired one. */
+export async function authenticateApiToken(db: Handle, token: string): Promise<TokenPrincipal | undefined> {
+  if (!looksLikeApiToken(token)) return undefined;
+  const found = await findActiveApiTokenByHash(db, hashToken(token));
+  if (!found) return undefined;
+  const now = new Date();
+  if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await touchApiToken(db, found.tokenId, now);
+  }
+  return { userId: found.userId, role: found.role, scopes: found.scopes, tokenId: found.tokenId };
+}

@@ -1,0 +1,2 @@
+export * from './api-token-issuer.js';
+export * from './user-creator.js';

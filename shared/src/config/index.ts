@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Parses `env` against `schema`, reporting every bad variable at once. The result is
+ * frozen: configuration is read once, at start-up, and never changes.
+ */
+export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): Readonly<z.output<S>> {
+  // Empty strings mean "unset", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  return Object.freeze(result.data) as Readonly<z.output<S>>;
+}
+
+/** For a process's composition root: print every problem and exit 1. */
+export function loadConfigOrExit<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<z.output<S>> {
+  try {
+    return parseConfig(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`folio: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}` },
+  );
+
+const hostPortList = z
+  .string()
+  .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, 'must be host:port[,host:port…]')
+  .transform((list) =>
+    list.split(',').map((entry) => {
+      const [host = '', portText = '0'] = entry.split(':');
+      return { host, port: Number(portText) };
+    }),
+  );
+
+export const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** Variables every process shares: where data lives and how to reach it. */
+export const commonEnv = {
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: logLevel,
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  DATABASE_REPLICA_URL: url(['postgres:', 'postgresql:']).optional(),
+  DATABASE_CA_FILE: z.string().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_CA_FILE: z.string().optional(),
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_MASTER: z.string().optional(),
+  REDIS_KEY_PREFIX: z.string().default('folio:'),
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  PUBLIC_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
+  COLLAB_PUBLIC_URL: url(['ws:', 'wss:']).default('ws://127.0.0.1:1234'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+};
+
+/** Cross-field rules every process applies after parsing its own schema. */
+export function checkCommon(
+  config: {
+    DATABASE_URL?: string | undefined;
+    SECRET_KEY?: string | undefined;
+    REDIS_SENTINELS?: unknown;
+    REDIS_SENTINEL_MASTER?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.DATABASE_URL && !config.SECRET_KEY) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SECRET_KEY'],
+      message: 'is required when DATABASE_URL is set (it is generated only for the embedded database)',
+    });
+  }
+  if (Boolean(config.REDIS_SENTINELS) !== Boolean(config.REDIS_SENTINEL_MASTER)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [config.REDIS_SENTINELS ? 'REDIS_SENTINEL_MASTER' : 'REDIS_SENTINELS'],
+      message: 'REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together',
+    });
+  }
+}
+
+export type CommonConfig = z.output<z.ZodObject<typeof commonEnv>>;

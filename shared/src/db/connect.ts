@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseOptions {
+  /** Postgres URL; unset → embedded PGlite under `dataDir/pg`. */
+  url?: string | undefined;
+  /** Read replica for heavy reads; unset → `url`. */
+  replicaUrl?: string | undefined;
+  /** CA bundle for `sslmode=verify-full`. */
+  caFile?: string | undefined;
+  poolSize?: number;
+  dataDir: string;
+  log: Logger;
+}
+
+export interface DatabaseHandle {
+  db: Db;
+  /** Where search and other heavy reads go; the same handle as `db` without a replica. */
+  replica: Db;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+
+/**
+ * int8 comes back as a JS number from both drivers (pg returns strings by default,
+ * PGlite bigints or numbers): sequence numbers and counts stay far below 2^53.
+ */
+const pgTypes = {
+  getTypeParser: (oid: number, format?: string) =>
+    oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+function createPool(url: string, options: DatabaseOptions, role: string): pg.Pool {
+  const parsed = new URL(url);
+  const sslmode = parsed.searchParams.get('sslmode');
+  let ssl: pg.PoolConfig['ssl'];
+  if (sslmode === 'require' || sslmode === 'verify-ca' || sslmode === 'verify-full') {
+    ssl = {
+      rejectUnauthorized: sslmode !== 'require',
+      ...(options.caFile ? { ca: readFileSync(options.caFile, 'utf8') } : {}),
+    };
+    // pg would otherwise parse sslmode itself and override the object above.
+    parsed.searchParams.delete('sslmode');
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    ssl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    // A statement that runs longer than this is a bug or an attack, not a query.
+    statement_timeout: 60_000,
+    application_name: `folio-${role}`,
+    types: pgTypes,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', (error) => options.log.warn({ err: error }, 'idle database connection lost'));
+  return pool;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.url) {
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: createPool(options.url, options, 'primary') }),
+    });
+    const replica = options.replicaUrl
+      ? new Kysely<Database>({
+          dialect: new PostgresDialect({ pool: createPool(options.replicaUrl, options, 'replica') }),
+        })
+      : db;
+    return {
+      db,
+      replica,
+      kind: 'postgres',
+      close: async () => {
+        await db.destroy();
+        if (replica !== db) await replica.destroy();
+      },
+    };
+  }
+  return openEmbedded(options);
+}
+
+async function openEmbedded(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  // PGlite is one process's database: a second opener would corrupt it.
+  const lock: DirectoryLock = await acquireDirectoryLock(join(dataDir, 'pg.lock'));
+  try {
+    const pglite = await PGlite.create(join(dataDir, 'pg'), {
+      parsers: { [INT8]: (value: string) => Number(value) },
+    });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+    options.log.info({ dataDir }, 'using the embedded database (PGlite)');
+    return {
+      db,
+      replica: db,
+      kind: 'pglite',
+      close: async () => {
+        await db.destroy();
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}

@@ -1,0 +1,70 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrateToLatest } from '@folio/migrations';
+import { sql } from 'kysely';
+import { afterAll, expect, it } from 'vitest';
+import { userCreator } from '../commands/user-creator.js';
+import { newId } from '../ids.js';
+import { createLogger } from '../logger.js';
+import { openDatabase } from './connect.js';
+import { LockedError } from './lock.js';
+import {
+  appendDocumentUpdates,
+  insertDocument,
+  listDocumentUpdatesAfter,
+  upsertSearchText,
+} from './repositories/documents.js';
+import { findPersonalWorkspace } from './repositories/workspaces.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+it('runs the same migrations, repositories and full-text search on embedded PGlite', {
+  timeout: 60_000,
+}, async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'folio-pglite-'));
+  dirs.push(dataDir);
+  const log = createLogger({ level: 'silent', name: 'test' });
+  const handle = await openDatabase({ dataDir, log });
+  try {
+    expect(handle.kind).toBe('pglite');
+    expect((await migrateToLatest(handle.db)).applied).toHaveLength(1);
+    expect((await migrateToLatest(handle.db)).applied).toHaveLength(0);
+
+    // A second opener of the same directory is refused instead of corrupting it.
+    await expect(openDatabase({ dataDir, log })).rejects.toBeInstanceOf(LockedError);
+
+    const user = await userCreator(handle.db, { email: 'embedded@example.com', actorId: null });
+    const ws = await findPersonalWorkspace(handle.db, user.id);
+    const doc = await insertDocument(handle.db, {
+      id: newId(),
+      workspaceId: ws?.id ?? '',
+      title: 'Notes',
+      createdBy: user.id,
+    });
+    await appendDocumentUpdates(handle.db, doc.id, [
+      { update: Uint8Array.of(1, 2, 3), actorId: user.id, connectionId: 'c' },
+    ]);
+    const [row] = await listDocumentUpdatesAfter(handle.db, doc.id, 0);
+    expect(row?.seq).toBe(1);
+    expect(Array.from(row?.update ?? [])).toEqual([1, 2, 3]);
+
+    await upsertSearchText(handle.db, {
+      documentId: doc.id,
+      workspaceId: doc.workspace_id,
+      title: 'Notes',
+      body: 'the quick brown foxes',
+    });
+    const hits = await handle.db
+      .selectFrom('document_search')
+      .select('document_id')
+      .where(sql<boolean>`tsv @@ websearch_to_tsquery('english', ${'"brown fox" -cat'})`)
+      .execute();
+    expect(hits.map((h) => h.document_id)).toEqual([doc.id]);
+  } finally {
+    await handle.close();
+  }
+});

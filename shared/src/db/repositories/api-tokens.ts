@@ -1,0 +1,77 @@
+import type { ApiToken, Scope } from '../schema.js';
+import type { Handle } from './handle.js';
+
+export interface NewApiToken {
+  id: string;
+  userId: string;
+  name: string;
+  tokenHash: Uint8Array;
+  scopes: Scope[];
+  expiresAt?: Date | null;
+}
+
+export function insertApiToken(db: Handle, token: NewApiToken): Promise<ApiToken> {
+  return db
+    .insertInto('api_tokens')
+    .values({
+      id: token.id,
+      user_id: token.userId,
+      name: token.name,
+      token_hash: token.tokenHash,
+      scopes: token.scopes,
+      expires_at: token.expiresAt ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** A token that is neither revoked nor expired, with its (unerased) user. */
+export function findActiveApiTokenByHash(db: Handle, tokenHash: Uint8Array, now = new Date()) {
+  return db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .select([
+      'api_tokens.id as tokenId',
+      'api_tokens.scopes',
+      'api_tokens.last_used_at as lastUsedAt',
+      'users.id as userId',
+      'users.role',
+      'users.email',
+      'users.name',
+    ])
+    .where('api_tokens.token_hash', '=', tokenHash)
+    .where('api_tokens.revoked_at', 'is', null)
+    .where('users.erased_at', 'is', null)
+    .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]))
+    .executeTakeFirst();
+}
+
+export async function touchApiToken(db: Handle, id: string, at = new Date()): Promise<void> {
+  await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+}
+
+export function listApiTokens(db: Handle, userId: string): Promise<Omit<ApiToken, 'token_hash'>[]> {
+  return db
+    .selectFrom('api_tokens')
+    .select(['id', 'user_id', 'name', 'scopes', 'created_at', 'last_used_at', 'expires_at', 'revoked_at'])
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+/** Returns whether a live token of that user was revoked by this call. */
+export async function revokeApiToken(
+  db: Handle,
+  userId: string,
+  id: string,
+  at = new Date(),
+): Promise<boolean> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -1,0 +1,209 @@
+import { sql } from 'kysely';
+import type { DocumentRole, DocumentRow } from '../schema.js';
+import type { Handle } from './handle.js';
+
+export function insertDocument(
+  db: Handle,
+  doc: { id: string; workspaceId: string; title: string; createdBy: string | null },
+): Promise<DocumentRow> {
+  return db
+    .insertInto('documents')
+    .values({ id: doc.id, workspace_id: doc.workspaceId, title: doc.title, created_by: doc.createdBy })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findDocument(db: Handle, id: string): Promise<DocumentRow | undefined> {
+  return db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function deleteDocument(db: Handle, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('documents').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function setDocumentPermission(
+  db: Handle,
+  documentId: string,
+  userId: string,
+  role: DocumentRole,
+  grantedBy: string | null,
+): Promise<void> {
+  await db
+    .insertInto('document_permissions')
+    .values({ document_id: documentId, user_id: userId, role, granted_by: grantedBy })
+    .onConflict((oc) => oc.columns(['document_id', 'user_id']).doUpdateSet({ role, granted_by: grantedBy }))
+    .execute();
+}
+
+export async function removeDocumentPermission(
+  db: Handle,
+  documentId: string,
+  userId: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('document_permissions')
+    .where('document_id', '=', documentId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export function listDocumentPermissions(db: Handle, documentId: string) {
+  return db
+    .selectFrom('document_permissions')
+    .innerJoin('users', 'users.id', 'document_permissions.user_id')
+    .select([
+      'document_permissions.user_id as userId',
+      'document_permissions.role',
+      'document_permissions.created_at as createdAt',
+      'users.email',
+      'users.name',
+    ])
+    .where('document_permissions.document_id', '=', documentId)
+    .orderBy('document_permissions.created_at')
+    .execute();
+}
+
+/**
+ * What the policy needs to decide about one user and one document, in one round trip:
+ * the document, the user's explicit role on it and their role in its workspace.
+ */
+export function findDocumentAccess(db: Handle, documentId: string, userId: string) {
+  return db
+    .selectFrom('documents')
+    .leftJoin('document_permissions as p', (join) =>
+      join.onRef('p.document_id', '=', 'documents.id').on('p.user_id', '=', userId),
+    )
+    .leftJoin('workspace_members as m', (join) =>
+      join.onRef('m.workspace_id', '=', 'documents.workspace_id').on('m.user_id', '=', userId),
+    )
+    .select([
+      'documents.id',
+      'documents.workspace_id as workspaceId',
+      'documents.created_by as createdBy',
+      'p.role as documentRole',
+      'm.role as workspaceRole',
+    ])
+    .where('documents.id', '=', documentId)
+    .executeTakeFirst();
+}
+
+/**
+ * Reserves `count` consecutive update-log sequence numbers for a document and returns
+ * the first. The UPDATE row-locks the document until the caller's transaction ends (see
+ * the migration), so call it inside the transaction that inserts the rows.
+ */
+export async function reserveUpdateSeq(
+  db: Handle,
+  documentId: string,
+  count: number,
+): Promise<number | undefined> {
+  const row = await db
+    .updateTable('documents')
+    .set((eb) => ({ update_seq: eb('update_seq', '+', count), updated_at: sql`now()` }))
+    .where('id', '=', documentId)
+    .returning('update_seq')
+    .executeTakeFirst();
+  return row ? Number(row.update_seq) - count + 1 : undefined;
+}
+
+export interface NewDocumentUpdate {
+  update: Uint8Array;
+  actorId: string | null;
+  connectionId: string | null;
+  createdAt?: Date;
+}
+
+/** Appends updates to a document's log in one statement; returns the last seq. */
+export async function appendDocumentUpdates(
+  db: Handle,
+  documentId: string,
+  updates: NewDocumentUpdate[],
+): Promise<number | undefined> {
+  if (updates.length === 0) return undefined;
+  const first = await reserveUpdateSeq(db, documentId, updates.length);
+  if (first === undefined) return undefined;
+  await db
+    .insertInto('document_updates')
+    .values(
+      updates.map((u, i) => ({
+        document_id: documentId,
+        seq: first + i,
+        update: u.update,
+        size: u.update.byteLength,
+        actor_id: u.actorId,
+        connection_id: u.connectionId,
+        ...(u.createdAt ? { created_at: u.createdAt } : {}),
+      })),
+    )
+    .execute();
+  return first + updates.length - 1;
+}
+
+export function findDocumentState(db: Handle, documentId: string) {
+  return db
+    .selectFrom('document_states')
+    .select(['snapshot', 'seq', 'updated_at'])
+    .where('document_id', '=', documentId)
+    .executeTakeFirst();
+}
+
+/** Update-log rows after `afterSeq`, in order. */
+export function listDocumentUpdatesAfter(db: Handle, documentId: string, afterSeq: number, limit?: number) {
+  let query = db
+    .selectFrom('document_updates')
+    .select(['seq', 'update', 'actor_id', 'connection_id', 'created_at'])
+    .where('document_id', '=', documentId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq');
+  if (limit !== undefined) query = query.limit(limit);
+  return query.execute();
+}
+
+/**
+ * Writes a merged snapshot covering the log up to `seq`. Never moves backwards: a
+ * writer holding an older merge loses against one that already stored a newer one.
+ */
+export async function saveDocumentState(
+  db: Handle,
+  documentId: string,
+  snapshot: Uint8Array,
+  seq: number,
+): Promise<boolean> {
+  const result = await db
+    .insertInto('document_states')
+    .values({ document_id: documentId, snapshot, seq, updated_at: new Date() })
+    .onConflict((oc) =>
+      oc
+        .column('document_id')
+        .doUpdateSet({ snapshot, seq, updated_at: new Date() })
+        .where('document_states.seq', '<', seq),
+    )
+    .executeTakeFirst();
+  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+export async function upsertSearchText(
+  db: Handle,
+  entry: { documentId: string; workspaceId: string; title: string; body: string },
+): Promise<void> {
+  await db
+    .insertInto('document_search')
+    .values({
+      document_id: entry.documentId,
+      workspace_id: entry.workspaceId,
+      title: entry.title,
+      body: entry.body,
+      updated_at: new Date(),
+    })
+    .onConflict((oc) =>
+      oc.column('document_id').doUpdateSet({
+        title: entry.title,
+        body: entry.body,
+        workspace_id: entry.workspaceId,
+        updated_at: new Date(),
+      }),
+    )
+    .execute();
+}

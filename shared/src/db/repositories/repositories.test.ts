@@ -1,0 +1,212 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiTokenIssuer, authenticateApiToken } from '../../commands/api-token-issuer.js';
+import { userCreator } from '../../commands/user-creator.js';
+import { FolioError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { createTestDatabase, type TestDatabase } from '../../testing/index.js';
+import { revokeApiToken } from './api-tokens.js';
+import { appendAuditEvent, verifyAuditChain } from './audit.js';
+import {
+  appendDocumentUpdates,
+  deleteDocument,
+  findDocumentAccess,
+  findDocumentState,
+  insertDocument,
+  listDocumentUpdatesAfter,
+  saveDocumentState,
+  setDocumentPermission,
+  upsertSearchText,
+} from './documents.js';
+import { findPersonalWorkspace, listWorkspacesOfUser } from './workspaces.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.drop();
+});
+
+const createUser = (email: string, role: 'member' | 'admin' | 'compliance' = 'member') =>
+  userCreator(t.db, { email, name: email.split('@')[0], role, actorId: null });
+
+describe('users', () => {
+  it('creates a user with a personal workspace they administer', async () => {
+    const user = await createUser('ada@example.com');
+    const personal = await findPersonalWorkspace(t.db, user.id);
+    expect(personal).toBeDefined();
+    expect(await listWorkspacesOfUser(t.db, user.id)).toEqual([
+      expect.objectContaining({ id: personal?.id, role: 'admin' }),
+    ]);
+  });
+
+  it('refuses a duplicate email regardless of case, naming the field', async () => {
+    await createUser('grace@example.com');
+    const attempt = createUser('Grace@Example.com'.toLowerCase());
+    await expect(attempt).rejects.toBeInstanceOf(FolioError);
+    await expect(attempt).rejects.toMatchObject({ code: 'CONFLICT', field: 'email' });
+  });
+
+  it('rejects an unknown role at the database too', async () => {
+    await expect(
+      sql`insert into users (id, email, role) values (${newId()}, 'x@example.com', 'root')`.execute(t.db),
+    ).rejects.toThrow(/check constraint/);
+  });
+});
+
+describe('api tokens', () => {
+  it('authenticates by the secret, which is not stored, until revoked', async () => {
+    const user = await createUser('tok@example.com');
+    const { token, record } = await apiTokenIssuer(t.db, {
+      userId: user.id,
+      scopes: ['read'],
+      actorId: null,
+    });
+    const stored = await t.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', record.id)
+      .executeTakeFirstOrThrow();
+    expect(Buffer.from(stored.token_hash).toString('utf8')).not.toContain(token);
+    expect(await authenticateApiToken(t.db, token)).toMatchObject({ userId: user.id, scopes: ['read'] });
+    const touched = await t.db
+      .selectFrom('api_tokens')
+      .select('last_used_at')
+      .where('id', '=', record.id)
+      .executeTakeFirstOrThrow();
+    expect(touched.last_used_at).toBeInstanceOf(Date);
+    expect(await authenticateApiToken(t.db, `${token}x`)).toBeUndefined();
+    expect(await revokeApiToken(t.db, user.id, record.id)).toBe(true);
+    expect(await authenticateApiToken(t.db, token)).toBeUndefined();
+  });
+
+  it('rejects unknown scopes at the database', async () => {
+    const user = await createUser('scopes@example.com');
+    await expect(
+      apiTokenIssuer(t.db, { userId: user.id, scopes: ['sudo' as 'read'], actorId: null }),
+    ).rejects.toThrow(/check constraint/);
+  });
+});
+
+describe('documents and the update log', () => {
+  it('hands out gap-free sequence numbers under concurrent appends and loads from snapshot + tail', async () => {
+    const user = await createUser('writer@example.com');
+    const ws = await findPersonalWorkspace(t.db, user.id);
+    const doc = await insertDocument(t.db, {
+      id: newId(),
+      workspaceId: ws?.id ?? '',
+      title: 'Log',
+      createdBy: user.id,
+    });
+    const batches = Array.from({ length: 20 }, (_, i) =>
+      t.db.transaction().execute((trx) =>
+        appendDocumentUpdates(trx, doc.id, [
+          { update: Uint8Array.of(i, 1), actorId: user.id, connectionId: `c${i}` },
+          { update: Uint8Array.of(i, 2), actorId: user.id, connectionId: `c${i}` },
+        ]),
+      ),
+    );
+    await Promise.all(batches);
+    const rows = await listDocumentUpdatesAfter(t.db, doc.id, 0);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(rows[0]?.update).toBeInstanceOf(Uint8Array);
+
+    expect(await saveDocumentState(t.db, doc.id, Uint8Array.of(9), 30)).toBe(true);
+    // An older merge never overwrites a newer snapshot.
+    expect(await saveDocumentState(t.db, doc.id, Uint8Array.of(8), 10)).toBe(false);
+    const state = await findDocumentState(t.db, doc.id);
+    expect(state?.seq).toBe(30);
+    expect((await listDocumentUpdatesAfter(t.db, doc.id, state?.seq ?? 0)).map((r) => r.seq)).toEqual([
+      31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    ]);
+  });
+
+  it('resolves access from explicit permissions and workspace roles', async () => {
+    const owner = await createUser('owner@example.com');
+    const viewer = await createUser('viewer@example.com');
+    const ws = await findPersonalWorkspace(t.db, owner.id);
+    const doc = await insertDocument(t.db, {
+      id: newId(),
+      workspaceId: ws?.id ?? '',
+      title: 'Shared',
+      createdBy: owner.id,
+    });
+    await setDocumentPermission(t.db, doc.id, viewer.id, 'viewer', owner.id);
+    expect(await findDocumentAccess(t.db, doc.id, viewer.id)).toMatchObject({
+      documentRole: 'viewer',
+      workspaceRole: null,
+    });
+    expect(await findDocumentAccess(t.db, doc.id, owner.id)).toMatchObject({ workspaceRole: 'admin' });
+    expect(await findDocumentAccess(t.db, 'missing', owner.id)).toBeUndefined();
+  });
+
+  it('finds documents by full-text search and deletes every trace of a document', async () => {
+    const user = await createUser('search@example.com');
+    const ws = await findPersonalWorkspace(t.db, user.id);
+    const doc = await insertDocument(t.db, {
+      id: newId(),
+      workspaceId: ws?.id ?? '',
+      title: 'Quarterly',
+      createdBy: user.id,
+    });
+    await upsertSearchText(t.db, {
+      documentId: doc.id,
+      workspaceId: doc.workspace_id,
+      title: 'Quarterly',
+      body: 'revenue grew strongly',
+    });
+    await appendDocumentUpdates(t.db, doc.id, [
+      { update: Uint8Array.of(1), actorId: user.id, connectionId: null },
+    ]);
+    await saveDocumentState(t.db, doc.id, Uint8Array.of(1), 1);
+    const hits = await t.db
+      .selectFrom('document_search')
+      .select('document_id')
+      .where(sql<boolean>`tsv @@ websearch_to_tsquery('english', ${'revenues strong'})`)
+      .execute();
+    expect(hits.map((h) => h.document_id)).toEqual([doc.id]);
+
+    expect(await deleteDocument(t.db, doc.id)).toBe(true);
+    for (const table of [
+      'document_updates',
+      'document_states',
+      'document_search',
+      'document_permissions',
+    ] as const) {
+      const left = await t.db
+        .selectFrom(table)
+        .select('document_id')
+        .where('document_id', '=', doc.id)
+        .execute();
+      expect(left, table).toEqual([]);
+    }
+  });
+});
+
+describe('audit log', () => {
+  it('chains entries under concurrency, verifies, and refuses rewrites', async () => {
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        appendAuditEvent(t.db, { actorId: null, action: 'test.event', details: { i, z: 1, a: [i] } }),
+      ),
+    );
+    const verified = await verifyAuditChain(t.db, 7);
+    expect(verified.ok).toBe(true);
+    expect(verified.count).toBeGreaterThanOrEqual(25);
+    await expect(sql`update audit_events set action = 'tampered'`.execute(t.db)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(sql`delete from audit_events`.execute(t.db)).rejects.toThrow(/append-only/);
+  });
+
+  it('detects a forged entry', async () => {
+    // Bypass the trigger the way a superuser with direct access could.
+    await sql`alter table audit_events disable trigger audit_events_no_update`.execute(t.db);
+    await sql`update audit_events set details = '{"i": 999}'::jsonb where id = (select min(id) + 1 from audit_events)`.execute(
+      t.db,
+    );
+    await sql`alter table audit_events enable trigger audit_events_no_update`.execute(t.db);
+    expect((await verifyAuditChain(t.db)).ok).toBe(false);
+  });
+});

@@ -1,0 +1,52 @@
+import type { InstanceRole, NewUser, User } from '../schema.js';
+import type { Handle } from './handle.js';
+
+export function findUserById(db: Handle, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findUserByEmail(db: Handle, email: string): Promise<User | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .executeTakeFirst();
+}
+
+export function findUserByOidcIdentity(
+  db: Handle,
+  issuer: string,
+  subject: string,
+): Promise<User | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('oidc_issuer', '=', issuer)
+    .where('oidc_subject', '=', subject)
+    .executeTakeFirst();
+}
+
+export function insertUser(db: Handle, user: NewUser): Promise<User> {
+  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateUserProfile(
+  db: Handle,
+  id: string,
+  profile: { email?: string | null; name?: string; role?: InstanceRole },
+): Promise<User | undefined> {
+  return db
+    .updateTable('users')
+    .set({ ...profile, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function countUsers(db: Handle): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

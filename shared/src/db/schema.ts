@@ -1,0 +1,174 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** The Kysely view of the schema built by `@folio/migrations`. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** bigint columns come back as JS numbers (see the type parsers in connect.ts). */
+type BigIntColumn = ColumnType<number, number | bigint | string, number | bigint | string>;
+
+export type InstanceRole = 'member' | 'admin' | 'compliance';
+export type Scope = 'read' | 'write' | 'admin';
+export type WorkspaceRole = 'admin' | 'member';
+export type DocumentRole = 'owner' | 'editor' | 'viewer';
+export type ErasureStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface UsersTable {
+  id: string;
+  email: string | null;
+  name: ColumnType<string, string | undefined, string>;
+  role: ColumnType<InstanceRole, InstanceRole | undefined, InstanceRole>;
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+  erased_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: ColumnType<string, string | undefined, string>;
+  token_hash: Uint8Array;
+  scopes: Scope[];
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  id_hash: Uint8Array;
+  user_id: string;
+  created_at: CreatedAt;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  user_agent: string | null;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  personal_user_id: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface WorkspaceMembersTable {
+  workspace_id: string;
+  user_id: string;
+  role: WorkspaceRole;
+  created_at: CreatedAt;
+}
+
+export interface DocumentsTable {
+  id: string;
+  workspace_id: string;
+  title: ColumnType<string, string | undefined, string>;
+  created_by: string | null;
+  update_seq: ColumnType<number, number | undefined, number | bigint | string>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface DocumentPermissionsTable {
+  document_id: string;
+  user_id: string;
+  role: DocumentRole;
+  granted_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface DocumentStatesTable {
+  document_id: string;
+  snapshot: Uint8Array;
+  seq: BigIntColumn;
+  updated_at: Timestamp;
+}
+
+export interface DocumentUpdatesTable {
+  document_id: string;
+  seq: BigIntColumn;
+  update: Uint8Array;
+  size: number;
+  actor_id: string | null;
+  connection_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface DocumentVersionsTable {
+  id: string;
+  document_id: string;
+  label: string | null;
+  kind: ColumnType<'manual' | 'auto' | 'restore', 'manual' | 'auto' | 'restore' | undefined, never>;
+  snapshot: Uint8Array;
+  seq: BigIntColumn;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface DocumentSearchTable {
+  document_id: string;
+  workspace_id: string;
+  title: string;
+  body: string;
+  tsv: ColumnType<string, never, never>;
+  updated_at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: ColumnType<Date, Date | string, never>;
+  actor_id: string | null;
+  action: string;
+  document_id: string | null;
+  workspace_id: string | null;
+  details: ColumnType<Record<string, unknown>, string, never>;
+  prev_hash: Uint8Array;
+  hash: Uint8Array;
+}
+
+export interface AuditChainHeadTable {
+  singleton: ColumnType<boolean, never, never>;
+  last_id: BigIntColumn;
+  hash: Uint8Array;
+}
+
+export interface ErasureRequestsTable {
+  id: string;
+  user_id: string;
+  requested_by: string | null;
+  status: ColumnType<ErasureStatus, ErasureStatus | undefined, ErasureStatus>;
+  report: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  error: string | null;
+  created_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  workspaces: WorkspacesTable;
+  workspace_members: WorkspaceMembersTable;
+  documents: DocumentsTable;
+  document_permissions: DocumentPermissionsTable;
+  document_states: DocumentStatesTable;
+  document_updates: DocumentUpdatesTable;
+  document_versions: DocumentVersionsTable;
+  document_search: DocumentSearchTable;
+  audit_events: AuditEventsTable;
+  audit_chain_head: AuditChainHeadTable;
+  erasure_requests: ErasureRequestsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type ApiToken = Selectable<ApiTokensTable>;
+export type Workspace = Selectable<WorkspacesTable>;
+export type DocumentRow = Selectable<DocumentsTable>;
+export type DocumentUpdateRow = Selectable<DocumentUpdatesTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;

@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './ids.js';
+export * from './policy.js';
+export * from './schemas.js';

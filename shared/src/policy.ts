@@ -1,0 +1,104 @@
+import type { DocumentRole, InstanceRole, Scope, WorkspaceRole } from './db/schema.js';
+
+/**
+ * The one permission policy: the API and the collaboration server both ask `can()`.
+ * Pure: callers load the facts (see `findDocumentAccess`) and pass them in.
+ */
+
+export interface Actor {
+  userId: string;
+  role: InstanceRole;
+  /** Token scopes; undefined for a browser session, which carries all of them. */
+  scopes?: readonly Scope[] | undefined;
+}
+
+export interface DocumentSubject {
+  kind: 'document';
+  /** The actor's explicit role on the document, if any. */
+  documentRole: DocumentRole | null | undefined;
+  /** The actor's role in the document's workspace, if a member. */
+  workspaceRole: WorkspaceRole | null | undefined;
+}
+
+export interface WorkspaceSubject {
+  kind: 'workspace';
+  workspaceRole: WorkspaceRole | null | undefined;
+}
+
+export interface InstanceSubject {
+  kind: 'instance';
+}
+
+export type Subject = DocumentSubject | WorkspaceSubject | InstanceSubject;
+
+export type DocumentAction =
+  | 'document.read'
+  | 'document.write'
+  | 'document.share'
+  | 'document.delete'
+  | 'document.audit';
+export type WorkspaceAction = 'workspace.read' | 'workspace.write' | 'workspace.manage';
+export type InstanceAction = 'audit.read' | 'gdpr.erase' | 'gdpr.export' | 'user.manage';
+export type Action = DocumentAction | WorkspaceAction | InstanceAction;
+
+const rank: Record<DocumentRole, number> = { viewer: 1, editor: 2, owner: 3 };
+
+/** What a role needs at least, and which token scope, per action. */
+const documentRules: Record<DocumentAction, { role: DocumentRole; scope: Scope }> = {
+  'document.read': { role: 'viewer', scope: 'read' },
+  'document.write': { role: 'editor', scope: 'write' },
+  'document.share': { role: 'owner', scope: 'write' },
+  'document.delete': { role: 'owner', scope: 'write' },
+  'document.audit': { role: 'owner', scope: 'admin' },
+};
+
+const hasScope = (actor: Actor, scope: Scope) => actor.scopes === undefined || actor.scopes.includes(scope);
+
+/**
+ * The actor's effective role on a document: instance admins and workspace admins act as
+ * owners; otherwise only an explicit permission counts. Workspace membership alone
+ * grants nothing, and the compliance role never sees content.
+ */
+export function effectiveDocumentRole(actor: Actor, subject: DocumentSubject): DocumentRole | undefined {
+  if (actor.role === 'admin' || subject.workspaceRole === 'admin') return 'owner';
+  return subject.documentRole ?? undefined;
+}
+
+/** The effective role, narrowed by token scopes (a read-only token makes an editor a viewer). */
+export function grantedDocumentRole(actor: Actor, subject: DocumentSubject): DocumentRole | undefined {
+  const role = effectiveDocumentRole(actor, subject);
+  if (!role || !hasScope(actor, 'read')) return undefined;
+  if (rank[role] >= rank.editor && !hasScope(actor, 'write')) return 'viewer';
+  return role;
+}
+
+export function can(actor: Actor, action: Action, subject: Subject): boolean {
+  switch (subject.kind) {
+    case 'document': {
+      const rule = documentRules[action as DocumentAction];
+      if (!rule) return false;
+      const role = effectiveDocumentRole(actor, subject);
+      return role !== undefined && rank[role] >= rank[rule.role] && hasScope(actor, rule.scope);
+    }
+    case 'workspace': {
+      const member = subject.workspaceRole != null || actor.role === 'admin';
+      const admin = subject.workspaceRole === 'admin' || actor.role === 'admin';
+      if (action === 'workspace.read') return member && hasScope(actor, 'read');
+      if (action === 'workspace.write') return member && hasScope(actor, 'write');
+      if (action === 'workspace.manage') return admin && hasScope(actor, 'write');
+      return false;
+    }
+    case 'instance': {
+      if (!hasScope(actor, 'admin')) return false;
+      if (action === 'user.manage') return actor.role === 'admin';
+      if (action === 'audit.read' || action === 'gdpr.erase' || action === 'gdpr.export') {
+        return actor.role === 'admin' || actor.role === 'compliance';
+      }
+      return false;
+    }
+  }
+}
+
+/** Whether the actor may see that a document exists at all (otherwise: 404, not 403). */
+export const canSeeDocument = (actor: Actor, subject: DocumentSubject) =>
+  can(actor, 'document.read', subject);

@@ -1,0 +1,98 @@
+/**
+ * Test support for integration tests: each test file gets its own Postgres database,
+ * cloned from a template that global set-up migrated once, and its own Redis key
+ * prefix. Never used by production code.
+ */
+import { randomBytes } from 'node:crypto';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { type DatabaseHandle, openDatabase } from '../db/connect.js';
+import type { Database } from '../db/schema.js';
+import { createLogger } from '../logger.js';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Env var through which global set-up tells test files the template's name. */
+export const TEMPLATE_ENV = 'FOLIO_TEST_TEMPLATE_DB';
+
+export function databaseUrl(name: string, base = TEST_DATABASE_URL): string {
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A short-lived admin connection to the server's maintenance database. */
+export async function withAdminClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** Test databases carry the creating process's pid, so leftovers of dead runs can be found. */
+export const testDatabasePrefix = 'folio_t_';
+
+export async function dropStaleTestDatabases(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ datname: string }>(
+    'select datname from pg_database where datname like $1',
+    [`${testDatabasePrefix}%`],
+  );
+  for (const { datname } of rows) {
+    const pid = Number(datname.slice(testDatabasePrefix.length).split('_')[0]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {}
+    if (!alive) await client.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
+  }
+}
+
+export interface TestDatabase extends DatabaseHandle {
+  name: string;
+  url: string;
+  /** Closes the handle and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of this test file's own. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const template = process.env[TEMPLATE_ENV];
+  if (!template) throw new Error(`${TEMPLATE_ENV} is unset: run the tests through vitest's global set-up`);
+  const name = `${testDatabasePrefix}${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withAdminClient((c) =>
+    c.query(`create database ${quoteIdent(name)} template ${quoteIdent(template)}`),
+  );
+  const url = databaseUrl(name);
+  const handle = await openDatabase({
+    url,
+    dataDir: '.',
+    poolSize: 5,
+    log: createLogger({ level: 'silent', name: 'test' }),
+  });
+  return {
+    ...handle,
+    name,
+    url,
+    drop: async () => {
+      await handle.close();
+      await withAdminClient((c) => c.query(`drop database if exists ${quoteIdent(name)} with (force)`));
+    },
+  };
+}
+
+/** A Kysely handle on any URL, for tests that need a raw connection. */
+export function connectKysely(url: string): Kysely<Database> {
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
+  });
+}
+
+/** A Redis key prefix of this test's own. */
+export const testRedisPrefix = () => `folio-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
