@@ -114,3 +114,4 @@ export function checkCommon(
 }
 
 export type CommonConfig = z.output<z.ZodObject<typeof commonEnv>>;
+export * from './secret.js';

@@ -1,0 +1,32 @@
+import { checkCommon, commonEnv, port } from '@folio/shared/config';
+import { z } from 'zod';
+
+export const apiConfigSchema = z
+  .object({
+    ...commonEnv,
+    API_PORT: port(3000),
+    OIDC_ISSUER: z.url().optional(),
+    OIDC_CLIENT_ID: z.string().optional(),
+    OIDC_CLIENT_SECRET: z.string().optional(),
+    /** Largest request body; bigger ones get 413. */
+    MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 * 1024),
+    /** Requests per token (or address) per minute. */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  })
+  .superRefine((config, ctx) => {
+    checkCommon(config, ctx);
+    const oidc = [config.OIDC_ISSUER, config.OIDC_CLIENT_ID, config.OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OIDC_ISSUER'],
+        message: 'OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together',
+      });
+    }
+  });
+
+export type ApiConfig = z.output<typeof apiConfigSchema>;

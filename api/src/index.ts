@@ -1,0 +1,3 @@
+export { type Api, type ApiDeps, createApi } from './app.js';
+export { type ApiConfig, apiConfigSchema } from './config.js';
+export { type RunningApi, serveApi } from './serve.js';

@@ -1,0 +1,23 @@
+/** Composition root of the stand-alone REST API (`pnpm --filter ./api start`). */
+import { loadConfigOrExit } from '@folio/shared/config';
+import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
+import { createApi } from './app.js';
+import { apiConfigSchema } from './config.js';
+import { serveApi } from './serve.js';
+
+const config = loadConfigOrExit(apiConfigSchema);
+const infra = await openInfrastructure(config, 'folio-api');
+const api = createApi({
+  config,
+  db: infra.database.db,
+  replica: infra.database.replica,
+  log: infra.log,
+  redis: infra.redis,
+  secretKey: infra.secretKey,
+});
+const running = await serveApi(api, { port: config.API_PORT, host: config.HOST });
+infra.log.info({ url: `http://${config.HOST}:${running.port}` }, 'API listening');
+stopOnSignals(infra.log, async () => {
+  await running.close();
+  await infra.close();
+});

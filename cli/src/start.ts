@@ -1,0 +1,64 @@
+/**
+ * `pnpm start`: the whole product in one process — needed for the embedded database,
+ * which only one process can open. Migrates, creates a first admin on an empty
+ * database, starts the REST API and the collaboration server, prints their URLs.
+ */
+import { apiConfigSchema, createApi, serveApi } from '@folio/api';
+import { collabConfigSchema, createCollabServer } from '@folio/server';
+import { ConfigError, parseConfig } from '@folio/shared/config';
+import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
+import { bootstrapFirstAdmin } from './bootstrap.js';
+import { describeFailure } from './errors.js';
+
+function loadConfigs() {
+  const problems: string[] = [];
+  const attempt = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const p of error.problems) if (!problems.includes(p)) problems.push(p);
+      return undefined;
+    }
+  };
+  const api = attempt(() => parseConfig(apiConfigSchema, process.env));
+  const collab = attempt(() => parseConfig(collabConfigSchema, process.env));
+  if (!api || !collab) throw new ConfigError(problems);
+  return { api, collab };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigs();
+  const infra = await openInfrastructure(config.api, 'folio');
+  const { db, replica } = infra.database;
+  const deps = { db, log: infra.log, redis: infra.redis, secretKey: infra.secretKey };
+  const first = await bootstrapFirstAdmin(db);
+  const collab = createCollabServer({ ...deps, config: config.collab });
+  const collabPort = await collab.listen();
+  const api = await serveApi(createApi({ ...deps, replica, config: config.api }), {
+    port: config.api.API_PORT,
+    host: config.api.HOST,
+  });
+  stopOnSignals(infra.log, async () => {
+    await Promise.all([api.close(), collab.close()]);
+    await infra.close();
+  });
+
+  const lines = [
+    '',
+    'Folio is running',
+    `  REST API:       http://${config.api.HOST}:${api.port}   (docs: /docs, health: /healthz)`,
+    `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (health: http://${config.collab.HOST}:${collabPort}/healthz)`,
+    `  Database:       ${infra.database.kind === 'pglite' ? `embedded (${config.api.DATA_DIR}/pg)` : 'Postgres (DATABASE_URL)'}`,
+    `  Redis:          ${infra.redis ? 'shared (REDIS_URL)' : 'none (single instance)'}`,
+  ];
+  if (first) {
+    lines.push('', `First admin: ${first.email}. Its API token, shown once:`, `  ${first.token}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`folio: cannot start: ${describeFailure(error)}\n`);
+  process.exit(1);
+});

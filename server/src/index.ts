@@ -1,0 +1,2 @@
+export { type CollabDeps, type CollabServer, createCollabServer } from './collab-server.js';
+export { type CollabConfig, collabConfigSchema } from './config.js';

@@ -1,0 +1,24 @@
+/**
+ * Composition root of a stand-alone collaboration node (`pnpm --filter ./server start`).
+ * Several of them share one Postgres (DATABASE_URL) and one Redis (REDIS_URL).
+ */
+import { loadConfigOrExit } from '@folio/shared/config';
+import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
+import { createCollabServer } from './collab-server.js';
+import { collabConfigSchema } from './config.js';
+
+const config = loadConfigOrExit(collabConfigSchema);
+const infra = await openInfrastructure(config, 'folio-collab');
+const server = createCollabServer({
+  config,
+  db: infra.database.db,
+  log: infra.log,
+  redis: infra.redis,
+  secretKey: infra.secretKey,
+});
+const port = await server.listen();
+infra.log.info({ url: `http://${config.HOST}:${port}` }, 'collaboration server listening');
+stopOnSignals(infra.log, async () => {
+  await server.close();
+  await infra.close();
+});

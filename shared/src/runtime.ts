@@ -1,0 +1,85 @@
+import { migrateToLatest } from '@folio/migrations';
+import { type CommonConfig, resolveSecretKey } from './config/index.js';
+import { type DatabaseHandle, openDatabase } from './db/connect.js';
+import { createLogger, type Logger } from './logger.js';
+import { createRedis, type Redis } from './redis.js';
+
+/** What every process builds first: logger, database, Redis and the secret key. */
+export interface Infrastructure {
+  log: Logger;
+  database: DatabaseHandle;
+  redis: Redis | undefined;
+  secretKey: string;
+  close(): Promise<void>;
+}
+
+export async function openInfrastructure(
+  config: CommonConfig,
+  name: string,
+  options: { migrate?: boolean } = {},
+): Promise<Infrastructure> {
+  const log = createLogger({ level: config.LOG_LEVEL, name });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    replicaUrl: config.DATABASE_REPLICA_URL,
+    caFile: config.DATABASE_CA_FILE,
+    poolSize: config.DATABASE_POOL_SIZE,
+    dataDir: config.DATA_DIR,
+    log,
+  });
+  try {
+    if (options.migrate !== false) {
+      // Safe from several processes at once: the Migrator holds an advisory lock.
+      const { applied } = await migrateToLatest(database.db);
+      if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    }
+    const redis = createRedis({
+      url: config.REDIS_URL,
+      sentinels: config.REDIS_SENTINELS,
+      sentinelMaster: config.REDIS_SENTINEL_MASTER,
+      caFile: config.REDIS_CA_FILE,
+      log,
+      name,
+    });
+    const secretKey = await resolveSecretKey(config);
+    return {
+      log,
+      database,
+      redis,
+      secretKey,
+      close: async () => {
+        redis?.disconnect();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/**
+ * Runs `stop` once on SIGINT or SIGTERM, then exits 0; exits 1 if stopping takes longer
+ * than `deadlineMs`.
+ */
+export function stopOnSignals(log: Logger, stop: () => Promise<void>, deadlineMs = 10_000): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.error({ deadlineMs }, 'shutdown took too long, exiting');
+      process.exit(1);
+    }, deadlineMs).unref();
+    stop().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
