@@ -9,6 +9,12 @@ export function describeFailure(error: unknown): string {
   // pg reports a refused dual-stack connect as an AggregateError of per-address errors.
   if (error instanceof AggregateError && error.errors.length > 0) return describeFailure(error.errors[0]);
   const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  // Wrapped errors (a failed migration, say) are explained by their cause when it is a
+  // connection problem.
+  if (e instanceof Error && e.cause !== undefined) {
+    const cause = describeFailure(e.cause);
+    if (cause.startsWith('cannot reach') || cause.startsWith('database refused')) return cause;
+  }
   if (
     e?.code === 'ECONNREFUSED' ||
     e?.code === 'ENOTFOUND' ||

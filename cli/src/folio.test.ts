@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { authenticateApiToken } from '@folio/shared/commands';
+import { createTestDatabase, type TestDatabase } from '@folio/shared/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const cli = resolve(import.meta.dirname, '../dist/folio.js');
+
+function folio(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c;
+    });
+    child.on('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('folio CLI against Postgres', () => {
+  let t: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    env = { DATABASE_URL: t.url, SECRET_KEY: 'x'.repeat(32) };
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('migrates idempotently', async () => {
+    const result = await folio(['migrate'], env);
+    expect(result).toMatchObject({ code: 0, stdout: 'database is up to date\n' });
+  });
+
+  it('creates users and refuses duplicates and unknown roles with one line and a non-zero exit', async () => {
+    const created = await folio(
+      ['user', 'create', '--email', 'ops@example.com', '--name', 'Ops', '--role', 'compliance'],
+      env,
+    );
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ email: 'ops@example.com', role: 'compliance' });
+
+    const duplicate = await folio(['user', 'create', '--email', 'OPS@example.com'], env);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toBe('folio: a user with email ops@example.com already exists\n');
+
+    const badRole = await folio(['user', 'create', '--email', 'r@example.com', '--role', 'root'], env);
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr.split('\n')[0]).toMatch(/^folio: --role: /);
+
+    const badEmail = await folio(['user', 'create', '--email', 'not-an-email'], env);
+    expect(badEmail.code).toBe(2);
+    expect(badEmail.stderr.split('\n')[0]).toMatch(/^folio: --email: /);
+  });
+
+  it('creates a working token, printed alone on the last line, defaulting to read,write', async () => {
+    await folio(['user', 'create', '--email', 'dev@example.com'], env);
+    const result = await folio(['token', 'create', '--email', 'dev@example.com'], env);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    const token = lines.at(-1) as string;
+    expect(token).toMatch(/^folio_[\w-]+$/);
+    expect(await authenticateApiToken(t.db, token)).toMatchObject({ scopes: ['read', 'write'] });
+
+    const admin = await folio(
+      ['token', 'create', '--email', 'dev@example.com', '--scopes', 'admin,read'],
+      env,
+    );
+    expect(await authenticateApiToken(t.db, admin.stdout.trim())).toMatchObject({
+      scopes: ['read', 'admin'],
+    });
+
+    const badScope = await folio(
+      ['token', 'create', '--email', 'dev@example.com', '--scopes', 'read,root'],
+      env,
+    );
+    expect(badScope.code).toBe(2);
+    expect(badScope.stderr.split('\n')[0]).toMatch(/^folio: --scopes: /);
+
+    const nobody = await folio(['token', 'create', '--email', 'nobody@example.com'], env);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toBe('folio: no user with email nobody@example.com\n');
+  });
+
+  it('says in one line when the database is unreachable or the command unknown', async () => {
+    const unreachable = await folio(['migrate'], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test',
+      SECRET_KEY: 'x'.repeat(32),
+    });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(
+      /^folio: cannot reach the database at 127\.0\.0\.1:1 \(ECONNREFUSED\)\n$/,
+    );
+
+    const unknown = await folio(['frobnicate'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.split('\n')[0]).toBe('folio: unknown command "frobnicate"');
+
+    const badEnv = await folio(['migrate'], { DATABASE_URL: 'mysql://nope' });
+    expect(badEnv.code).toBe(1);
+    expect(badEnv.stderr.split('\n')[0]).toMatch(/^folio: DATABASE_URL: must be a URL with scheme postgres/);
+  });
+});

@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, type Spawned, spawnProcess } from './processes.js';
+
+// `pnpm start` on a fresh, embedded database: what a newcomer does first.
+describe('pnpm start with the embedded database', () => {
+  let dataDir: string;
+  let started: Spawned | undefined;
+  const env = () => ({
+    DATA_DIR: dataDir,
+    API_PORT: '0',
+    COLLAB_PORT: '0',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: '',
+    REDIS_URL: '',
+  });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'folio-start-'));
+  });
+  afterAll(async () => {
+    await started?.stop('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves health on both processes, prints a first admin token once and stops cleanly on SIGTERM', async () => {
+    started = spawnProcess('pnpm', ['start'], env());
+    const banner = await started.waitFor(/First admin: .*\n\s+(folio_\S+)/, 45_000);
+    const token = banner[1] as string;
+    const apiUrl = (await started.waitFor(/REST API:\s+(http:\S+)/))[1] as string;
+    const collabUrl = (await started.waitFor(/health: (http:\S+)\/healthz\)/))[1] as string;
+
+    for (const base of [apiUrl, collabUrl]) {
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status, base).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status, base).toBe(200);
+      expect(await ready.json()).toMatchObject({ ok: true, checks: { database: { ok: true } } });
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toContain('process_cpu_seconds_total');
+    }
+    expect(await (await fetch(`${collabUrl}/metrics`)).text()).toContain('folio_connections');
+    expect(token).toMatch(/^folio_[\w-]{43}$/);
+
+    // While it runs, the embedded database belongs to it: the CLI says so in one line.
+    const locked = await run(
+      'pnpm',
+      ['--silent', 'folio', 'user', 'create', '--email', 'x@example.com'],
+      env(),
+    );
+    expect(locked.code).toBe(1);
+    expect(locked.stderr.trim().split('\n')[0]).toMatch(/in use by process \d+/);
+
+    // pnpm itself dies of the signal; what matters is that Folio shut down cleanly,
+    // which releases the embedded database's lock file.
+    await started.stop('SIGTERM');
+    expect(existsSync(join(dataDir, 'pg.lock'))).toBe(false);
+  });
+
+  it('keeps its data: the CLI works on it afterwards, and a restart prints no new token', async () => {
+    const created = await run(
+      'pnpm',
+      ['--silent', 'folio', 'user', 'create', '--email', 'Reader@Example.com', '--name', 'Reader'],
+      env(),
+    );
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      email: 'reader@example.com',
+      name: 'Reader',
+      role: 'member',
+    });
+
+    const again = await run(
+      'pnpm',
+      ['--silent', 'folio', 'user', 'create', '--email', 'reader@example.com'],
+      env(),
+    );
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe('folio: a user with email reader@example.com already exists');
+
+    // What `pnpm start` runs, without pnpm in between, to see its own exit code.
+    started = spawnProcess('node', ['cli/dist/start.js'], env());
+    await started.waitFor(/Collaboration:/, 45_000);
+    expect(started.output()).not.toContain('First admin');
+    expect(await started.stop('SIGINT')).toBe(0);
+  });
+});

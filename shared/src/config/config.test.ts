@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, checkCommon, commonEnv, parseConfig, port } from './index.js';
+
+const schema = z.object({ ...commonEnv, API_PORT: port(3000) }).superRefine(checkCommon);
+
+describe('parseConfig', () => {
+  it('applies the contract defaults and freezes the result', () => {
+    const config = parseConfig(schema, {});
+    expect(config).toMatchObject({
+      API_PORT: 3000,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      PUBLIC_URL: 'http://127.0.0.1:3000',
+      COLLAB_PUBLIC_URL: 'ws://127.0.0.1:1234',
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reports every bad variable at once', () => {
+    let error: unknown;
+    try {
+      parseConfig(schema, {
+        API_PORT: 'http',
+        LOG_LEVEL: 'loud',
+        REDIS_URL: 'http://x',
+        DATABASE_URL: 'postgres://db/x',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const variable of ['API_PORT', 'LOG_LEVEL', 'REDIS_URL']) expect(problems).toContain(variable);
+  });
+
+  it('requires SECRET_KEY with an external database, and Sentinel settings in pairs', () => {
+    expect(() => parseConfig(schema, { DATABASE_URL: 'postgres://db/x' })).toThrow(/SECRET_KEY: is required/);
+    expect(() => parseConfig(schema, { REDIS_SENTINELS: 'a:1,b:2' })).toThrow(/REDIS_SENTINEL_MASTER/);
+    const ok = parseConfig(schema, { REDIS_SENTINELS: 'a:1,b:2', REDIS_SENTINEL_MASTER: 'm' });
+    expect(ok.REDIS_SENTINELS).toEqual([
+      { host: 'a', port: 1 },
+      { host: 'b', port: 2 },
+    ]);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(parseConfig(schema, { DATABASE_URL: '', API_PORT: '' }).API_PORT).toBe(3000);
+  });
+});
