@@ -3,10 +3,13 @@
  * which only one process can open. Migrates, creates a first admin on an empty
  * database, starts the REST API and the collaboration server, prints their URLs.
  */
+
+import { join } from 'node:path';
 import { apiConfigSchema, createApi, serveApi } from '@folio/api';
 import { collabConfigSchema, createCollabServer } from '@folio/server';
 import { ConfigError, parseConfig } from '@folio/shared/config';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
+import { serveAdminSocket } from './admin-socket.js';
 import { bootstrapFirstAdmin } from './bootstrap.js';
 import { describeFailure } from './errors.js';
 
@@ -39,7 +42,13 @@ async function main(): Promise<void> {
     port: config.api.API_PORT,
     host: config.api.HOST,
   });
+  // The embedded database is this process's alone; the admin CLI reaches it through here.
+  const adminSocket =
+    infra.database.kind === 'pglite'
+      ? await serveAdminSocket(join(config.api.DATA_DIR, 'admin.sock'), db, infra.log)
+      : undefined;
   stopOnSignals(infra.log, async () => {
+    await adminSocket?.close();
     await Promise.all([api.close(), collab.close()]);
     await infra.close();
   });

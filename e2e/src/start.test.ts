@@ -45,14 +45,37 @@ describe('pnpm start with the embedded database', () => {
     expect(await (await fetch(`${collabUrl}/metrics`)).text()).toContain('folio_connections');
     expect(token).toMatch(/^folio_[\w-]{43}$/);
 
-    // While it runs, the embedded database belongs to it: the CLI says so in one line.
-    const locked = await run(
+    // While it runs, the embedded database is its alone: the CLI's commands run inside it.
+    const viaSocket = await run(
       'pnpm',
-      ['--silent', 'folio', 'user', 'create', '--email', 'x@example.com'],
+      ['--silent', 'folio', 'user', 'create', '--email', 'live@example.com'],
       env(),
     );
-    expect(locked.code).toBe(1);
-    expect(locked.stderr.trim().split('\n')[0]).toMatch(/in use by process \d+/);
+    expect(viaSocket.stderr).toBe('');
+    expect(viaSocket.code).toBe(0);
+    expect(JSON.parse(viaSocket.stdout)).toMatchObject({ email: 'live@example.com' });
+    const duplicate = await run(
+      'pnpm',
+      ['--silent', 'folio', 'user', 'create', '--email', 'live@example.com'],
+      env(),
+    );
+    expect(duplicate).toMatchObject({
+      code: 1,
+      stderr: 'folio: a user with email live@example.com already exists\n',
+    });
+    const badRole = await run(
+      'pnpm',
+      ['--silent', 'folio', 'user', 'create', '--email', 'r@example.com', '--role', 'god'],
+      env(),
+    );
+    expect(badRole.code).toBe(2);
+    const issued = await run(
+      'pnpm',
+      ['--silent', 'folio', 'token', 'create', '--email', 'live@example.com'],
+      env(),
+    );
+    expect(issued.code).toBe(0);
+    expect(issued.stdout.trim().split('\n').at(-1)).toMatch(/^folio_[\w-]{43}$/);
 
     // pnpm itself dies of the signal; what matters is that Folio shut down cleanly,
     // which releases the embedded database's lock file.

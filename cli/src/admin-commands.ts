@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import { migrateToLatest } from '@folio/migrations';
+import { emailSchema, FolioError, instanceRoleSchema, nameSchema, scopeListSchema } from '@folio/shared';
+import { apiTokenIssuer, userCreator } from '@folio/shared/commands';
+import { type Db, findUserByEmail } from '@folio/shared/db';
+import type { z } from 'zod';
+
+export const usage = `usage: pnpm folio <command>
+  migrate
+  user create --email E [--name N] [--role member|admin|compliance]
+  token create --email E [--scopes read,write,admin] [--name N]`;
+
+/** Bad usage: exit code 2, with the usage text. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type AdminCommand =
+  | { kind: 'help' }
+  | { kind: 'migrate' }
+  | { kind: 'user create'; email: string; name: string; role: z.output<typeof instanceRoleSchema> }
+  | { kind: 'token create'; email: string; scopes: z.output<typeof scopeListSchema>; name: string };
+
+function field<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new UsageError(
+      `--${flag}: ${value === undefined ? 'is required' : (parsed.error.issues[0]?.message ?? 'invalid')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Parses and validates argv completely, before anything touches the database. */
+export function parseAdminCommand(argv: string[]): AdminCommand {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        email: { type: 'string' },
+        name: { type: 'string' },
+        role: { type: 'string' },
+        scopes: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { positionals, values } = parsed;
+  const command = positionals.join(' ');
+  if (values.help || command === '') return { kind: 'help' };
+  switch (command) {
+    case 'migrate':
+      return { kind: 'migrate' };
+    case 'user create':
+      return {
+        kind: 'user create',
+        email: field(emailSchema, values.email, 'email'),
+        name: values.name === undefined ? '' : field(nameSchema, values.name, 'name'),
+        role: values.role === undefined ? 'member' : field(instanceRoleSchema, values.role, 'role'),
+      };
+    case 'token create':
+      return {
+        kind: 'token create',
+        email: field(emailSchema, values.email, 'email'),
+        scopes: field(scopeListSchema, values.scopes ?? 'read,write', 'scopes'),
+        name: values.name === undefined ? 'cli' : field(nameSchema, values.name, 'name'),
+      };
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+export interface CommandOutput {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a parsed command against a database. Failures throw (FolioError for bad input). */
+export async function executeAdminCommand(db: Db, command: AdminCommand): Promise<CommandOutput> {
+  switch (command.kind) {
+    case 'help':
+      return { stdout: `${usage}\n`, stderr: '' };
+    case 'migrate': {
+      const { applied } = await migrateToLatest(db);
+      return {
+        stdout: applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
+        stderr: '',
+      };
+    }
+    case 'user create': {
+      const user = await userCreator(db, {
+        email: command.email,
+        name: command.name,
+        role: command.role,
+        actorId: null,
+      });
+      return {
+        stdout: `${JSON.stringify({ id: user.id, email: user.email, name: user.name, role: user.role })}\n`,
+        stderr: '',
+      };
+    }
+    case 'token create': {
+      const user = await findUserByEmail(db, command.email);
+      if (!user || user.erased_at)
+        throw new FolioError('NOT_FOUND', `no user with email ${command.email}`, { field: 'email' });
+      const { token, record } = await apiTokenIssuer(db, {
+        userId: user.id,
+        scopes: command.scopes,
+        name: command.name,
+        actorId: null,
+      });
+      return {
+        stdout: `${token}\n`,
+        stderr: `token ${record.id} for ${user.email} with scopes ${command.scopes.join(',')} (shown once):\n`,
+      };
+    }
+  }
+}
