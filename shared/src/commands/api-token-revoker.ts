@@ -1,0 +1,21 @@
+import { revokeApiToken } from '../db/repositories/api-tokens.js';
+import { appendAuditEvent } from '../db/repositories/audit.js';
+import { type Handle, inTransaction } from '../db/repositories/handle.js';
+import { FolioError } from '../errors.js';
+
+/** Revokes one of the user's own live tokens; someone else's token is "not found". */
+export async function apiTokenRevoker(
+  db: Handle,
+  input: { userId: string; tokenId: string; actorId: string },
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    if (!(await revokeApiToken(trx, input.userId, input.tokenId))) {
+      throw new FolioError('NOT_FOUND', 'token not found');
+    }
+    await appendAuditEvent(trx, {
+      actorId: input.actorId,
+      action: 'token.revoke',
+      details: { tokenId: input.tokenId, userId: input.userId },
+    });
+  });
+}
