@@ -1,0 +1,389 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { buildTestApi, type TestApi } from '../test-app.js';
+
+let h: TestApi;
+beforeAll(async () => {
+  h = await buildTestApi();
+});
+afterAll(async () => h?.close());
+
+type Doc = { id: string; title: string; workspaceId: string; role?: string };
+
+async function createDoc(token: string, body: Record<string, unknown>): Promise<Doc> {
+  const response = await h.request('/v1/documents', { method: 'POST', token, json: body });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return (await response.json()) as Doc;
+}
+
+const text = async (token: string, id: string) => {
+  const response = await h.request(`/v1/documents/${id}/content?format=text`, { token });
+  expect(response.status).toBe(200);
+  return response.text();
+};
+
+/** The document's binary state, as an editor would sync it. */
+async function editorDoc(token: string, id: string): Promise<Y.Doc> {
+  const response = await h.request(`/v1/documents/${id}/content?format=yjs`, { token });
+  expect(response.headers.get('content-type')).toBe('application/octet-stream');
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, new Uint8Array(await response.arrayBuffer()));
+  return doc;
+}
+
+const postUpdate = (token: string, id: string, update: Uint8Array) =>
+  h.request(`/v1/documents/${id}/updates`, {
+    method: 'POST',
+    token,
+    headers: { 'content-type': 'application/octet-stream' },
+    body: update,
+  });
+
+describe('documents', () => {
+  it('creates in the personal workspace, reads, renames and lists with a cursor', async () => {
+    const ann = await h.user('ann@example.com');
+    const created = await createDoc(ann.token, { title: 'Plan', content: { text: 'line one\nline two' } });
+    expect(created).toMatchObject({ title: 'Plan', role: 'owner' });
+    expect(await text(ann.token, created.id)).toBe('line one\nline two');
+
+    const renamed = await h.request(`/v1/documents/${created.id}`, {
+      method: 'PATCH',
+      token: ann.token,
+      json: { title: 'Roadmap' },
+    });
+    expect(((await renamed.json()) as Doc).title).toBe('Roadmap');
+    const read = (await (await h.request(`/v1/documents/${created.id}`, { token: ann.token })).json()) as Doc;
+    expect(read).toMatchObject({ id: created.id, title: 'Roadmap', createdBy: ann.id });
+
+    for (let i = 0; i < 4; i++) await createDoc(ann.token, { title: `Doc ${i}` });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${cursor}` : '';
+      const page = (await (
+        await h.request(`/v1/documents?limit=2${query}`, { token: ann.token })
+      ).json()) as {
+        items: Doc[];
+        nextCursor: string | null;
+      };
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((d) => d.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+    expect(seen).toContain(created.id);
+  });
+
+  it('names the offending field in validation errors and rejects unknown fields', async () => {
+    const ann = await h.user('val@example.com');
+    const missing = await h.request('/v1/documents', { method: 'POST', token: ann.token, json: {} });
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(await missing.json()).toMatchObject({ status: 400, field: 'title' });
+    const unknown = await h.request('/v1/documents', {
+      method: 'POST',
+      token: ann.token,
+      json: { title: 'x', colour: 'red' },
+    });
+    expect(await unknown.json()).toMatchObject({ status: 400, field: 'colour' });
+    const badLimit = await h.request('/v1/documents?limit=0', { token: ann.token });
+    expect(await badLimit.json()).toMatchObject({ status: 400, field: 'limit' });
+    const badFormat = await h.request('/v1/documents/x/content?format=pdf', { token: ann.token });
+    expect(await badFormat.json()).toMatchObject({ status: 400, field: 'format' });
+  });
+
+  it('shares with viewer and editor roles: 404 without access, 403 when the role falls short', async () => {
+    const owner = await h.user('owner@example.com');
+    const viewer = await h.user('viewer@example.com');
+    const editor = await h.user('editor@example.com');
+    const stranger = await h.user('stranger@example.com');
+    const doc = await createDoc(owner.token, { title: 'Shared', content: { text: 'hello' } });
+
+    for (const [user, role] of [
+      [viewer, 'viewer'],
+      [editor, 'editor'],
+    ] as const) {
+      const put = await h.request(`/v1/documents/${doc.id}/permissions/${user.id}`, {
+        method: 'PUT',
+        token: owner.token,
+        json: { role },
+      });
+      expect(put.status).toBe(200);
+    }
+    const list = (await (
+      await h.request(`/v1/documents/${doc.id}/permissions`, { token: viewer.token })
+    ).json()) as {
+      items: { userId: string; role: string }[];
+    };
+    expect(list.items.map((p) => [p.userId, p.role]).sort()).toEqual(
+      [
+        [owner.id, 'owner'],
+        [viewer.id, 'viewer'],
+        [editor.id, 'editor'],
+      ].sort(),
+    );
+
+    expect(await text(viewer.token, doc.id)).toBe('hello');
+    expect((await h.request(`/v1/documents/${doc.id}`, { token: stranger.token })).status).toBe(404);
+    expect((await h.request(`/v1/documents/${doc.id}/content`, { token: stranger.token })).status).toBe(404);
+
+    const viewerWrite = await h.request(`/v1/documents/${doc.id}/content`, {
+      method: 'PUT',
+      token: viewer.token,
+      json: { text: 'vandalised' },
+    });
+    expect(viewerWrite.status).toBe(403);
+    const editorShare = await h.request(`/v1/documents/${doc.id}/permissions/${stranger.id}`, {
+      method: 'PUT',
+      token: editor.token,
+      json: { role: 'viewer' },
+    });
+    expect(editorShare.status).toBe(403);
+    expect(
+      (await h.request(`/v1/documents/${doc.id}`, { method: 'DELETE', token: editor.token })).status,
+    ).toBe(403);
+
+    const editorWrite = await h.request(`/v1/documents/${doc.id}/content`, {
+      method: 'PUT',
+      token: editor.token,
+      json: { text: 'hello world' },
+    });
+    expect(editorWrite.status).toBe(200);
+    expect(await text(owner.token, doc.id)).toBe('hello world');
+
+    // Revoking takes access away entirely: the document disappears (404).
+    const revoke = await h.request(`/v1/documents/${doc.id}/permissions/${viewer.id}`, {
+      method: 'DELETE',
+      token: owner.token,
+    });
+    expect(revoke.status).toBe(204);
+    expect((await h.request(`/v1/documents/${doc.id}`, { token: viewer.token })).status).toBe(404);
+    // The last owner cannot be removed.
+    const lastOwner = await h.request(`/v1/documents/${doc.id}/permissions/${owner.id}`, {
+      method: 'DELETE',
+      token: owner.token,
+    });
+    expect(lastOwner.status).toBe(409);
+    const unknownUser = await h.request(`/v1/documents/${doc.id}/permissions/nobody`, {
+      method: 'PUT',
+      token: owner.token,
+      json: { role: 'viewer' },
+    });
+    expect(await unknownUser.json()).toMatchObject({ status: 404, field: 'userId' });
+  });
+
+  it('lets workspace admins act as owners, but not plain members', async () => {
+    const admin = await h.user('wsadmin@example.com');
+    const member = await h.user('wsmember@example.com');
+    const author = await h.user('author@example.com');
+    const ws = (await (
+      await h.request('/v1/workspaces', { method: 'POST', token: admin.token, json: { name: 'Team' } })
+    ).json()) as { id: string };
+    for (const [user, role] of [
+      [member, 'member'],
+      [author, 'member'],
+    ] as const) {
+      const put = await h.request(`/v1/workspaces/${ws.id}/members/${user.id}`, {
+        method: 'PUT',
+        token: admin.token,
+        json: { role },
+      });
+      expect(put.status).toBe(200);
+    }
+    const doc = await createDoc(author.token, { title: 'Team doc', workspaceId: ws.id });
+    expect((await h.request(`/v1/documents/${doc.id}`, { token: member.token })).status).toBe(404);
+    const asAdmin = (await (
+      await h.request(`/v1/documents/${doc.id}`, { token: admin.token })
+    ).json()) as Doc;
+    expect(asAdmin.role).toBe('owner');
+    const listed = (await (
+      await h.request(`/v1/documents?workspaceId=${ws.id}`, { token: member.token })
+    ).json()) as {
+      items: Doc[];
+    };
+    expect(listed.items).toEqual([]);
+    expect(
+      (await h.request(`/v1/documents/${doc.id}`, { method: 'DELETE', token: admin.token })).status,
+    ).toBe(204);
+  });
+
+  it('hands out connect tokens bound to the effective role, narrowed by token scopes', async () => {
+    const owner = await h.user('ct-owner@example.com');
+    const doc = await createDoc(owner.token, { title: 'Live' });
+    const response = await h.request(`/v1/documents/${doc.id}/connect-token`, {
+      method: 'POST',
+      token: owner.token,
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, string>;
+    expect(body).toMatchObject({ role: 'owner', url: 'ws://127.0.0.1:1234', documentName: doc.id });
+    expect(new Date(body.expiresAt ?? '').getTime()).toBeGreaterThan(Date.now());
+    const { verifyConnectToken } = await import('@folio/shared');
+    expect(verifyConnectToken('test-secret-key-test-secret-key-0123456789', body.token ?? '')).toMatchObject({
+      sub: owner.id,
+      doc: doc.id,
+      role: 'owner',
+    });
+
+    const { apiTokenIssuer } = await import('@folio/shared/commands');
+    const readOnly = await apiTokenIssuer(h.t.db, { userId: owner.id, scopes: ['read'], actorId: null });
+    const narrowed = await h.request(`/v1/documents/${doc.id}/connect-token`, {
+      method: 'POST',
+      token: readOnly.token,
+    });
+    expect(((await narrowed.json()) as { role: string }).role).toBe('viewer');
+  });
+
+  it('deletes a document with all of its history', async () => {
+    const owner = await h.user('del@example.com');
+    const doc = await createDoc(owner.token, { title: 'Temp', content: { text: 'secret plans' } });
+    await h.request(`/v1/documents/${doc.id}/content`, {
+      method: 'PUT',
+      token: owner.token,
+      json: { text: 'more' },
+    });
+    const response = await h.request(`/v1/documents/${doc.id}`, { method: 'DELETE', token: owner.token });
+    expect(response.status).toBe(204);
+    expect((await h.request(`/v1/documents/${doc.id}`, { token: owner.token })).status).toBe(404);
+    for (const table of [
+      'document_updates',
+      'document_states',
+      'document_search',
+      'document_permissions',
+    ] as const) {
+      const rows = await h.t.db
+        .selectFrom(table)
+        .select('document_id')
+        .where('document_id', '=', doc.id)
+        .execute();
+      expect(rows, table).toEqual([]);
+    }
+    const audit = await h.t.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('document_id', '=', doc.id)
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual([
+      'document.create',
+      'document.update',
+      'document.update',
+      'document.delete',
+    ]);
+  });
+});
+
+describe('content', () => {
+  it('reads text and ProseMirror JSON of XML fragments and text types', async () => {
+    const owner = await h.user('content@example.com');
+    const doc = await createDoc(owner.token, {
+      title: 'Rich',
+      content: { markdown: '# Title\n\nSome **bold** and [a link](https://example.com).\n\n- one\n- two' },
+    });
+    const json = (await (
+      await h.request(`/v1/documents/${doc.id}/content?format=json`, { token: owner.token })
+    ).json()) as {
+      default: { type: string; content: { type: string }[] };
+    };
+    expect(json.default.type).toBe('doc');
+    expect(json.default.content.map((n) => n.type)).toEqual(['heading', 'paragraph', 'bulletList']);
+    expect(JSON.stringify(json.default)).toContain('{"type":"text","text":"bold","marks":[{"type":"bold"}]}');
+    expect(JSON.stringify(json.default)).toContain(
+      '"marks":[{"type":"link","attrs":{"href":"https://example.com"}}]',
+    );
+    expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo');
+
+    // An editor adds a Y.Text next to the fragment: both are in the text output.
+    const editor = await editorDoc(owner.token, doc.id);
+    const before = Y.encodeStateVector(editor);
+    editor.getText('notes').insert(0, 'side note');
+    expect((await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor, before))).status).toBe(200);
+    expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo\n\nside note');
+    const both = (await (
+      await h.request(`/v1/documents/${doc.id}/content?format=json`, { token: owner.token })
+    ).json()) as Record<string, unknown>;
+    expect(both.notes).toBe('side note');
+  });
+
+  it('stores binary updates attributed to the caller and reflects them in every format', async () => {
+    const owner = await h.user('bin@example.com');
+    const doc = await createDoc(owner.token, { title: 'Binary' });
+    const editor = new Y.Doc();
+    editor.getText('body').insert(0, 'typed by an editor');
+    const response = await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ changed: true, seq: 1 });
+    expect(await text(owner.token, doc.id)).toBe('typed by an editor');
+    const replica = await editorDoc(owner.token, doc.id);
+    expect(replica.getText('body').toString()).toBe('typed by an editor');
+
+    // Sending the same update again changes nothing and stores nothing.
+    const again = await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor));
+    expect(await again.json()).toMatchObject({ changed: false });
+    const rows = await h.t.db
+      .selectFrom('document_updates')
+      .select(['actor_id', 'seq'])
+      .where('document_id', '=', doc.id)
+      .execute();
+    expect(rows).toEqual([{ actor_id: owner.id, seq: 1 }]);
+    const audit = await h.t.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'details'])
+      .where('document_id', '=', doc.id)
+      .where('action', '=', 'document.update')
+      .execute();
+    expect(audit).toEqual([{ actor_id: owner.id, details: expect.objectContaining({ updates: 1 }) }]);
+  });
+
+  it('rejects malformed, forged and dangling updates without storing anything', async () => {
+    const owner = await h.user('evil@example.com');
+    const doc = await createDoc(owner.token, { title: 'Target' });
+    // A struct count claiming millions of structs in a few bytes (Yjs would preallocate).
+    const forged = Uint8Array.of(1, 0xff, 0xff, 0xff, 0x7f, 1, 0, 4, 1, 1, 97, 0);
+    const cases = [forged, Uint8Array.of(0xff, 0xff, 0xff), Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)];
+    for (const bytes of cases) {
+      const response = await postUpdate(owner.token, doc.id, bytes);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ field: 'body' });
+    }
+    // Well-formed but depending on state the document never had.
+    const base = new Y.Doc();
+    base.getText('t').insert(0, 'abc');
+    const sv = Y.encodeStateVector(base);
+    base.getText('t').insert(3, 'def');
+    const dangling = await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(base, sv));
+    expect(dangling.status).toBe(400);
+    const wrongType = await h.request(`/v1/documents/${doc.id}/updates`, {
+      method: 'POST',
+      token: owner.token,
+      json: { update: 'abc' },
+    });
+    expect(wrongType.status).toBe(415);
+    const rows = await h.t.db
+      .selectFrom('document_updates')
+      .select('seq')
+      .where('document_id', '=', doc.id)
+      .execute();
+    expect(rows).toEqual([]);
+  });
+
+  it('replaces text minimally in a Y.Text so concurrent edits elsewhere survive', async () => {
+    const owner = await h.user('merge@example.com');
+    const doc = await createDoc(owner.token, { title: 'Merge' });
+    const editor = new Y.Doc();
+    editor.getText('body').insert(0, 'alpha beta gamma');
+    await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor));
+    const put = await h.request(`/v1/documents/${doc.id}/content`, {
+      method: 'PUT',
+      token: owner.token,
+      json: { text: 'alpha BETA gamma' },
+    });
+    expect(put.status).toBe(200);
+    // Concurrently, the editor appended text without seeing the REST write.
+    editor.getText('body').insert(16, '!');
+    const sv = Y.encodeStateVector(await editorDoc(owner.token, doc.id));
+    await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor, sv));
+    expect(await text(owner.token, doc.id)).toBe('alpha BETA gamma!');
+  });
+});
