@@ -4,7 +4,13 @@ import { apiTokenIssuer, userCreator } from '@folio/shared/commands';
 import { parseConfig } from '@folio/shared/config';
 import type { InstanceRole, Scope } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
-import { createTestDatabase, type TestDatabase } from '@folio/shared/testing';
+import { createRedis } from '@folio/shared/redis';
+import {
+  createTestDatabase,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  testRedisPrefix,
+} from '@folio/shared/testing';
 import { createApi } from './app.js';
 import { apiConfigSchema } from './config.js';
 
@@ -20,16 +26,22 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function buildTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+/** With `{ redis: true }` the API uses the test Redis under a key prefix of its own. */
+export async function buildTestApi(
+  env: Record<string, string> = {},
+  options: { redis?: boolean } = {},
+): Promise<TestApi> {
   const t = await createTestDatabase();
   const config = parseConfig(apiConfigSchema, {
     DATABASE_URL: t.url,
     SECRET_KEY: 'test-secret-key-test-secret-key-0123456789',
     LOG_LEVEL: 'silent',
+    ...(options.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: testRedisPrefix() } : {}),
     ...env,
   });
   const log = createLogger({ level: 'silent', name: 'api-test' });
-  const api = createApi({ config, db: t.db, replica: t.db, log, secretKey: config.SECRET_KEY ?? '' });
+  const redis = createRedis({ url: config.REDIS_URL, log, name: 'api-test' });
+  const api = createApi({ config, db: t.db, replica: t.db, log, redis, secretKey: config.SECRET_KEY ?? '' });
   return {
     t,
     api,
@@ -62,6 +74,7 @@ export async function buildTestApi(env: Record<string, string> = {}): Promise<Te
     },
     close: async () => {
       await api.events.close();
+      redis?.disconnect();
       await t.drop();
     },
   };

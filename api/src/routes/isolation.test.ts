@@ -3,8 +3,9 @@
  * workspace X — its documents, their content, permissions and connect tokens, and the
  * workspace's membership — and never sees X's documents in a list.
  */
-import * as Y from 'yjs';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { buildTestApi, type TestApi } from '../test-app.js';
 
 let h: TestApi;
@@ -74,7 +75,9 @@ describe('a user of workspace Y', () => {
   }
 
   it('sees none of X in its own lists, and X is unchanged', async () => {
-    const docs = (await (await h.request('/v1/documents', { token: y.token })).json()) as { items: { id: string }[] };
+    const docs = (await (await h.request('/v1/documents', { token: y.token })).json()) as {
+      items: { id: string }[];
+    };
     expect(docs.items.map((d) => d.id)).not.toContain(xDoc);
     const workspaces = (await (await h.request('/v1/workspaces', { token: y.token })).json()) as {
       items: { id: string }[];
@@ -98,7 +101,9 @@ describe('a user of workspace Y', () => {
     });
     expect((await h.request(`/v1/workspaces/${xWorkspace}/members`, { token: y.token })).status).toBe(200);
     expect((await h.request(`/v1/documents/${xDoc}`, { token: y.token })).status).toBe(404);
-    const listed = (await (await h.request(`/v1/documents?workspaceId=${xWorkspace}`, { token: y.token })).json()) as {
+    const listed = (await (
+      await h.request(`/v1/documents?workspaceId=${xWorkspace}`, { token: y.token })
+    ).json()) as {
       items: unknown[];
     };
     expect(listed.items).toEqual([]);

@@ -36,9 +36,13 @@ describe('API tokens', () => {
     const listed = (JSON.parse(text) as { items: Created[] }).items.find((t) => t.id === created.id);
     expect(listed?.lastUsedAt).not.toBeNull();
 
-    expect((await h.request(`/v1/tokens/${created.id}`, { method: 'DELETE', token: user.token })).status).toBe(204);
+    expect(
+      (await h.request(`/v1/tokens/${created.id}`, { method: 'DELETE', token: user.token })).status,
+    ).toBe(204);
     expect((await h.request('/v1/me', { token: created.token })).status).toBe(401);
-    expect((await h.request(`/v1/tokens/${created.id}`, { method: 'DELETE', token: user.token })).status).toBe(404);
+    expect(
+      (await h.request(`/v1/tokens/${created.id}`, { method: 'DELETE', token: user.token })).status,
+    ).toBe(404);
     const audit = await h.t.db
       .selectFrom('audit_events')
       .select('action')
@@ -55,7 +59,9 @@ describe('API tokens', () => {
       await h.request('/v1/tokens', { method: 'POST', token: a.token, json: {} })
     ).json()) as Created;
     expect(created.scopes).toEqual(['read', 'write']);
-    expect((await h.request(`/v1/tokens/${created.id}`, { method: 'DELETE', token: b.token })).status).toBe(404);
+    expect((await h.request(`/v1/tokens/${created.id}`, { method: 'DELETE', token: b.token })).status).toBe(
+      404,
+    );
     const listed = (await (await h.request('/v1/tokens', { token: b.token })).json()) as { items: Created[] };
     expect(listed.items.map((t) => t.id)).not.toContain(created.id);
   });
@@ -63,7 +69,9 @@ describe('API tokens', () => {
   it('enforces scopes on every route and never lets a token mint wider scopes', async () => {
     const user = await h.user('scoped@example.com');
     const mint = async (scopes: string[]) =>
-      (await (await h.request('/v1/tokens', { method: 'POST', token: user.token, json: { scopes } })).json()) as Created;
+      (await (
+        await h.request('/v1/tokens', { method: 'POST', token: user.token, json: { scopes } })
+      ).json()) as Created;
     const read = await mint(['read']);
     const write = await mint(['write']);
 
@@ -86,11 +94,17 @@ describe('API tokens', () => {
         })
       ).status,
     ).toBe(403);
-    expect((await h.request(`/v1/documents/${doc.id}`, { method: 'DELETE', token: read.token })).status).toBe(403);
-    expect((await h.request('/v1/workspaces', { method: 'POST', token: read.token, json: { name: 'n' } })).status).toBe(
+    expect((await h.request(`/v1/documents/${doc.id}`, { method: 'DELETE', token: read.token })).status).toBe(
       403,
     );
-    const escalate = await h.request('/v1/tokens', { method: 'POST', token: read.token, json: { scopes: ['write'] } });
+    expect(
+      (await h.request('/v1/workspaces', { method: 'POST', token: read.token, json: { name: 'n' } })).status,
+    ).toBe(403);
+    const escalate = await h.request('/v1/tokens', {
+      method: 'POST',
+      token: read.token,
+      json: { scopes: ['write'] },
+    });
     expect(escalate.status).toBe(403);
 
     // write without read: cannot read content.
