@@ -1,3 +1,4 @@
+export * from './connect-token.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './policy.js';
