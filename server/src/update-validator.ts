@@ -54,6 +54,11 @@ function length(decoder: decoding.Decoder): number {
   return n;
 }
 
+function skipId(decoder: decoding.Decoder): void {
+  decoding.readVarUint(decoder);
+  decoding.readVarUint(decoder);
+}
+
 function json(decoder: decoding.Decoder): void {
   const text = decoding.readVarString(decoder);
   if (text === 'undefined') return;
@@ -124,12 +129,12 @@ export function validateUpdateV1(update: Uint8Array): UpdateSummary {
           // GC or Skip: a bare length.
           clock += length(decoder);
         } else {
-          if (info & BIT8) decoding.readVarUint(decoder), decoding.readVarUint(decoder); // origin
-          if (info & BIT7) decoding.readVarUint(decoder), decoding.readVarUint(decoder); // right origin
+          if (info & BIT8) skipId(decoder); // origin
+          if (info & BIT7) skipId(decoder); // right origin
           if ((info & (BIT7 | BIT8)) === 0) {
             // No origins: the parent is written out, as a root type key or an item id.
             if (decoding.readVarUint(decoder) === 1) decoding.readVarString(decoder);
-            else decoding.readVarUint(decoder), decoding.readVarUint(decoder);
+            else skipId(decoder);
             if (info & BIT6) decoding.readVarString(decoder); // parentSub (map key)
           }
           clock += skipContent(decoder, info);
