@@ -104,7 +104,9 @@ describe('collaboration server', () => {
     yw.provider.awareness.setLocalStateField('user', { name: 'Mallory', id: 'someone-else', color: '#f00' });
     await vi.waitFor(
       () => {
-        const states = [...hp.provider.awareness!.getStates().values()];
+        const states = [
+          ...(hp.provider.awareness as NonNullable<typeof hp.provider.awareness>).getStates().values(),
+        ];
         expect(states.map((s) => s.user)).toContainEqual({
           name: 'Eddie Editor',
           id: editor.id,
