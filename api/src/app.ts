@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type CollabBus, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
-import { createDocumentEventBus, type DocumentEventBus } from '@folio/shared/document-events';
 import { checkReadiness } from '@folio/shared/health';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
@@ -37,7 +37,7 @@ export interface ApiDeps {
    * instances. Defaults to one over `redis` (or in-process without it); the all-in-one
    * launcher passes the collaboration server's own bus.
    */
-  events?: DocumentEventBus | undefined;
+  bus?: CollabBus | undefined;
 }
 
 export type { AppEnv } from './http/env.js';
@@ -80,15 +80,14 @@ export function createApi(deps: ApiDeps) {
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
   );
 
-  const events =
-    deps.events ??
-    createDocumentEventBus({ redis: deps.redis, keyPrefix: deps.config.REDIS_KEY_PREFIX, log: deps.log });
+  const bus =
+    deps.bus ?? createCollabBus({ redis: deps.redis, prefix: deps.config.REDIS_KEY_PREFIX, log: deps.log });
   const routeDeps: RouteDeps = {
     config: deps.config,
     db: deps.db,
     replica: deps.replica,
     secretKey: deps.secretKey,
-    events,
+    bus,
   };
   const limiter = deps.redis
     ? redisRateLimiter(deps.redis, deps.config.REDIS_KEY_PREFIX)
@@ -130,7 +129,7 @@ export function createApi(deps: ApiDeps) {
 
   app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));
   app.onError(renderError);
-  return { app, metrics, events };
+  return { app, metrics, bus };
 }
 
 export type Api = ReturnType<typeof createApi>;

@@ -73,7 +73,7 @@ export async function buildTestApi(
       return { id: user.id, token, email };
     },
     close: async () => {
-      await api.events.close();
+      await api.bus.close();
       redis?.disconnect();
       await t.drop();
     },

@@ -5,6 +5,7 @@
  */
 import { apiConfigSchema, createApi, serveApi } from '@folio/api';
 import { collabConfigSchema, createCollabServer } from '@folio/server';
+import { createCollabBus } from '@folio/shared';
 import { ConfigError, parseConfig } from '@folio/shared/config';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { bootstrapFirstAdmin } from './bootstrap.js';
@@ -31,7 +32,10 @@ async function main(): Promise<void> {
   const config = loadConfigs();
   const infra = await openInfrastructure(config.api, 'folio');
   const { db, replica } = infra.database;
-  const deps = { db, log: infra.log, redis: infra.redis, secretKey: infra.secretKey };
+  // One bus for both: without Redis it is in-process, and REST writes, deletions and
+  // revocations must reach this process's collaboration server.
+  const bus = createCollabBus({ redis: infra.redis, prefix: config.api.REDIS_KEY_PREFIX, log: infra.log });
+  const deps = { db, log: infra.log, redis: infra.redis, secretKey: infra.secretKey, bus };
   const first = await bootstrapFirstAdmin(db);
   const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();
@@ -41,6 +45,7 @@ async function main(): Promise<void> {
   });
   stopOnSignals(infra.log, async () => {
     await Promise.all([api.close(), collab.close()]);
+    await bus.close();
     await infra.close();
   });
 

@@ -1,5 +1,5 @@
+import type { CollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
-import type { DocumentEventBus } from '@folio/shared/document-events';
 import type { ApiConfig } from '../config.js';
 
 /** What route modules need; built once in `createApi`. */
@@ -8,5 +8,6 @@ export interface RouteDeps {
   db: Db;
   replica: Db;
   secretKey: string;
-  events: DocumentEventBus;
+  /** Tells collaboration instances about REST writes, deletions and revocations. */
+  bus: CollabBus;
 }

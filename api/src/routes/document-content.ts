@@ -78,11 +78,11 @@ export function documentContentRoutes(deps: RouteDeps) {
       const replacement = c.req.valid('json');
       const principal = c.get('principal');
       await authorizeDocument(deps.db, principal, id, 'document.write');
-      const result = await documentContentReplacer(
-        deps.db,
-        { documentId: id, actorId: principal.userId, replacement },
-        deps.events,
-      );
+      const result = await documentContentReplacer(deps.db, deps.bus, {
+        documentId: id,
+        actorId: principal.userId,
+        replacement,
+      });
       return c.json(result, 200);
     },
   );
@@ -112,11 +112,11 @@ export function documentContentRoutes(deps: RouteDeps) {
       await authorizeDocument(deps.db, principal, id, 'document.write');
       const update = new Uint8Array(await c.req.arrayBuffer());
       if (update.byteLength === 0) throw new FolioError('BAD_REQUEST', 'empty update', { field: 'body' });
-      const result = await documentUpdateApplier(
-        deps.db,
-        { documentId: id, actorId: principal.userId, update },
-        deps.events,
-      );
+      const result = await documentUpdateApplier(deps.db, deps.bus, {
+        documentId: id,
+        actorId: principal.userId,
+        update,
+      });
       return c.json(result, 200);
     },
   );

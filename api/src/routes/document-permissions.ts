@@ -66,7 +66,7 @@ export function documentPermissionRoutes(deps: RouteDeps) {
       const granted = await permissionGranter(
         deps.db,
         { documentId: id, userId, role, actorId: principal.userId },
-        deps.events,
+        deps.bus,
       );
       return c.json({ userId: granted.userId, role: granted.role }, 200);
     },
@@ -85,7 +85,7 @@ export function documentPermissionRoutes(deps: RouteDeps) {
       const { id, userId } = c.req.valid('param');
       const principal = c.get('principal');
       await authorizeDocument(deps.db, principal, id, 'document.share');
-      await permissionRevoker(deps.db, { documentId: id, userId, actorId: principal.userId }, deps.events);
+      await permissionRevoker(deps.db, { documentId: id, userId, actorId: principal.userId }, deps.bus);
       return c.body(null, 204);
     },
   );

@@ -220,9 +220,9 @@ describe('documents', () => {
     expect(body).toMatchObject({ role: 'owner', url: 'ws://127.0.0.1:1234', documentName: doc.id });
     expect(new Date(body.expiresAt ?? '').getTime()).toBeGreaterThan(Date.now());
     const { verifyConnectToken } = await import('@folio/shared');
-    expect(verifyConnectToken('test-secret-key-test-secret-key-0123456789', body.token ?? '')).toMatchObject({
-      sub: owner.id,
-      doc: doc.id,
+    expect(verifyConnectToken(body.token ?? '', 'test-secret-key-test-secret-key-0123456789')).toMatchObject({
+      userId: owner.id,
+      documentId: doc.id,
       role: 'owner',
     });
 

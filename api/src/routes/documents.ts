@@ -22,6 +22,9 @@ import {
   json,
 } from '../schemas.js';
 
+/** Long enough to connect and reconnect after a blip; short enough that a leak soon expires. */
+const CONNECT_TOKEN_TTL_SECONDS = 10 * 60;
+
 export const presentDocument = (d: DocumentRow, role?: 'owner' | 'editor' | 'viewer') => ({
   id: d.id,
   title: d.title,
@@ -157,7 +160,7 @@ export function documentRoutes(deps: RouteDeps) {
       const { id } = c.req.valid('param');
       const principal = c.get('principal');
       await authorizeDocument(deps.db, principal, id, 'document.delete');
-      await documentDeleter(deps.db, { documentId: id, actorId: principal.userId }, deps.events);
+      await documentDeleter(deps.db, { documentId: id, actorId: principal.userId }, deps.bus);
       return c.body(null, 204);
     },
   );
@@ -178,7 +181,10 @@ export function documentRoutes(deps: RouteDeps) {
       // The caller's role narrowed by their token's scopes: a read-only token connects as a viewer.
       const role = grantedDocumentRole(principal, subject);
       if (!role) throw new FolioError('FORBIDDEN', 'not allowed: document.read');
-      const signed = signConnectToken(deps.secretKey, { userId: principal.userId, documentId: id, role });
+      const signed = signConnectToken(
+        { userId: principal.userId, documentId: id, role, ttlSeconds: CONNECT_TOKEN_TTL_SECONDS },
+        deps.secretKey,
+      );
       return c.json(
         {
           token: signed.token,

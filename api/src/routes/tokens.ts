@@ -100,7 +100,11 @@ export function tokenRoutes(deps: RouteDeps) {
       const { id } = c.req.valid('param');
       const principal = c.get('principal');
       requireScope(principal, 'write');
-      await apiTokenRevoker(deps.db, { userId: principal.userId, tokenId: id, actorId: principal.userId });
+      await apiTokenRevoker(
+        deps.db,
+        { userId: principal.userId, tokenId: id, actorId: principal.userId },
+        deps.bus,
+      );
       return c.body(null, 204);
     },
   );

@@ -116,7 +116,7 @@ export function workspaceRoutes(deps: RouteDeps) {
       const member = await workspaceMemberSetter(
         deps.db,
         { workspaceId: id, userId, role, actorId: principal.userId },
-        deps.events,
+        deps.bus,
       );
       return c.json(member, 200);
     },
@@ -135,11 +135,7 @@ export function workspaceRoutes(deps: RouteDeps) {
       const { id, userId } = c.req.valid('param');
       const principal = c.get('principal');
       await authorizeWorkspace(deps.db, principal, id, 'workspace.manage');
-      await workspaceMemberRemover(
-        deps.db,
-        { workspaceId: id, userId, actorId: principal.userId },
-        deps.events,
-      );
+      await workspaceMemberRemover(deps.db, { workspaceId: id, userId, actorId: principal.userId }, deps.bus);
       return c.body(null, 204);
     },
   );

@@ -1,3 +1,4 @@
+import type { CollabBus } from '../collab-bus.js';
 import { revokeApiToken } from '../db/repositories/api-tokens.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
@@ -7,6 +8,7 @@ import { FolioError } from '../errors.js';
 export async function apiTokenRevoker(
   db: Handle,
   input: { userId: string; tokenId: string; actorId: string },
+  bus?: CollabBus,
 ): Promise<void> {
   await inTransaction(db, async (trx) => {
     if (!(await revokeApiToken(trx, input.userId, input.tokenId))) {
@@ -18,4 +20,6 @@ export async function apiTokenRevoker(
       details: { tokenId: input.tokenId, userId: input.userId },
     });
   });
+  // WebSockets authenticated with this token end too.
+  await bus?.publish({ type: 'revoke', userId: input.userId, tokenId: input.tokenId }).catch(() => {});
 }

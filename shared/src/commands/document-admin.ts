@@ -1,3 +1,4 @@
+import type { CollabBus } from '../collab-bus.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import {
   countDocumentRole,
@@ -14,7 +15,6 @@ import {
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserById } from '../db/repositories/users.js';
 import type { DocumentRole, DocumentRow } from '../db/schema.js';
-import type { DocumentEventBus } from '../document-events.js';
 import { FolioError } from '../errors.js';
 
 /** Renames a document (its search row too). */
@@ -44,7 +44,7 @@ export async function documentRenamer(
 export async function documentDeleter(
   db: Handle,
   input: { documentId: string; actorId: string },
-  events?: DocumentEventBus,
+  bus?: CollabBus,
 ): Promise<void> {
   await inTransaction(db, async (trx) => {
     const row = await findDocument(trx, input.documentId);
@@ -58,7 +58,7 @@ export async function documentDeleter(
       workspaceId: row.workspace_id,
     });
   });
-  await events?.publish({ type: 'deleted', documentId: input.documentId });
+  await bus?.publish({ type: 'document-deleted', documentId: input.documentId }).catch(() => {});
 }
 
 /** Refuses to leave a document without an explicit owner. */
@@ -78,7 +78,7 @@ async function keepAnOwner(trx: Handle, documentId: string, userId: string, next
 export async function permissionGranter(
   db: Handle,
   input: { documentId: string; userId: string; role: DocumentRole; actorId: string },
-  events?: DocumentEventBus,
+  bus?: CollabBus,
 ): Promise<{ userId: string; role: DocumentRole; previousRole: DocumentRole | undefined }> {
   const previousRole = await inTransaction(db, async (trx) => {
     const user = await findUserById(trx, input.userId);
@@ -96,9 +96,12 @@ export async function permissionGranter(
     });
     return previous;
   });
-  // A downgrade (editor → viewer) must reach open connections too.
+  // A downgrade (editor → viewer) must reach open connections too: they are closed and
+  // reconnect with the new role.
   if (previousRole && previousRole !== input.role) {
-    await events?.publish({ type: 'access-changed', userId: input.userId, documentId: input.documentId });
+    await bus
+      ?.publish({ type: 'revoke', userId: input.userId, documentId: input.documentId })
+      .catch(() => {});
   }
   return { userId: input.userId, role: input.role, previousRole };
 }
@@ -107,7 +110,7 @@ export async function permissionGranter(
 export async function permissionRevoker(
   db: Handle,
   input: { documentId: string; userId: string; actorId: string },
-  events?: DocumentEventBus,
+  bus?: CollabBus,
 ): Promise<void> {
   await inTransaction(db, async (trx) => {
     const document = await findDocument(trx, input.documentId);
@@ -124,5 +127,5 @@ export async function permissionRevoker(
       details: { userId: input.userId },
     });
   });
-  await events?.publish({ type: 'access-changed', userId: input.userId, documentId: input.documentId });
+  await bus?.publish({ type: 'revoke', userId: input.userId, documentId: input.documentId }).catch(() => {});
 }

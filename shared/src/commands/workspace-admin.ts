@@ -1,3 +1,4 @@
+import type { CollabBus } from '../collab-bus.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserById } from '../db/repositories/users.js';
@@ -10,7 +11,6 @@ import {
   upsertWorkspaceMember,
 } from '../db/repositories/workspaces.js';
 import type { Workspace, WorkspaceRole } from '../db/schema.js';
-import type { DocumentEventBus } from '../document-events.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';
 
@@ -53,7 +53,7 @@ async function keepAnAdmin(trx: Handle, workspaceId: string, userId: string, nex
 export async function workspaceMemberSetter(
   db: Handle,
   input: { workspaceId: string; userId: string; role: WorkspaceRole; actorId: string },
-  events?: DocumentEventBus,
+  bus?: CollabBus,
 ): Promise<{ workspaceId: string; userId: string; role: WorkspaceRole }> {
   const previous = await inTransaction(db, async (trx) => {
     await loadShared(trx, input.workspaceId);
@@ -69,9 +69,10 @@ export async function workspaceMemberSetter(
     });
     return current;
   });
-  // Losing workspace admin loses owner rights on its documents.
+  // Losing workspace admin loses owner rights on its documents; the bus has no
+  // per-workspace revocation, so all of the user's connections reconnect and are re-checked.
   if (previous === 'admin' && input.role !== 'admin') {
-    await events?.publish({ type: 'access-changed', userId: input.userId, workspaceId: input.workspaceId });
+    await bus?.publish({ type: 'revoke', userId: input.userId }).catch(() => {});
   }
   return { workspaceId: input.workspaceId, userId: input.userId, role: input.role };
 }
@@ -80,11 +81,11 @@ export async function workspaceMemberSetter(
 export async function workspaceMemberRemover(
   db: Handle,
   input: { workspaceId: string; userId: string; actorId: string },
-  events?: DocumentEventBus,
+  bus?: CollabBus,
 ): Promise<void> {
-  await inTransaction(db, async (trx) => {
+  const previous = await inTransaction(db, async (trx) => {
     await loadShared(trx, input.workspaceId);
-    await keepAnAdmin(trx, input.workspaceId, input.userId, null);
+    const current = await keepAnAdmin(trx, input.workspaceId, input.userId, null);
     if (!(await removeWorkspaceMember(trx, input.workspaceId, input.userId))) {
       throw new FolioError('NOT_FOUND', 'that user is not a member', { field: 'userId' });
     }
@@ -94,6 +95,8 @@ export async function workspaceMemberRemover(
       workspaceId: input.workspaceId,
       details: { userId: input.userId },
     });
+    return current;
   });
-  await events?.publish({ type: 'access-changed', userId: input.userId, workspaceId: input.workspaceId });
+  // Plain membership grants no document access, so only a former admin loses any.
+  if (previous === 'admin') await bus?.publish({ type: 'revoke', userId: input.userId }).catch(() => {});
 }

@@ -1,0 +1,318 @@
+import { signConnectToken } from '@folio/shared';
+import { documentStateLoader } from '@folio/shared/commands';
+import type { DocumentRole, User } from '@folio/shared/db';
+import {
+  buildDocument,
+  buildUser,
+  createTestDatabase,
+  grantDocumentRole,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  testRedisPrefix,
+} from '@folio/shared/testing';
+import * as encoding from 'lib0/encoding';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import {
+  type CollabProcess,
+  hocuspocusClient,
+  percentile,
+  rawSocket,
+  SECRET_KEY,
+  spawnCollab,
+  yWebsocketClient,
+} from './harness.js';
+
+let db: TestDatabase;
+const prefix = testRedisPrefix();
+const destroyers: (() => void)[] = [];
+const processes: CollabProcess[] = [];
+let owner: User;
+let editor: User;
+let viewer: User;
+let stranger: User;
+
+const token = (user: User, documentId: string, role: DocumentRole, ttlSeconds = 120) =>
+  signConnectToken({ userId: user.id, documentId, role, ttlSeconds }, SECRET_KEY).token;
+
+async function spawn(): Promise<CollabProcess> {
+  const p = await spawnCollab({
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    ANTI_ENTROPY_MS: '300',
+  });
+  processes.push(p);
+  return p;
+}
+
+function track<T extends { destroy(): void }>(client: T): T {
+  destroyers.push(() => client.destroy());
+  return client;
+}
+
+async function sharedDocument() {
+  const document = await buildDocument(db.db, owner);
+  await grantDocumentRole(db.db, document.id, editor.id, 'editor');
+  await grantDocumentRole(db.db, document.id, viewer.id, 'viewer');
+  return document;
+}
+
+/** A y-protocols frame: sync message `syncType` carrying `payload`. */
+function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, syncType);
+  encoding.writeVarUint8Array(e, payload);
+  return encoding.toUint8Array(e);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  owner = await buildUser(db.db, { name: 'Olive Owner' });
+  editor = await buildUser(db.db, { name: 'Eddie Editor' });
+  viewer = await buildUser(db.db, { name: 'Vera Viewer' });
+  stranger = await buildUser(db.db, { name: 'Stan Stranger' });
+});
+
+afterAll(async () => {
+  for (const destroy of destroyers) destroy();
+  for (const p of processes) p.kill('SIGKILL');
+  await Promise.all(processes.map((p) => p.exited));
+  await db.drop();
+});
+
+describe('two collaboration instances sharing Postgres and Redis', () => {
+  let a: CollabProcess;
+  let b: CollabProcess;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([spawn(), spawn()]);
+  });
+
+  it('converges y-websocket and Hocuspocus clients across instances, text and awareness', async () => {
+    const document = await sharedDocument();
+    const hp = track(hocuspocusClient(a.url, document.id, token(owner, document.id, 'owner')));
+    const yw = track(yWebsocketClient(b.url, document.id, token(editor, document.id, 'editor')));
+    await vi.waitFor(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true), {
+      timeout: 10_000,
+    });
+
+    hp.doc.getText('t').insert(0, 'from hocuspocus;');
+    yw.doc.getText('t').insert(0, 'from y-websocket;');
+    await vi.waitFor(() => {
+      expect(hp.doc.getText('t').toString()).toBe(yw.doc.getText('t').toString());
+      expect(hp.doc.getText('t').toString()).toContain('from hocuspocus;');
+      expect(hp.doc.getText('t').toString()).toContain('from y-websocket;');
+    });
+
+    hp.provider.setAwarenessField('user', { name: 'I am not Olive', color: 'blue' });
+    yw.provider.awareness.setLocalStateField('cursor', { anchor: 1 });
+    await vi.waitFor(() => {
+      const seenByYw = [...yw.provider.awareness.getStates().values()].map((s) => s.user);
+      expect(seenByYw).toContainEqual({ name: 'Olive Owner', id: owner.id, color: 'blue' });
+      const seenByHp = [...(hp.provider.awareness?.getStates().values() ?? [])];
+      expect(seenByHp).toContainEqual({
+        cursor: { anchor: 1 },
+        user: { id: editor.id, name: 'Eddie Editor' },
+      });
+    });
+
+    // Propagation latency between the instances: insert on A, observe on B.
+    const latencies: number[] = [];
+    const text = yw.doc.getText('t');
+    for (let i = 0; i < 200; i++) {
+      const arrived = new Promise<void>((done) => {
+        const check = () => {
+          if (text.toString().endsWith(`#${i}`)) {
+            text.unobserve(check);
+            done();
+          }
+        };
+        text.observe(check);
+      });
+      const started = performance.now();
+      hp.doc.getText('t').insert(hp.doc.getText('t').length, `#${i}`);
+      await arrived;
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((x, y) => x - y);
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    console.log(
+      `propagation latency between instances over ${latencies.length} edits: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+    );
+    expect(p99).toBeLessThan(1_000);
+
+    // Both instances' writes are in Postgres, attributed.
+    await vi.waitFor(async () => {
+      const stored = await documentStateLoader(db.db, document.id);
+      expect(stored.doc.getText('t').toString()).toBe(hp.doc.getText('t').toString());
+    });
+    const actors = await db.db
+      .selectFrom('document_updates')
+      .select('actor_id')
+      .distinct()
+      .where('document_id', '=', document.id)
+      .execute();
+    expect(actors.map((r) => r.actor_id).sort()).toEqual([owner.id, editor.id].sort());
+  });
+
+  it('drops every update of a viewer, on both protocols', async () => {
+    const document = await sharedDocument();
+    const ed = track(hocuspocusClient(a.url, document.id, token(editor, document.id, 'editor')));
+    const vwYw = track(yWebsocketClient(b.url, document.id, token(viewer, document.id, 'viewer')));
+    const vwHp = track(hocuspocusClient(b.url, document.id, token(viewer, document.id, 'viewer')));
+    // A connect token cannot raise a role: the viewer claims "owner" here.
+    const vwClaimsOwner = track(hocuspocusClient(a.url, document.id, token(viewer, document.id, 'owner')));
+    await vi.waitFor(() =>
+      expect(
+        ed.provider.isSynced &&
+          vwYw.provider.synced &&
+          vwHp.provider.isSynced &&
+          vwClaimsOwner.provider.isSynced,
+      ).toBe(true),
+    );
+    vwYw.doc.getText('t').insert(0, 'evil1');
+    vwHp.doc.getText('t').insert(0, 'evil2');
+    vwClaimsOwner.doc.getText('t').insert(0, 'evil3');
+    ed.doc.getText('t').insert(0, 'legit');
+    await vi.waitFor(() => {
+      expect(vwYw.doc.getText('t').toString()).toContain('legit');
+      expect(vwHp.doc.getText('t').toString()).toContain('legit');
+    });
+    // Give a leaked update every chance to arrive: a later edit overtakes nothing.
+    ed.doc.getText('t').insert(0, 'later');
+    await vi.waitFor(() => expect(vwYw.doc.getText('t').toString()).toContain('later'));
+    expect(ed.doc.getText('t').toString()).toBe('laterlegit');
+    const stored = await documentStateLoader(db.db, document.id);
+    expect(stored.doc.getText('t').toString()).toBe('laterlegit');
+    const viewerRows = await db.db
+      .selectFrom('document_updates')
+      .select('seq')
+      .where('actor_id', '=', viewer.id)
+      .execute();
+    expect(viewerRows).toEqual([]);
+  });
+
+  it('refuses a bad token with 4401 and a user without access with 4403, before any document data', async () => {
+    const document = await sharedDocument();
+    const cases: [string, number][] = [
+      [`${a.url}/yjs/${document.id}`, 4401],
+      [`${a.url}/yjs/${document.id}?token=garbage`, 4401],
+      [
+        `${a.url}/yjs/${document.id}?token=${token(editor, document.id, 'editor', 1).replace(/.$/, 'A')}`,
+        4401,
+      ],
+      [`${b.url}/yjs/${document.id}?token=${token(stranger, document.id, 'editor')}`, 4403],
+      [`${b.url}/yjs/${document.id}?token=${token(editor, 'another-document', 'editor')}`, 4403],
+    ];
+    for (const [url, code] of cases) {
+      const socket = rawSocket(url);
+      const closed = await socket.closed;
+      expect(closed.code, url).toBe(code);
+      // Only y-protocols' permission-denied auth message (type 2, 0) may precede the close.
+      for (const frame of socket.frames) expect([...frame.slice(0, 2)]).toEqual([2, 0]);
+    }
+    const refused = track(hocuspocusClient(a.url, document.id, 'garbage'));
+    const failed = new Promise<string>((done) =>
+      refused.provider.on('authenticationFailed', (e: { reason: string }) => done(e.reason)),
+    );
+    expect(await failed).toBe('unauthenticated');
+    expect(refused.doc.getText('t').toString()).toBe('');
+  });
+
+  it('closes hostile connections only; honest clients and both processes carry on', async () => {
+    const document = await sharedDocument();
+    const hp = track(hocuspocusClient(a.url, document.id, token(owner, document.id, 'owner')));
+    const yw = track(yWebsocketClient(b.url, document.id, token(editor, document.id, 'editor')));
+    await vi.waitFor(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
+
+    const forgedStructCount = (() => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 1);
+      encoding.writeVarUint(e, 50_000_000);
+      encoding.writeVarUint(e, 42);
+      encoding.writeVarUint(e, 0);
+      for (let i = 0; i < 57; i++) encoding.writeUint8(e, 0);
+      return encoding.toUint8Array(e);
+    })();
+    const v2 = (() => {
+      const d = new Y.Doc();
+      d.getText('t').insert(0, 'v2 payload');
+      return Y.encodeStateAsUpdateV2(d);
+    })();
+    const attacks: { send: Uint8Array | string; code: number }[] = [
+      { send: syncFrame(2, forgedStructCount), code: 1003 },
+      { send: syncFrame(1, forgedStructCount), code: 1003 },
+      { send: syncFrame(2, v2), code: 1003 },
+      { send: new Uint8Array([0xff, 0xff, 0xff]), code: 1003 },
+      { send: 'text frame', code: 1003 },
+      { send: new Uint8Array(3 * 1024 * 1024), code: 1009 },
+    ];
+    const url = `${a.url}/yjs/${document.id}?token=${token(editor, document.id, 'editor')}`;
+    for (const attack of attacks) {
+      const socket = rawSocket(url);
+      await socket.opened;
+      socket.ws.send(attack.send);
+      expect((await socket.closed).code).toBe(attack.code);
+    }
+    // The same through the Hocuspocus protocol: a frame that does not parse.
+    const hpAttack = rawSocket(a.url);
+    await hpAttack.opened;
+    hpAttack.ws.send(new Uint8Array([5, 0x61, 0x62]));
+    expect((await hpAttack.closed).code).toBe(1003);
+
+    hp.doc.getText('t').insert(0, 'still fine');
+    await vi.waitFor(() => expect(yw.doc.getText('t').toString()).toBe('still fine'));
+    expect(a.proc.exitCode).toBeNull();
+    expect(b.proc.exitCode).toBeNull();
+  });
+});
+
+describe('process lifecycle', () => {
+  it('loses no acknowledged edit when an instance is killed with SIGKILL', async () => {
+    const document = await sharedDocument();
+    const c = await spawn();
+    const hp = track(hocuspocusClient(c.url, document.id, token(owner, document.id, 'owner')));
+    await vi.waitFor(() => expect(hp.provider.isSynced).toBe(true));
+    for (let i = 0; i < 100; i++) hp.doc.getText('t').insert(i, String(i % 10));
+    // unsyncedChanges reaches 0 when every update has been acknowledged (SyncStatus).
+    await vi.waitFor(() => expect(hp.provider.unsyncedChanges).toBe(0));
+    const expected = hp.doc.getText('t').toString();
+    c.kill('SIGKILL');
+    await c.exited;
+    hp.destroy();
+    const stored = await documentStateLoader(db.db, document.id);
+    expect(stored.doc.getText('t').toString()).toBe(expected);
+    expect(expected).toHaveLength(100);
+  });
+
+  it('drains on SIGTERM: closes both protocols with 1012, stores every document, exits 0 within 10 s', async () => {
+    const document = await sharedDocument();
+    const d = await spawn();
+    const hp = track(hocuspocusClient(d.url, document.id, token(owner, document.id, 'owner')));
+    const yw = track(yWebsocketClient(d.url, document.id, token(editor, document.id, 'editor')));
+    const codes: number[] = [];
+    hp.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
+    yw.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
+    await vi.waitFor(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
+    hp.doc.getText('t').insert(0, 'drain me');
+    await vi.waitFor(() => expect(yw.doc.getText('t').toString()).toBe('drain me'));
+
+    const started = Date.now();
+    d.kill('SIGTERM');
+    const exit = await d.exited;
+    expect(exit.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await vi.waitFor(() => expect(codes.slice(0, 2).sort()).toEqual([1012, 1012]));
+    hp.destroy();
+    yw.destroy();
+    const state = await db.db
+      .selectFrom('document_states')
+      .innerJoin('documents', 'documents.id', 'document_states.document_id')
+      .select(['document_states.seq', 'documents.update_seq'])
+      .where('document_id', '=', document.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(state.seq)).toBe(Number(state.update_seq));
+  });
+});
