@@ -204,4 +204,12 @@ it('signs in, shares, edits live over REST and y-websocket, and ignores the view
     .where('document_id', '=', document.id)
     .execute();
   expect(aliceRows.length).toBeGreaterThanOrEqual(3);
+
+  // Revoking the viewer's permission ends their live connection at once.
+  const closes: number[] = [];
+  bobEditor.provider.on('connection-close', (event: CloseEvent | null) => closes.push(event?.code ?? 0));
+  const revoked = await alice(`/v1/documents/${document.id}/permissions/${bobMe.id}`, { method: 'DELETE' });
+  expect(revoked.status).toBe(204);
+  await vi.waitFor(() => expect(closes).toContain(4403), { timeout: 10_000 });
+  expect((await bob(`/v1/documents/${document.id}`)).status).toBe(404);
 });
