@@ -67,7 +67,7 @@ async function writeDocument(
  * structurally before Yjs sees it (V1 only). An update that depends on state the
  * document does not have is refused rather than stored pending.
  */
-export function documentUpdateApplier(
+export async function documentUpdateApplier(
   db: Handle,
   bus: CollabBus | undefined,
   input: { documentId: string; actorId: string; update: Uint8Array },
