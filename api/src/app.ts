@@ -16,7 +16,7 @@ import { problem, renderError } from './http/problem.js';
 import { memoryRateLimiter, rateLimit, redisRateLimiter } from './http/rate-limit.js';
 import { createRouter } from './http/router.js';
 import { createApiMetrics } from './metrics.js';
-import { authRoutes } from './routes/auth.js';
+import { authRoutes, describeAuthRoutes } from './routes/auth.js';
 import { documentContentRoutes } from './routes/document-content.js';
 import { documentPermissionRoutes } from './routes/document-permissions.js';
 import { documentRoutes } from './routes/documents.js';
@@ -108,6 +108,7 @@ export function createApi(deps: ApiDeps) {
   for (const prefix of new Set(resources.map(([p]) => p))) app.use(`${prefix}/*`, ...guard);
   for (const [prefix, router] of resources) app.route(prefix, router);
   app.route('/auth', authRoutes({ ...routeDeps, log: deps.log }));
+  describeAuthRoutes(app.openAPIRegistry);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiToken', {
     type: 'http',

@@ -144,7 +144,8 @@ export const DocumentList = z
   .object({ items: z.array(Document), nextCursor: z.string().nullable() })
   .openapi('DocumentList');
 
-export const DocumentListQuery = z.strictObject({
+/** Query strings are lenient about extra parameters (cache busters); JSON bodies are strict. */
+export const DocumentListQuery = z.object({
   workspaceId: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
@@ -174,7 +175,7 @@ export const ConnectToken = z
   })
   .openapi('ConnectToken');
 
-export const ContentQuery = z.strictObject({
+export const ContentQuery = z.object({
   format: z.enum(['text', 'json', 'yjs']).default('text'),
 });
 

@@ -1,6 +1,7 @@
 import { FolioError } from '@folio/shared';
 import { SESSION_TTL_MS, sessionEnder, sessionStarter, userProvisioner } from '@folio/shared/commands';
 import type { Logger } from '@folio/shared/logger';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as client from 'openid-client';
@@ -148,4 +149,41 @@ export function authRoutes(deps: RouteDeps & { log: Logger }) {
   });
 
   return app;
+}
+
+/** The /auth routes are redirects and cookies rather than JSON, but belong in the API description. */
+export function describeAuthRoutes(registry: OpenAPIHono['openAPIRegistry']): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/auth/login',
+    tags: ['identity'],
+    summary: 'Start single sign-on (authorization code + PKCE); redirects to the identity provider',
+    request: {
+      query: z.object({ returnTo: z.string().optional().openapi({ description: 'a path of ours' }) }),
+    },
+    security: [],
+    responses: {
+      302: { description: 'to the identity provider' },
+      404: { description: 'SSO not configured' },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/auth/callback',
+    tags: ['identity'],
+    summary: 'Finish single sign-on; sets the session cookie and redirects to returnTo',
+    security: [],
+    responses: {
+      302: { description: 'signed in' },
+      400: { description: 'no sign-in in progress' },
+      401: { description: 'sign-in failed' },
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/auth/logout',
+    tags: ['identity'],
+    summary: 'End the session (needs our Origin)',
+    responses: { 204: { description: 'signed out' }, 403: { description: 'cross-origin' } },
+  });
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Handle } from '../db/repositories/handle.js';
 import {
+  deleteExpiredSessions,
   deleteSession,
   findActiveSession,
   insertSession,
@@ -23,6 +24,8 @@ export async function sessionStarter(
   const now = input.now ?? new Date();
   const secret = randomSecret(256);
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  // Logins are rare enough to sweep expired sessions here instead of in a timer.
+  await deleteExpiredSessions(db, now);
   await insertSession(db, {
     idHash: hashSession(secret),
     userId: input.userId,
