@@ -1,5 +1,6 @@
-import { signConnectToken } from '@folio/shared';
-import { documentStateLoader } from '@folio/shared/commands';
+import { createCollabBus, signConnectToken } from '@folio/shared';
+import { documentStateLoader, liveConnectionRevoker, liveDocumentUpdater } from '@folio/shared/commands';
+import { removeDocumentPermission } from '@folio/shared/db';
 import { parseConfig } from '@folio/shared/config';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis, type Redis } from '@folio/shared/redis';
@@ -128,5 +129,142 @@ describe('collaboration server', () => {
       .execute();
     expect(new Set(actors.map((r) => r.actor_id))).toEqual(new Set([owner.id, editor.id]));
     expect(actors.every((r) => r.connection_id)).toBe(true);
+  });
+
+  const tokenFor = (userId: string, documentId: string, role: 'owner' | 'editor' | 'viewer', ttlSeconds = 60) =>
+    signConnectToken({ userId, documentId, role, ttlSeconds }, SECRET).token;
+
+  it('heals a dropped pub/sub message through anti-entropy', async () => {
+    const owner = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    const a = await startServer();
+    const b = await startServer();
+    const t = tokenFor(owner.id, document.id, 'owner');
+    const onA = hocuspocusClient(a.url, document.id, t);
+    const onB = hocuspocusClient(b.url, document.id, t);
+    await vi.waitFor(() => expect(onA.provider.isSynced && onB.provider.isSynced).toBe(true));
+    onA.doc.getText('t').insert(0, 'before');
+    await vi.waitFor(() => expect(onB.doc.getText('t').toString()).toBe('before'));
+    // From now on instance B loses every Redis message it is sent.
+    b.server.redisExtension?.sub.removeAllListeners('messageBuffer');
+    onA.doc.getText('t').insert(6, ' and after');
+    await vi.waitFor(() => expect(onB.doc.getText('t').toString()).toBe('before and after'), { timeout: 3_000 });
+  });
+
+  it('keeps every update of concurrent writers on two instances (Postgres alone)', async () => {
+    const owner = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    const a = await startServer();
+    const b = await startServer();
+    const t = tokenFor(owner.id, document.id, 'owner');
+    const clients = Array.from({ length: 6 }, (_, i) => hocuspocusClient(i % 2 ? a.url : b.url, document.id, t));
+    await vi.waitFor(() => expect(clients.every((c) => c.provider.isSynced)).toBe(true));
+    for (let round = 0; round < 20; round++) {
+      clients.forEach((c, i) => {
+        c.doc.getText('t').insert(0, String.fromCharCode(97 + i));
+      });
+      await new Promise((r) => setImmediate(r));
+    }
+    await vi.waitFor(() => expect(clients.every((c) => c.provider.unsyncedChanges === 0)).toBe(true));
+    const stored = await documentStateLoader(db.db, document.id);
+    expect(stored.doc.getText('t').length).toBe(120);
+    await vi.waitFor(() => {
+      for (const c of clients) expect(c.doc.getText('t').toString()).toBe(stored.doc.getText('t').toString());
+    });
+  });
+
+  it('closes a revoked user on every instance within a second and refuses the reconnect', async () => {
+    const owner = await buildUser(db.db);
+    const editor = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    await grantDocumentRole(db.db, document.id, editor.id, 'editor');
+    const a = await startServer();
+    const b = await startServer();
+    const t = tokenFor(editor.id, document.id, 'editor');
+    const onA = hocuspocusClient(a.url, document.id, t);
+    const onB = yWebsocketClient(b.url, document.id, t);
+    const ownerClient = hocuspocusClient(a.url, document.id, tokenFor(owner.id, document.id, 'owner'));
+    await vi.waitFor(() => expect(onA.provider.isSynced && onB.provider.synced && ownerClient.provider.isSynced).toBe(true));
+    const codes: number[] = [];
+    onA.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
+    onB.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
+    await removeDocumentPermission(db.db, document.id, editor.id);
+    const bus = createCollabBus({ redis, prefix, log });
+    const revokedAt = Date.now();
+    await liveConnectionRevoker(bus, { userId: editor.id, documentId: document.id });
+    await vi.waitFor(() => expect(codes.slice(0, 2)).toEqual([4403, 4403]), { timeout: 1_000 });
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    onA.provider.destroy();
+    onB.provider.destroy();
+    expect(ownerClient.provider.isSynced).toBe(true);
+    const retry = new WebSocket(`${b.url}/yjs/${document.id}?token=${t}`);
+    const code = await new Promise<number>((done) => retry.on('close', (c) => done(c)));
+    expect(code).toBe(4403);
+    await bus.close();
+  });
+
+  it('applies a REST update to the live document on whichever instance holds it', async () => {
+    const owner = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    const a = await startServer({ ANTI_ENTROPY_MS: '60000' });
+    const client = yWebsocketClient(a.url, document.id, tokenFor(owner.id, document.id, 'owner'));
+    await vi.waitFor(() => expect(client.provider.synced).toBe(true));
+    const source = new Y.Doc();
+    Y.applyUpdate(source, Y.encodeStateAsUpdate(client.doc));
+    source.getText('t').insert(0, 'via REST');
+    const update = Y.encodeStateAsUpdate(source, Y.encodeStateVector(client.doc));
+    const bus = createCollabBus({ redis, prefix, log });
+    await liveDocumentUpdater(db.db, bus, { documentId: document.id, update, actorId: owner.id });
+    // The anti-entropy period is a minute here: only the notification can be this fast.
+    await vi.waitFor(() => expect(client.doc.getText('t').toString()).toBe('via REST'), { timeout: 2_000 });
+    await expect(
+      liveDocumentUpdater(db.db, bus, { documentId: document.id, update: Y.encodeStateAsUpdateV2(source), actorId: null }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await bus.close();
+  });
+
+  it('ends a connection whose connect token expires, unless the Hocuspocus client refreshed it', async () => {
+    const owner = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    const a = await startServer();
+    const yw = yWebsocketClient(a.url, document.id, tokenFor(owner.id, document.id, 'owner', 2));
+    const closed = new Promise<number>((done) =>
+      yw.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),
+    );
+    const refreshing = new HocuspocusProvider({
+      url: a.url,
+      name: document.id,
+      document: new Y.Doc(),
+      token: () => tokenFor(owner.id, document.id, 'owner', 2),
+    });
+    cleanups.push(() => refreshing.destroy());
+    const hpCodes: number[] = [];
+    refreshing.on('close', ({ event }: { event: { code: number } }) => hpCodes.push(event.code));
+    expect(await closed).toBe(4401);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(hpCodes).toEqual([]);
+    expect(refreshing.isSynced).toBe(true);
+  });
+
+  it('enforces the document size and message rate limits', async () => {
+    const owner = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    const a = await startServer({ MAX_DOCUMENT_BYTES: '2048', MAX_MESSAGES_PER_SECOND: '5' });
+    const t = tokenFor(owner.id, document.id, 'owner');
+    const big = yWebsocketClient(a.url, document.id, t);
+    const closed = new Promise<number>((done) =>
+      big.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),
+    );
+    await vi.waitFor(() => expect(big.provider.synced).toBe(true));
+    big.doc.getText('t').insert(0, 'x'.repeat(4_000));
+    expect(await closed).toBe(1009);
+    big.provider.destroy();
+    expect((await documentStateLoader(db.db, document.id)).doc.getText('t').toString()).toBe('');
+
+    const flood = new WebSocket(`${a.url}/yjs/${document.id}?token=${t}`);
+    await new Promise((r) => flood.once('open', r));
+    const code = new Promise<number>((done) => flood.on('close', (c) => done(c)));
+    for (let i = 0; i < 100; i++) flood.send(new Uint8Array([3]));
+    expect(await code).toBe(4429);
   });
 });
