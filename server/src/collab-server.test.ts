@@ -1,7 +1,7 @@
 import { createCollabBus, signConnectToken } from '@folio/shared';
 import { documentStateLoader, liveConnectionRevoker, liveDocumentUpdater } from '@folio/shared/commands';
-import { removeDocumentPermission } from '@folio/shared/db';
 import { parseConfig } from '@folio/shared/config';
+import { removeDocumentPermission } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis, type Redis } from '@folio/shared/redis';
 import {
@@ -131,8 +131,12 @@ describe('collaboration server', () => {
     expect(actors.every((r) => r.connection_id)).toBe(true);
   });
 
-  const tokenFor = (userId: string, documentId: string, role: 'owner' | 'editor' | 'viewer', ttlSeconds = 60) =>
-    signConnectToken({ userId, documentId, role, ttlSeconds }, SECRET).token;
+  const tokenFor = (
+    userId: string,
+    documentId: string,
+    role: 'owner' | 'editor' | 'viewer',
+    ttlSeconds = 60,
+  ) => signConnectToken({ userId, documentId, role, ttlSeconds }, SECRET).token;
 
   it('heals a dropped pub/sub message through anti-entropy', async () => {
     const owner = await buildUser(db.db);
@@ -148,7 +152,9 @@ describe('collaboration server', () => {
     // From now on instance B loses every Redis message it is sent.
     b.server.redisExtension?.sub.removeAllListeners('messageBuffer');
     onA.doc.getText('t').insert(6, ' and after');
-    await vi.waitFor(() => expect(onB.doc.getText('t').toString()).toBe('before and after'), { timeout: 3_000 });
+    await vi.waitFor(() => expect(onB.doc.getText('t').toString()).toBe('before and after'), {
+      timeout: 3_000,
+    });
   });
 
   it('keeps every update of concurrent writers on two instances (Postgres alone)', async () => {
@@ -157,7 +163,9 @@ describe('collaboration server', () => {
     const a = await startServer();
     const b = await startServer();
     const t = tokenFor(owner.id, document.id, 'owner');
-    const clients = Array.from({ length: 6 }, (_, i) => hocuspocusClient(i % 2 ? a.url : b.url, document.id, t));
+    const clients = Array.from({ length: 6 }, (_, i) =>
+      hocuspocusClient(i % 2 ? a.url : b.url, document.id, t),
+    );
     await vi.waitFor(() => expect(clients.every((c) => c.provider.isSynced)).toBe(true));
     for (let round = 0; round < 20; round++) {
       clients.forEach((c, i) => {
@@ -184,7 +192,9 @@ describe('collaboration server', () => {
     const onA = hocuspocusClient(a.url, document.id, t);
     const onB = yWebsocketClient(b.url, document.id, t);
     const ownerClient = hocuspocusClient(a.url, document.id, tokenFor(owner.id, document.id, 'owner'));
-    await vi.waitFor(() => expect(onA.provider.isSynced && onB.provider.synced && ownerClient.provider.isSynced).toBe(true));
+    await vi.waitFor(() =>
+      expect(onA.provider.isSynced && onB.provider.synced && ownerClient.provider.isSynced).toBe(true),
+    );
     const codes: number[] = [];
     onA.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
     onB.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
@@ -218,7 +228,11 @@ describe('collaboration server', () => {
     // The anti-entropy period is a minute here: only the notification can be this fast.
     await vi.waitFor(() => expect(client.doc.getText('t').toString()).toBe('via REST'), { timeout: 2_000 });
     await expect(
-      liveDocumentUpdater(db.db, bus, { documentId: document.id, update: Y.encodeStateAsUpdateV2(source), actorId: null }),
+      liveDocumentUpdater(db.db, bus, {
+        documentId: document.id,
+        update: Y.encodeStateAsUpdateV2(source),
+        actorId: null,
+      }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await bus.close();
   });

@@ -68,6 +68,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     db: deps.db,
     log,
     committer,
+    metrics,
     maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
   });
   const authDeps = { db: deps.db, secretKey: deps.secretKey };

@@ -5,19 +5,23 @@ import type { Logger } from '@folio/shared/logger';
 import type {
   afterUnloadDocumentPayload,
   beforeSyncPayload,
+  Connection,
   Document,
   Extension,
+  onChangePayload,
   onLoadDocumentPayload,
   onStoreDocumentPayload,
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { CloseError, type CollabContext } from './context.js';
+import type { CollabMetrics } from './metrics.js';
 import type { UpdateCommitter } from './update-committer.js';
 
 export interface PersistenceConfiguration {
   db: Db;
   log: Logger;
   committer: UpdateCommitter;
+  metrics: CollabMetrics;
   /** Updates that would grow a document's encoded state past this are refused (1009). */
   maxDocumentBytes: number;
 }
@@ -52,6 +56,9 @@ export class PersistenceExtension implements Extension {
   priority = 1500;
 
   readonly loaded = new Map<string, LoadedDocumentLog>();
+
+  /** When a committed update was handed back to Hocuspocus, to time its application. */
+  private readonly applyStarted = new WeakMap<Connection, number>();
 
   constructor(private readonly configuration: PersistenceConfiguration) {}
 
@@ -114,6 +121,16 @@ export class PersistenceExtension implements Extension {
     if (log) {
       log.ownSeqs.add(seq);
       log.approxBytes += update.byteLength;
+    }
+    this.applyStarted.set(connection, performance.now());
+  }
+
+  /** Runs synchronously inside the Yjs transaction that applied a client's update. */
+  async onChange({ connection }: onChangePayload): Promise<void> {
+    const started = connection && this.applyStarted.get(connection);
+    if (connection && started !== undefined) {
+      this.applyStarted.delete(connection);
+      this.configuration.metrics.applySeconds.observe((performance.now() - started) / 1000);
     }
   }
 
