@@ -13,7 +13,8 @@ import {
   type TestDatabase,
   testRedisPrefix,
 } from '@folio/shared/testing';
-import { HocuspocusProvider } from '@hocuspocus/provider';
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -280,5 +281,98 @@ describe('collaboration server', () => {
     const code = new Promise<number>((done) => flood.on('close', (c) => done(c)));
     for (let i = 0; i < 100; i++) flood.send(new Uint8Array([3]));
     expect(await code).toBe(4429);
+  });
+
+  it('serves several documents on one Hocuspocus socket, refusing only the one without access', async () => {
+    const owner = await buildUser(db.db);
+    const docs = [await buildDocument(db.db, owner), await buildDocument(db.db, owner), await buildDocument(db.db, owner)];
+    const a = await startServer();
+    const socket = new HocuspocusProviderWebsocket({ url: a.url });
+    cleanups.push(() => socket.destroy());
+    const tokens = [tokenFor(owner.id, docs[0]?.id ?? '', 'owner'), 'garbage', tokenFor(owner.id, docs[2]?.id ?? '', 'owner')];
+    const failures: string[] = [];
+    const providers = docs.map((d, i) => {
+      const p = new HocuspocusProvider({
+        websocketProvider: socket,
+        name: d.id,
+        token: tokens[i] ?? '',
+        document: new Y.Doc(),
+        onAuthenticationFailed: ({ reason }) => failures.push(`${i}:${reason}`),
+      });
+      p.attach();
+      cleanups.push(() => p.destroy());
+      return p;
+    });
+    await vi.waitFor(() => expect([providers[0]?.isSynced, providers[2]?.isSynced]).toEqual([true, true]));
+    await vi.waitFor(() => expect(failures).toEqual(['1:unauthenticated']));
+    providers[0]?.document.getText('t').insert(0, 'zero');
+    providers[2]?.document.getText('t').insert(0, 'two');
+    await vi.waitFor(async () => {
+      expect((await documentStateLoader(db.db, docs[0]?.id ?? '')).doc.getText('t').toString()).toBe('zero');
+      expect((await documentStateLoader(db.db, docs[2]?.id ?? '')).doc.getText('t').toString()).toBe('two');
+    });
+  });
+
+  it('answers a y-websocket sync step only after the updates sent before it are committed', async () => {
+    const owner = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    // A slow group commit: an answer sent before the commit would be caught out.
+    const a = await startServer({ COMMIT_DELAY_MS: '100' });
+    const socket = new WebSocket(`${a.url}/yjs/${document.id}?token=${tokenFor(owner.id, document.id, 'owner')}`);
+    const rowsAtReply = new Promise<number>((done) =>
+      socket.on('message', (data: Buffer) => {
+        if (data[0] === 0 && data[1] === 1) {
+          db.db
+            .selectFrom('document_updates')
+            .select('seq')
+            .where('document_id', '=', document.id)
+            .execute()
+            .then((rows) => done(rows.length));
+        }
+      }),
+    );
+    await new Promise((r) => socket.once('open', r));
+    const edit = new Y.Doc();
+    edit.getText('t').insert(0, 'durable before answered');
+    const frame = (syncType: number, payload: Uint8Array) => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarUint(e, syncType);
+      encoding.writeVarUint8Array(e, payload);
+      return encoding.toUint8Array(e);
+    };
+    socket.send(frame(2, Y.encodeStateAsUpdate(edit)));
+    socket.send(frame(0, Y.encodeStateVector(new Y.Doc())));
+    expect(await rowsAtReply).toBe(1);
+    socket.close();
+  });
+
+  it('bounds what an unauthenticated Hocuspocus socket may queue', async () => {
+    const a = await startServer();
+    const socket = new WebSocket(a.url);
+    await new Promise((r) => socket.once('open', r));
+    const closed = new Promise<number>((done) => socket.on('close', (c) => done(c)));
+    const e = encoding.createEncoder();
+    encoding.writeVarString(e, 'some-document');
+    encoding.writeVarUint(e, 3); // query awareness: harmless, but queued until auth
+    const frame = encoding.toUint8Array(e);
+    for (let i = 0; i < 300; i++) socket.send(frame);
+    expect(await closed).toBe(4205);
+  });
+
+  it('lets a late-joining instance serve the latest state', async () => {
+    const owner = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    const a = await startServer();
+    const t = tokenFor(owner.id, document.id, 'owner');
+    const first = hocuspocusClient(a.url, document.id, t);
+    await vi.waitFor(() => expect(first.provider.isSynced).toBe(true));
+    first.doc.getText('t').insert(0, 'written before the second instance existed');
+    await vi.waitFor(() => expect(first.provider.unsyncedChanges).toBe(0));
+    const late = await startServer();
+    const second = yWebsocketClient(late.url, document.id, t);
+    await vi.waitFor(() =>
+      expect(second.doc.getText('t').toString()).toBe('written before the second instance existed'),
+    );
   });
 });

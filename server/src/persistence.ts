@@ -144,9 +144,17 @@ export class PersistenceExtension implements Extension {
 
   /** Writes a fresh snapshot from Postgres; failures only cost load time later. */
   async compact(documentName: string): Promise<void> {
+    const log = this.loaded.get(documentName);
+    const estimateBefore = log?.approxBytes ?? 0;
     try {
       const result = await documentCompactor(this.configuration.db, documentName);
-      if (result) this.configuration.log.debug({ documentId: documentName, ...result }, 'document compacted');
+      if (!result) return;
+      this.configuration.log.debug({ documentId: documentName, ...result }, 'document compacted');
+      // The size estimate only ever grows between compactions (typing and deleting adds
+      // bytes); re-base it on the real encoded size plus what arrived meanwhile.
+      if (log && this.loaded.get(documentName) === log) {
+        log.approxBytes = result.bytes + Math.max(0, log.approxBytes - estimateBefore);
+      }
     } catch (error) {
       this.configuration.log.warn({ err: error, documentId: documentName }, 'compaction failed');
     }
