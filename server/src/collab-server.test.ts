@@ -5,6 +5,7 @@ import { removeDocumentPermission } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis, type Redis } from '@folio/shared/redis';
 import {
+  buildApiToken,
   buildDocument,
   buildUser,
   createTestDatabase,
@@ -285,11 +286,19 @@ describe('collaboration server', () => {
 
   it('serves several documents on one Hocuspocus socket, refusing only the one without access', async () => {
     const owner = await buildUser(db.db);
-    const docs = [await buildDocument(db.db, owner), await buildDocument(db.db, owner), await buildDocument(db.db, owner)];
+    const docs = [
+      await buildDocument(db.db, owner),
+      await buildDocument(db.db, owner),
+      await buildDocument(db.db, owner),
+    ];
     const a = await startServer();
     const socket = new HocuspocusProviderWebsocket({ url: a.url });
     cleanups.push(() => socket.destroy());
-    const tokens = [tokenFor(owner.id, docs[0]?.id ?? '', 'owner'), 'garbage', tokenFor(owner.id, docs[2]?.id ?? '', 'owner')];
+    const tokens = [
+      tokenFor(owner.id, docs[0]?.id ?? '', 'owner'),
+      'garbage',
+      tokenFor(owner.id, docs[2]?.id ?? '', 'owner'),
+    ];
     const failures: string[] = [];
     const providers = docs.map((d, i) => {
       const p = new HocuspocusProvider({
@@ -318,7 +327,9 @@ describe('collaboration server', () => {
     const document = await buildDocument(db.db, owner);
     // A slow group commit: an answer sent before the commit would be caught out.
     const a = await startServer({ COMMIT_DELAY_MS: '100' });
-    const socket = new WebSocket(`${a.url}/yjs/${document.id}?token=${tokenFor(owner.id, document.id, 'owner')}`);
+    const socket = new WebSocket(
+      `${a.url}/yjs/${document.id}?token=${tokenFor(owner.id, document.id, 'owner')}`,
+    );
     const rowsAtReply = new Promise<number>((done) =>
       socket.on('message', (data: Buffer) => {
         if (data[0] === 0 && data[1] === 1) {
@@ -374,5 +385,52 @@ describe('collaboration server', () => {
     await vi.waitFor(() =>
       expect(second.doc.getText('t').toString()).toBe('written before the second instance existed'),
     );
+  });
+
+  it('accepts API tokens (write scope edits, read scope only reads), audits per batch and exports metrics', async () => {
+    const owner = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    const writer = await buildApiToken(db.db, owner, ['read', 'write']);
+    const reader = await buildApiToken(db.db, owner, ['read']);
+    const a = await startServer();
+    const w = hocuspocusClient(a.url, document.id, writer.token);
+    const r = yWebsocketClient(a.url, document.id, reader.token);
+    await vi.waitFor(() => expect(w.provider.isSynced && r.provider.synced).toBe(true));
+    w.doc.getText('t').insert(0, 'written with an API token');
+    r.doc.getText('t').insert(0, 'not with a read-only one; ');
+    w.doc.getText('t').insert(0, '> ');
+    await vi.waitFor(() => expect(r.doc.getText('t').toString()).toContain('> written with an API token'));
+    await vi.waitFor(() => expect(w.provider.unsyncedChanges).toBe(0));
+    expect(w.doc.getText('t').toString()).toBe('> written with an API token');
+
+    const audit = await db.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'details'])
+      .where('action', '=', 'document.update')
+      .where('document_id', '=', document.id)
+      .execute();
+    expect(audit.every((e) => e.actor_id === owner.id)).toBe(true);
+    const total = audit.reduce((sum, e) => sum + Number((e.details as { updates: number }).updates), 0);
+    const rows = await db.db
+      .selectFrom('document_updates')
+      .select('seq')
+      .where('document_id', '=', document.id)
+      .execute();
+    expect(total).toBe(rows.length);
+
+    const metricsText = await (await fetch(`${a.url.replace('ws', 'http')}/metrics`)).text();
+    for (const name of [
+      'folio_connections',
+      'folio_documents_loaded',
+      'folio_messages_total',
+      'folio_update_apply_seconds',
+      'folio_store_seconds',
+      'folio_store_batch_size',
+      'folio_unsaved_update_bytes',
+      'folio_redis_roundtrip_seconds',
+    ]) {
+      expect(metricsText).toContain(name);
+    }
+    expect(metricsText).toMatch(/folio_store_batch_size_count [1-9]/);
   });
 });
