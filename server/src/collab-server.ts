@@ -23,6 +23,7 @@ import { checkFrame, RateLimiter } from './frame-guard.js';
 import { LogFollower } from './log-follower.js';
 import { type CollabMetrics, createCollabMetrics } from './metrics.js';
 import { PersistenceExtension } from './persistence.js';
+import { SearchIndexer } from './search-indexer.js';
 import { UpdateCommitter } from './update-committer.js';
 import { openYWebsocketSession } from './y-websocket-adapter.js';
 
@@ -70,6 +71,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     committer,
     metrics,
     maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
+    onCommitted: (documentId) => indexer.markDirty(documentId),
   });
   const authDeps = { db: deps.db, secretKey: deps.secretKey };
   const redisExtension = deps.redis
@@ -96,6 +98,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     maxUnauthenticatedQueueMessages: 200,
     maxPendingDocuments: 20,
   });
+  const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
   const follower = new LogFollower(
     { db: deps.db, hocuspocus, persistence, log },
     { intervalMs: config.ANTI_ENTROPY_MS },
@@ -284,6 +287,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         for (const ws of wss.clients) ws.close(1012, 'service restart');
         await committer.drain();
         await follower.stop();
+        await indexer.flush();
         const names = [...persistence.loaded.keys()];
         await Promise.race([
           Promise.all(names.map((name) => persistence.compact(name))),

@@ -22,6 +22,8 @@ export interface PersistenceConfiguration {
   log: Logger;
   committer: UpdateCommitter;
   metrics: CollabMetrics;
+  /** Told about every document this instance committed an update to (search indexing). */
+  onCommitted?: ((documentId: string) => void) | undefined;
   /** Updates that would grow a document's encoded state past this are refused (1009). */
   maxDocumentBytes: number;
 }
@@ -123,6 +125,7 @@ export class PersistenceExtension implements Extension {
       log.approxBytes += update.byteLength;
     }
     this.applyStarted.set(connection, performance.now());
+    this.configuration.onCommitted?.(documentName);
   }
 
   /** Runs synchronously inside the Yjs transaction that applied a client's update. */
