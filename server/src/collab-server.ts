@@ -145,6 +145,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     log,
     metrics,
     maxMessagesPerSecond: config.MAX_MESSAGES_PER_SECOND,
+    maxFrameBytes: config.MAX_FRAME_BYTES,
     authorize: (token, id) => authorizeConnection(authDeps, token, id),
   });
 

@@ -12,6 +12,8 @@ export interface TransportDeps {
   log: Logger;
   metrics: CollabMetrics;
   maxMessagesPerSecond: number;
+  /** Largest frame; the byte budget per second is a small multiple of it. */
+  maxFrameBytes: number;
   authorize(token: string | null, documentId: string): Promise<AuthOutcome>;
 }
 
@@ -70,13 +72,17 @@ export function createSocketAcceptor(deps: TransportDeps) {
     }
     deps.metrics.connections.inc({ protocol });
     const limiter = new RateLimiter(deps.maxMessagesPerSecond, deps.maxMessagesPerSecond * 4);
+    // Bytes too: Hocuspocus queues a connection's frames while an update awaits its
+    // commit, so without a byte budget a stalled database would let one client park
+    // gigabytes in that queue.
+    const byteBudget = new RateLimiter(deps.maxFrameBytes * 2, deps.maxFrameBytes * 4);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (ws.readyState !== ws.OPEN) return;
       if (!isBinary) {
         ws.close(1003, 'binary frames only');
         return;
       }
-      if (!limiter.take()) {
+      if (!limiter.take() || !byteBudget.take(data.byteLength)) {
         ws.close(4429, 'too many messages');
         return;
       }
