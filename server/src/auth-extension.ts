@@ -36,15 +36,37 @@ export class AuthExtension implements Extension {
     if (!principal) {
       const outcome = await authorizeConnection(this.configuration, data.token, data.documentName);
       if (!outcome.ok) {
-        // Hocuspocus sends `reason` in its permission-denied message.
-        throw Object.assign(new Error(outcome.reason), {
+        this.configuration.log.info(
+          {
+            documentId: data.documentName,
+            socketId: data.socketId,
+            code: outcome.code,
+            detail: outcome.reason,
+          },
+          'connection refused',
+        );
+        // Hocuspocus sends `reason` in its permission-denied message. The message is left
+        // empty because Hocuspocus prints any hook error's message to stderr, and we
+        // have just logged it properly.
+        throw Object.assign(new Error(''), {
           reason: outcome.code === 'UNAUTHENTICATED' ? 'unauthenticated' : 'forbidden',
         });
       }
       principal = outcome.principal;
     }
     data.connectionConfig.readOnly = principal.role === 'viewer';
-    return { principal, connectionId: randomUUID() };
+    const connectionId = randomUUID();
+    this.configuration.log.debug(
+      {
+        documentId: data.documentName,
+        connectionId,
+        socketId: data.socketId,
+        userId: principal.userId,
+        role: principal.role,
+      },
+      'connection authenticated',
+    );
+    return { principal, connectionId };
   }
 
   /** A refreshed token (Hocuspocus token sync) extends the connection's life. */

@@ -1,97 +1,28 @@
-import { signConnectToken } from '@folio/shared';
 import { documentStateLoader } from '@folio/shared/commands';
-import { parseConfig } from '@folio/shared/config';
-import { createLogger } from '@folio/shared/logger';
-import { createRedis, type Redis } from '@folio/shared/redis';
-import {
-  buildDocument,
-  buildUser,
-  createTestDatabase,
-  grantDocumentRole,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testRedisPrefix,
-} from '@folio/shared/testing';
-import { HocuspocusProvider } from '@hocuspocus/provider';
+import { buildDocument, buildUser, grantDocumentRole } from '@folio/shared/testing';
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { WebSocket } from 'ws';
-import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { type CollabServer, createCollabServer } from './collab-server.js';
-import { collabConfigSchema } from './config.js';
+import { type CollabTestContext, createCollabTestContext } from './testing.js';
 
-const SECRET = 's'.repeat(40);
-const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'collab-test' });
-
-let db: TestDatabase;
-let redis: Redis;
-const prefix = testRedisPrefix();
-const servers: CollabServer[] = [];
-const cleanups: (() => void)[] = [];
-
-async function startServer(env: Record<string, string> = {}): Promise<{ server: CollabServer; url: string }> {
-  const config = parseConfig(collabConfigSchema, {
-    COLLAB_PORT: '0',
-    DATABASE_URL: db.url,
-    SECRET_KEY: SECRET,
-    REDIS_KEY_PREFIX: prefix,
-    ANTI_ENTROPY_MS: '200',
-    ...env,
-  });
-  const server = createCollabServer({ config, db: db.db, log, redis, secretKey: SECRET });
-  servers.push(server);
-  const port = await server.listen();
-  return { server, url: `ws://127.0.0.1:${port}` };
-}
-
-function hocuspocusClient(url: string, documentId: string, token: string) {
-  const doc = new Y.Doc();
-  const provider = new HocuspocusProvider({ url, name: documentId, token, document: doc });
-  cleanups.push(() => provider.destroy());
-  return { doc, provider };
-}
-
-function yWebsocketClient(url: string, documentId: string, token: string) {
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`${url}/yjs`, documentId, doc, {
-    params: { token },
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
-  });
-  cleanups.push(() => provider.destroy());
-  return { doc, provider };
-}
-
+let ctx: CollabTestContext;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  redis = createRedis({ url: TEST_REDIS_URL, log, name: 'collab-test' }) as Redis;
+  ctx = await createCollabTestContext();
 });
-
-afterAll(async () => {
-  for (const c of cleanups) c();
-  await Promise.all(servers.map((s) => s.close()));
-  redis.disconnect();
-  await db.drop();
-});
+afterAll(() => ctx.close());
 
 describe('collaboration server', () => {
   it('converges a Hocuspocus and a y-websocket client on two instances, and stores attributed updates', async () => {
-    const owner = await buildUser(db.db, { name: 'Olive Owner' });
-    const editor = await buildUser(db.db, { name: 'Eddie Editor' });
-    const document = await buildDocument(db.db, owner);
-    await grantDocumentRole(db.db, document.id, editor.id, 'editor');
-    const a = await startServer();
-    const b = await startServer();
-    const ownerToken = signConnectToken(
-      { userId: owner.id, documentId: document.id, role: 'owner', ttlSeconds: 60 },
-      SECRET,
-    ).token;
-    const editorToken = signConnectToken(
-      { userId: editor.id, documentId: document.id, role: 'editor', ttlSeconds: 60 },
-      SECRET,
-    ).token;
-    const hp = hocuspocusClient(a.url, document.id, ownerToken);
-    const yw = yWebsocketClient(b.url, document.id, editorToken);
+    const owner = await buildUser(ctx.db.db, { name: 'Olive Owner' });
+    const editor = await buildUser(ctx.db.db, { name: 'Eddie Editor' });
+    const document = await buildDocument(ctx.db.db, owner);
+    await grantDocumentRole(ctx.db.db, document.id, editor.id, 'editor');
+    const a = await ctx.startServer();
+    const b = await ctx.startServer();
+    const ownerToken = ctx.tokenFor(owner.id, document.id, 'owner');
+    const editorToken = ctx.tokenFor(editor.id, document.id, 'editor');
+    const hp = ctx.hocuspocusClient(a.url, document.id, ownerToken);
+    const yw = ctx.yWebsocketClient(b.url, document.id, editorToken);
     await vi.waitFor(() => expect(yw.provider.synced).toBe(true), { timeout: 5_000 });
     await vi.waitFor(() => expect(hp.provider.isSynced).toBe(true), { timeout: 5_000 });
 
@@ -118,15 +49,110 @@ describe('collaboration server', () => {
 
     // Durable in Postgres alone, attributed to each author.
     await vi.waitFor(async () => {
-      const loaded = await documentStateLoader(db.db, document.id);
+      const loaded = await documentStateLoader(ctx.db.db, document.id);
       expect(loaded.doc.getText('t').toString()).toBe('hello world');
     });
-    const actors = await db.db
+    const actors = await ctx.db.db
       .selectFrom('document_updates')
       .select(['actor_id', 'connection_id'])
       .where('document_id', '=', document.id)
       .execute();
     expect(new Set(actors.map((r) => r.actor_id))).toEqual(new Set([owner.id, editor.id]));
     expect(actors.every((r) => r.connection_id)).toBe(true);
+
+    // Searchable within the contract's 5 s.
+    await vi.waitFor(
+      async () => {
+        const row = await ctx.db.db
+          .selectFrom('document_search')
+          .select('body')
+          .where('document_id', '=', document.id)
+          .executeTakeFirst();
+        expect(row?.body).toBe('hello world');
+      },
+      { timeout: 5_000 },
+    );
+  });
+
+  it('keeps every update of concurrent writers on two instances (Postgres alone)', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const a = await ctx.startServer();
+    const b = await ctx.startServer();
+    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const clients = Array.from({ length: 6 }, (_, i) =>
+      ctx.hocuspocusClient(i % 2 ? a.url : b.url, document.id, t),
+    );
+    await vi.waitFor(() => expect(clients.every((c) => c.provider.isSynced)).toBe(true));
+    for (let round = 0; round < 20; round++) {
+      clients.forEach((c, i) => {
+        c.doc.getText('t').insert(0, String.fromCharCode(97 + i));
+      });
+      await new Promise((r) => setImmediate(r));
+    }
+    await vi.waitFor(() => expect(clients.every((c) => c.provider.unsyncedChanges === 0)).toBe(true));
+    const stored = await documentStateLoader(ctx.db.db, document.id);
+    expect(stored.doc.getText('t').length).toBe(120);
+    await vi.waitFor(() => {
+      for (const c of clients) expect(c.doc.getText('t').toString()).toBe(stored.doc.getText('t').toString());
+    });
+  });
+
+  it('lets a late-joining instance serve the latest state', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const a = await ctx.startServer();
+    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const first = ctx.hocuspocusClient(a.url, document.id, t);
+    await vi.waitFor(() => expect(first.provider.isSynced).toBe(true));
+    first.doc.getText('t').insert(0, 'written before the second instance existed');
+    await vi.waitFor(() => expect(first.provider.unsyncedChanges).toBe(0));
+    const late = await ctx.startServer();
+    const second = ctx.yWebsocketClient(late.url, document.id, t);
+    await vi.waitFor(() =>
+      expect(second.doc.getText('t').toString()).toBe('written before the second instance existed'),
+    );
+  });
+
+  it('serves several documents on one Hocuspocus socket, refusing only the one without access', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const docs = [
+      await buildDocument(ctx.db.db, owner),
+      await buildDocument(ctx.db.db, owner),
+      await buildDocument(ctx.db.db, owner),
+    ];
+    const a = await ctx.startServer();
+    const socket = new HocuspocusProviderWebsocket({ url: a.url });
+    ctx.defer(() => socket.destroy());
+    const tokens = [
+      ctx.tokenFor(owner.id, docs[0]?.id ?? '', 'owner'),
+      'garbage',
+      ctx.tokenFor(owner.id, docs[2]?.id ?? '', 'owner'),
+    ];
+    const failures: string[] = [];
+    const providers = docs.map((d, i) => {
+      const p = new HocuspocusProvider({
+        websocketProvider: socket,
+        name: d.id,
+        token: tokens[i] ?? '',
+        document: new Y.Doc(),
+        onAuthenticationFailed: ({ reason }) => failures.push(`${i}:${reason}`),
+      });
+      p.attach();
+      ctx.defer(() => p.destroy());
+      return p;
+    });
+    await vi.waitFor(() => expect([providers[0]?.isSynced, providers[2]?.isSynced]).toEqual([true, true]));
+    await vi.waitFor(() => expect(failures).toEqual(['1:unauthenticated']));
+    providers[0]?.document.getText('t').insert(0, 'zero');
+    providers[2]?.document.getText('t').insert(0, 'two');
+    await vi.waitFor(async () => {
+      expect((await documentStateLoader(ctx.db.db, docs[0]?.id ?? '')).doc.getText('t').toString()).toBe(
+        'zero',
+      );
+      expect((await documentStateLoader(ctx.db.db, docs[2]?.id ?? '')).doc.getText('t').toString()).toBe(
+        'two',
+      );
+    });
   });
 });

@@ -12,19 +12,19 @@ import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
 import { Redis as RedisExtension } from '@hocuspocus/extension-redis';
 import { type Extension, Hocuspocus } from '@hocuspocus/server';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { authorizeConnection } from './auth.js';
 import { AuthExtension } from './auth-extension.js';
 import { AwarenessIdentityExtension } from './awareness-identity.js';
 import type { CollabConfig } from './config.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { CollabContext } from './context.js';
-import { checkFrame, RateLimiter } from './frame-guard.js';
 import { LogFollower } from './log-follower.js';
 import { type CollabMetrics, createCollabMetrics } from './metrics.js';
 import { PersistenceExtension } from './persistence.js';
+import { SearchIndexer } from './search-indexer.js';
 import { UpdateCommitter } from './update-committer.js';
-import { openYWebsocketSession } from './y-websocket-adapter.js';
+import { createSocketAcceptor } from './websocket-transport.js';
 
 export interface CollabDeps {
   config: CollabConfig;
@@ -68,7 +68,9 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     db: deps.db,
     log,
     committer,
+    metrics,
     maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
+    onCommitted: (documentId) => indexer.markDirty(documentId),
   });
   const authDeps = { db: deps.db, secretKey: deps.secretKey };
   const redisExtension = deps.redis
@@ -95,6 +97,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     maxUnauthenticatedQueueMessages: 200,
     maxPendingDocuments: 20,
   });
+  const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
   const follower = new LogFollower(
     { db: deps.db, hocuspocus, persistence, log },
     { intervalMs: config.ANTI_ENTROPY_MS },
@@ -137,90 +140,14 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     });
   });
 
-  const toRequest = (req: IncomingMessage) =>
-    new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
-      headers: Object.entries(req.headers).flatMap(([k, v]) =>
-        v === undefined
-          ? []
-          : Array.isArray(v)
-            ? v.map((x) => [k, x] as [string, string])
-            : [[k, v] as [string, string]],
-      ),
-    });
-
-  const accept = (ws: WebSocket, req: IncomingMessage) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const yjsRoom = url.pathname.startsWith('/yjs/') ? url.pathname.slice('/yjs/'.length) : undefined;
-    const protocol = yjsRoom === undefined ? 'hocuspocus' : 'y-websocket';
-    const request = toRequest(req);
-    let session: { handleMessage(frame: Uint8Array): void; handleClose(code: number, reason: string): void };
-    if (yjsRoom === undefined) {
-      const connection = hocuspocus.handleConnection(ws, request, { protocol: 'hocuspocus' });
-      session = {
-        handleMessage: (frame) => connection.handleMessage(frame),
-        handleClose: (code, reason) => connection.handleClose({ code, reason }),
-      };
-    } else {
-      let documentId = '';
-      try {
-        documentId = decodeURIComponent(yjsRoom);
-      } catch {}
-      if (!documentId || documentId.includes('/')) {
-        ws.close(4404, 'unknown document');
-        return;
-      }
-      session = openYWebsocketSession(
-        {
-          hocuspocus,
-          log,
-          authorize: (token, id) => authorizeConnection(authDeps, token, id),
-          maxQueuedFrames: 200,
-          maxQueuedBytes: 1024 * 1024,
-        },
-        ws,
-        request,
-        documentId,
-        url.searchParams.get('token'),
-      );
-    }
-    metrics.connections.inc({ protocol });
-    const limiter = new RateLimiter(config.MAX_MESSAGES_PER_SECOND, config.MAX_MESSAGES_PER_SECOND * 4);
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (ws.readyState !== ws.OPEN) return;
-      if (!isBinary) {
-        ws.close(1003, 'binary frames only');
-        return;
-      }
-      if (!limiter.take()) {
-        ws.close(4429, 'too many messages');
-        return;
-      }
-      const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      const verdict = checkFrame(frame, protocol);
-      if (!verdict.ok) {
-        metrics.messages.inc({ type: 'rejected' });
-        log.info(
-          { protocol, code: verdict.code, reason: verdict.reason },
-          'closing a connection on a bad frame',
-        );
-        ws.close(verdict.code, verdict.reason);
-        return;
-      }
-      metrics.messages.inc({ type: verdict.type });
-      try {
-        session.handleMessage(frame);
-      } catch (error) {
-        log.warn({ err: error }, 'message handling failed');
-        ws.close(1011, 'internal error');
-      }
-    });
-    ws.on('close', (code, reason) => {
-      metrics.connections.dec({ protocol });
-      session.handleClose(code, reason.toString());
-    });
-    // ws closes the socket itself on protocol errors (1009 for an oversized frame).
-    ws.on('error', (error) => log.debug({ err: error }, 'websocket error'));
-  };
+  const acceptSocket = createSocketAcceptor({
+    hocuspocus,
+    log,
+    metrics,
+    maxMessagesPerSecond: config.MAX_MESSAGES_PER_SECOND,
+    maxFrameBytes: config.MAX_FRAME_BYTES,
+    authorize: (token, id) => authorizeConnection(authDeps, token, id),
+  });
 
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
@@ -233,7 +160,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, req));
   });
 
   const redisLag = deps.redis
@@ -283,6 +210,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         for (const ws of wss.clients) ws.close(1012, 'service restart');
         await committer.drain();
         await follower.stop();
+        await indexer.flush();
         const names = [...persistence.loaded.keys()];
         await Promise.race([
           Promise.all(names.map((name) => persistence.compact(name))),

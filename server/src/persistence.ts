@@ -5,19 +5,25 @@ import type { Logger } from '@folio/shared/logger';
 import type {
   afterUnloadDocumentPayload,
   beforeSyncPayload,
+  Connection,
   Document,
   Extension,
+  onChangePayload,
   onLoadDocumentPayload,
   onStoreDocumentPayload,
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { CloseError, type CollabContext } from './context.js';
+import type { CollabMetrics } from './metrics.js';
 import type { UpdateCommitter } from './update-committer.js';
 
 export interface PersistenceConfiguration {
   db: Db;
   log: Logger;
   committer: UpdateCommitter;
+  metrics: CollabMetrics;
+  /** Told about every document this instance committed an update to (search indexing). */
+  onCommitted?: ((documentId: string) => void) | undefined;
   /** Updates that would grow a document's encoded state past this are refused (1009). */
   maxDocumentBytes: number;
 }
@@ -52,6 +58,9 @@ export class PersistenceExtension implements Extension {
   priority = 1500;
 
   readonly loaded = new Map<string, LoadedDocumentLog>();
+
+  /** When a committed update was handed back to Hocuspocus, to time its application. */
+  private readonly applyStarted = new WeakMap<Connection, number>();
 
   constructor(private readonly configuration: PersistenceConfiguration) {}
 
@@ -115,6 +124,17 @@ export class PersistenceExtension implements Extension {
       log.ownSeqs.add(seq);
       log.approxBytes += update.byteLength;
     }
+    this.applyStarted.set(connection, performance.now());
+    this.configuration.onCommitted?.(documentName);
+  }
+
+  /** Runs synchronously inside the Yjs transaction that applied a client's update. */
+  async onChange({ connection }: onChangePayload): Promise<void> {
+    const started = connection && this.applyStarted.get(connection);
+    if (connection && started !== undefined) {
+      this.applyStarted.delete(connection);
+      this.configuration.metrics.applySeconds.observe((performance.now() - started) / 1000);
+    }
   }
 
   async onStoreDocument({ documentName }: onStoreDocumentPayload): Promise<void> {
@@ -127,9 +147,17 @@ export class PersistenceExtension implements Extension {
 
   /** Writes a fresh snapshot from Postgres; failures only cost load time later. */
   async compact(documentName: string): Promise<void> {
+    const log = this.loaded.get(documentName);
+    const estimateBefore = log?.approxBytes ?? 0;
     try {
       const result = await documentCompactor(this.configuration.db, documentName);
-      if (result) this.configuration.log.debug({ documentId: documentName, ...result }, 'document compacted');
+      if (!result) return;
+      this.configuration.log.debug({ documentId: documentName, ...result }, 'document compacted');
+      // The size estimate only ever grows between compactions (typing and deleting adds
+      // bytes); re-base it on the real encoded size plus what arrived meanwhile.
+      if (log && this.loaded.get(documentName) === log) {
+        log.approxBytes = result.bytes + Math.max(0, log.approxBytes - estimateBefore);
+      }
     } catch (error) {
       this.configuration.log.warn({ err: error, documentId: documentName }, 'compaction failed');
     }

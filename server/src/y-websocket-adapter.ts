@@ -129,6 +129,7 @@ export function openYWebsocketSession(
     (outcome) => {
       if (closed) return;
       if (!outcome.ok) {
+        deps.log.info({ documentId, code: outcome.code, detail: outcome.reason }, 'connection refused');
         refuse(outcome.code === 'UNAUTHENTICATED' ? 4401 : 4403, outcome.reason);
         queue = undefined;
         return;

@@ -3,9 +3,9 @@ import type { CollabBus } from '../collab-bus.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import { findDocument, upsertSearchText } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
-import { documentText } from '../documents/content.js';
 import { applyContentReplacement, type ContentReplacement, ContentTargetError } from '../documents/writer.js';
 import { FolioError } from '../errors.js';
+import { documentPlainText } from '../yjs/document-text.js';
 import { InvalidUpdateError, validateUpdateV1 } from '../yjs/update-validator.js';
 import { documentStateLoader, type LoadedDocumentState } from './document-state.js';
 import { liveDocumentUpdater } from './live-document-updater.js';
@@ -54,7 +54,8 @@ async function writeDocument(
       documentId: document.id,
       workspaceId: document.workspace_id,
       title: document.title,
-      body: documentText(loaded.doc),
+      // The same text the collaboration server indexes.
+      body: documentPlainText(loaded.doc),
     });
     return { changed: true, seq, bytes: update.byteLength };
   } finally {
