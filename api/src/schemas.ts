@@ -103,16 +103,19 @@ export const Member = z
 export const MemberList = z.object({ items: z.array(Member) }).openapi('MemberList');
 
 export const ContentInput = z
-  .union([
-    z.strictObject({
-      text: z.string().max(2_000_000),
-      field: z.string().min(1).max(200).optional(),
-    }),
-    z.strictObject({
-      markdown: z.string().max(2_000_000),
-      field: z.string().min(1).max(200).optional(),
-    }),
-  ])
+  .union(
+    [
+      z.strictObject({
+        text: z.string().max(2_000_000),
+        field: z.string().min(1).max(200).optional(),
+      }),
+      z.strictObject({
+        markdown: z.string().max(2_000_000),
+        field: z.string().min(1).max(200).optional(),
+      }),
+    ],
+    { error: 'give exactly one of text or markdown (and optionally field)' },
+  )
   .openapi('ContentInput', {
     description:
       'Replaces the document text. Goes to the top-level type named `field`; by default `default`, else the first XML fragment, else the first text.',

@@ -15,7 +15,7 @@ export function createRouter() {
         const field =
           issue?.code === 'unrecognized_keys' && issue.keys.length > 0
             ? [path, issue.keys[0]].filter(Boolean).join('.')
-            : path || result.target;
+            : path || (result.target === 'json' ? 'body' : result.target);
         return problem(
           c,
           400,

@@ -87,6 +87,19 @@ describe('documents', () => {
       json: { title: 'x', colour: 'red' },
     });
     expect(await unknown.json()).toMatchObject({ status: 400, field: 'colour' });
+    const both = await h.request('/v1/documents', {
+      method: 'POST',
+      token: ann.token,
+      json: { title: 'x', content: { text: 'a', markdown: 'b' } },
+    });
+    expect(await both.json()).toMatchObject({ status: 400, field: expect.stringMatching(/^content/) });
+    const notJson = await h.request('/v1/documents', {
+      method: 'POST',
+      token: ann.token,
+      headers: { 'content-type': 'text/plain' },
+      body: '{"title":"x"}',
+    });
+    expect(notJson.status).toBe(415);
     const badLimit = await h.request('/v1/documents?limit=0', { token: ann.token });
     expect(await badLimit.json()).toMatchObject({ status: 400, field: 'limit' });
     const badFormat = await h.request('/v1/documents/x/content?format=pdf', { token: ann.token });
