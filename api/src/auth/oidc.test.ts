@@ -208,6 +208,27 @@ describe('single sign-on', () => {
     expect(noPending.status).toBe(400);
   });
 
+  it('marks cookies Secure when PUBLIC_URL is https', async () => {
+    const secure = await buildTestApi({
+      PUBLIC_URL: 'https://folio.example',
+      OIDC_ISSUER: issuer,
+      OIDC_CLIENT_ID: 'folio',
+      OIDC_CLIENT_SECRET: 'folio-client-secret',
+    });
+    try {
+      const login = await secure.request('/auth/login');
+      expect(login.status).toBe(302);
+      const pending = login.headers.getSetCookie().find((c) => c.startsWith('folio_oidc='));
+      expect(pending).toMatch(/;\s*Secure/i);
+      expect(pending).toMatch(/HttpOnly/i);
+      expect(new URL(login.headers.get('location') ?? '').searchParams.get('redirect_uri')).toBe(
+        'https://folio.example/auth/callback',
+      );
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('never redirects to another site after login', async () => {
     const login = await h.request('/auth/login?returnTo=//evil.example/x');
     expect(login.status).toBe(302);
