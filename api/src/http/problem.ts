@@ -39,6 +39,7 @@ export function problem(c: Context, status: number, detail: string, extra: Parti
 /** One error renderer: known errors keep their status, anything else is a bare 500. */
 export function renderError(error: unknown, c: Context): Response {
   if (error instanceof FolioError) {
+    if (error.code === 'UNAUTHENTICATED') c.header('WWW-Authenticate', 'Bearer realm="folio"');
     return problem(c, error.httpStatus, error.message, error.field ? { field: error.field } : {});
   }
   if (error instanceof HTTPException) {

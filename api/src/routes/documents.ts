@@ -87,7 +87,8 @@ export function documentRoutes(deps: RouteDeps) {
       if (query.workspaceId !== undefined) {
         await authorizeWorkspace(deps.db, principal, query.workspaceId, 'workspace.read');
       }
-      const rows = await listReadableDocuments(deps.replica, {
+      // The primary, not the replica: a document just created must be in the next list.
+      const rows = await listReadableDocuments(deps.db, {
         userId: principal.userId,
         instanceAdmin: principal.role === 'admin',
         workspaceId: query.workspaceId,

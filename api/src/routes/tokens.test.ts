@@ -119,6 +119,7 @@ describe('API tokens', () => {
       const response = await h.request('/v1/me', { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
     }
   });
 
