@@ -97,7 +97,8 @@ const fragmentText = (doc: Y.Doc) =>
     .join('\n');
 
 it('signs in, shares, edits live over REST and y-websocket, and ignores the viewer', async () => {
-  const alice = browser(await signIn(api.url, oidc.issuer, 'alice'));
+  const aliceJar = await signIn(api.url, oidc.issuer, 'alice');
+  const alice = browser(aliceJar);
   const bob = browser(await signIn(api.url, oidc.issuer, 'bob'));
   const aliceMe = await json<{ id: string; name: string }>(alice('/v1/me'));
   const bobMe = await json<{ id: string; email: string }>(bob('/v1/me'));
@@ -176,6 +177,22 @@ it('signs in, shares, edits live over REST and y-websocket, and ignores the view
     { timeout: 10_000 },
   );
 
+  // So does a binary Yjs update posted over REST, built on the state REST returned.
+  const state = await alice(`/v1/documents/${document.id}/content?format=yjs`);
+  const integration = new Y.Doc();
+  Y.applyUpdate(integration, new Uint8Array(await state.arrayBuffer()));
+  const before = Y.encodeStateVector(integration);
+  integration.getText('notes').insert(0, 'from an integration');
+  const posted = await fetch(`${api.url}/v1/documents/${document.id}/updates`, {
+    method: 'POST',
+    headers: { cookie: aliceJar.header(), origin: api.url, 'content-type': 'application/octet-stream' },
+    body: Y.encodeStateAsUpdate(integration, before),
+  });
+  expect(posted.status).toBe(200);
+  await vi.waitFor(() => expect(bobEditor.doc.getText('notes').toString()).toBe('from an integration'), {
+    timeout: 10_000,
+  });
+
   // The viewer's edits go nowhere: not to the owner, not to storage.
   const bobParagraph = new Y.XmlElement('paragraph');
   bobEditor.doc.getXmlFragment('default').push([bobParagraph]);
@@ -183,9 +200,12 @@ it('signs in, shares, edits live over REST and y-websocket, and ignores the view
   const later = new Y.XmlElement('paragraph');
   aliceEditor.doc.getXmlFragment('default').push([later]);
   later.push([new Y.XmlText('owner again')]);
-  await vi.waitFor(async () => expect(await restText()).toBe('Launch\nShip it\nowner again'), {
-    timeout: 10_000,
-  });
+  await vi.waitFor(
+    async () => expect(await restText()).toBe('Launch\nShip it\nowner again\n\nfrom an integration'),
+    {
+      timeout: 10_000,
+    },
+  );
   expect(fragmentText(aliceEditor.doc)).not.toContain('vandalism');
   // And the viewer cannot write over REST either.
   expect(
