@@ -11,10 +11,11 @@ import {
   testRedisPrefix,
 } from '@folio/shared/testing';
 import * as encoding from 'lib0/encoding';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import {
   type CollabProcess,
+  eventually,
   hocuspocusClient,
   percentile,
   rawSocket,
@@ -93,13 +94,13 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     const document = await sharedDocument();
     const hp = track(hocuspocusClient(a.url, document.id, token(owner, document.id, 'owner')));
     const yw = track(yWebsocketClient(b.url, document.id, token(editor, document.id, 'editor')));
-    await vi.waitFor(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true), {
+    await eventually(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true), {
       timeout: 10_000,
     });
 
     hp.doc.getText('t').insert(0, 'from hocuspocus;');
     yw.doc.getText('t').insert(0, 'from y-websocket;');
-    await vi.waitFor(() => {
+    await eventually(() => {
       expect(hp.doc.getText('t').toString()).toBe(yw.doc.getText('t').toString());
       expect(hp.doc.getText('t').toString()).toContain('from hocuspocus;');
       expect(hp.doc.getText('t').toString()).toContain('from y-websocket;');
@@ -107,7 +108,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
 
     hp.provider.setAwarenessField('user', { name: 'I am not Olive', color: 'blue' });
     yw.provider.awareness.setLocalStateField('cursor', { anchor: 1 });
-    await vi.waitFor(() => {
+    await eventually(() => {
       const seenByYw = [...yw.provider.awareness.getStates().values()].map((s) => s.user);
       expect(seenByYw).toContainEqual({ name: 'Olive Owner', id: owner.id, color: 'blue' });
       const seenByHp = [...(hp.provider.awareness?.getStates().values() ?? [])];
@@ -144,7 +145,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     expect(p99).toBeLessThan(1_000);
 
     // Both instances' writes are in Postgres, attributed.
-    await vi.waitFor(async () => {
+    await eventually(async () => {
       const stored = await documentStateLoader(db.db, document.id);
       expect(stored.doc.getText('t').toString()).toBe(hp.doc.getText('t').toString());
     });
@@ -164,7 +165,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     const vwHp = track(hocuspocusClient(b.url, document.id, token(viewer, document.id, 'viewer')));
     // A connect token cannot raise a role: the viewer claims "owner" here.
     const vwClaimsOwner = track(hocuspocusClient(a.url, document.id, token(viewer, document.id, 'owner')));
-    await vi.waitFor(() =>
+    await eventually(() =>
       expect(
         ed.provider.isSynced &&
           vwYw.provider.synced &&
@@ -176,13 +177,13 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     vwHp.doc.getText('t').insert(0, 'evil2');
     vwClaimsOwner.doc.getText('t').insert(0, 'evil3');
     ed.doc.getText('t').insert(0, 'legit');
-    await vi.waitFor(() => {
+    await eventually(() => {
       expect(vwYw.doc.getText('t').toString()).toContain('legit');
       expect(vwHp.doc.getText('t').toString()).toContain('legit');
     });
     // Give a leaked update every chance to arrive: a later edit overtakes nothing.
     ed.doc.getText('t').insert(0, 'later');
-    await vi.waitFor(() => expect(vwYw.doc.getText('t').toString()).toContain('later'));
+    await eventually(() => expect(vwYw.doc.getText('t').toString()).toContain('later'));
     expect(ed.doc.getText('t').toString()).toBe('laterlegit');
     const stored = await documentStateLoader(db.db, document.id);
     expect(stored.doc.getText('t').toString()).toBe('laterlegit');
@@ -225,7 +226,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     const document = await sharedDocument();
     const hp = track(hocuspocusClient(a.url, document.id, token(owner, document.id, 'owner')));
     const yw = track(yWebsocketClient(b.url, document.id, token(editor, document.id, 'editor')));
-    await vi.waitFor(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
+    await eventually(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
 
     const forgedStructCount = (() => {
       const e = encoding.createEncoder();
@@ -263,7 +264,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     expect((await hpAttack.closed).code).toBe(1003);
 
     hp.doc.getText('t').insert(0, 'still fine');
-    await vi.waitFor(() => expect(yw.doc.getText('t').toString()).toBe('still fine'));
+    await eventually(() => expect(yw.doc.getText('t').toString()).toBe('still fine'));
     expect(a.proc.exitCode).toBeNull();
     expect(b.proc.exitCode).toBeNull();
   });
@@ -274,10 +275,10 @@ describe('process lifecycle', () => {
     const document = await sharedDocument();
     const c = await spawn();
     const hp = track(hocuspocusClient(c.url, document.id, token(owner, document.id, 'owner')));
-    await vi.waitFor(() => expect(hp.provider.isSynced).toBe(true));
+    await eventually(() => expect(hp.provider.isSynced).toBe(true));
     for (let i = 0; i < 100; i++) hp.doc.getText('t').insert(i, String(i % 10));
     // unsyncedChanges reaches 0 when every update has been acknowledged (SyncStatus).
-    await vi.waitFor(() => expect(hp.provider.unsyncedChanges).toBe(0));
+    await eventually(() => expect(hp.provider.unsyncedChanges).toBe(0));
     const expected = hp.doc.getText('t').toString();
     c.kill('SIGKILL');
     await c.exited;
@@ -295,16 +296,16 @@ describe('process lifecycle', () => {
     const codes: number[] = [];
     hp.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
     yw.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
-    await vi.waitFor(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
+    await eventually(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
     hp.doc.getText('t').insert(0, 'drain me');
-    await vi.waitFor(() => expect(yw.doc.getText('t').toString()).toBe('drain me'));
+    await eventually(() => expect(yw.doc.getText('t').toString()).toBe('drain me'));
 
     const started = Date.now();
     d.kill('SIGTERM');
     const exit = await d.exited;
     expect(exit.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
-    await vi.waitFor(() => expect(codes.slice(0, 2).sort()).toEqual([1012, 1012]));
+    await eventually(() => expect(codes.slice(0, 2).sort()).toEqual([1012, 1012]));
     hp.destroy();
     yw.destroy();
     const state = await db.db
