@@ -99,7 +99,13 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
   });
   const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
   const follower = new LogFollower(
-    { db: deps.db, hocuspocus, persistence, log },
+    {
+      db: deps.db,
+      hocuspocus,
+      persistence,
+      log,
+      onMissing: (documentId) => registry.closeDocument(documentId, 4404, 'document deleted'),
+    },
     { intervalMs: config.ANTI_ENTROPY_MS },
   );
   const bus = deps.bus ?? createCollabBus({ redis: deps.redis, prefix: config.REDIS_KEY_PREFIX, log });

@@ -1,5 +1,6 @@
 import { createCollabBus } from '@folio/shared';
 import { liveDocumentUpdater } from '@folio/shared/commands';
+import { deleteDocument } from '@folio/shared/db';
 import { buildDocument, buildUser } from '@folio/shared/testing';
 import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,5 +92,18 @@ describe('persistence and anti-entropy', () => {
     await eventually(() => expect(onB.doc.getText('t').toString()).toBe('before and after'), {
       timeout: 3_000,
     });
+  });
+
+  it('disconnects the clients of a deleted document, even without a bus message', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const a = await ctx.startServer();
+    const client = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner'));
+    const closed = new Promise<number>((done) =>
+      client.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),
+    );
+    await eventually(() => expect(client.provider.synced).toBe(true));
+    await deleteDocument(ctx.db.db, document.id);
+    expect(await closed).toBe(4404);
   });
 });
