@@ -120,4 +120,19 @@ describe('authentication and revocation', () => {
     expect(hpCodes).toEqual([]);
     expect(refreshing.isSynced).toBe(true);
   });
+
+  it('closes a connection whose access went away even when no revocation message arrives', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const editor = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    await grantDocumentRole(ctx.db.db, document.id, editor.id, 'editor');
+    const a = await ctx.startServer({ REAUTHORIZE_MS: '300' });
+    const client = ctx.hocuspocusClient(a.url, document.id, ctx.tokenFor(editor.id, document.id, 'editor'));
+    const closed = new Promise<number>((done) =>
+      client.provider.on('close', ({ event }: { event: { code: number } }) => done(event.code)),
+    );
+    await eventually(() => expect(client.provider.isSynced).toBe(true));
+    await removeDocumentPermission(ctx.db.db, document.id, editor.id);
+    expect(await closed).toBe(4403);
+  });
 });
