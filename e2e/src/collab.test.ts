@@ -1,6 +1,9 @@
-import { signConnectToken } from '@folio/shared';
-import { documentStateLoader } from '@folio/shared/commands';
+import { createCollabBus, signConnectToken } from '@folio/shared';
+import { documentStateLoader, liveConnectionRevoker } from '@folio/shared/commands';
 import type { DocumentRole, User } from '@folio/shared/db';
+import { removeDocumentPermission } from '@folio/shared/db';
+import { createLogger } from '@folio/shared/logger';
+import { createRedis, type Redis } from '@folio/shared/redis';
 import {
   buildDocument,
   buildUser,
@@ -267,6 +270,28 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     await eventually(() => expect(yw.doc.getText('t').toString()).toBe('still fine'));
     expect(a.proc.exitCode).toBeNull();
     expect(b.proc.exitCode).toBeNull();
+  });
+  it('closes a revoked user on both instances within a second', async () => {
+    const document = await sharedDocument();
+    const t = token(editor, document.id, 'editor');
+    const onA = track(hocuspocusClient(a.url, document.id, t));
+    const onB = track(yWebsocketClient(b.url, document.id, t));
+    await eventually(() => expect(onA.provider.isSynced && onB.provider.synced).toBe(true));
+    const codes: number[] = [];
+    onA.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
+    onB.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
+    await removeDocumentPermission(db.db, document.id, editor.id);
+    const log = createLogger({ level: 'silent', name: 'e2e' });
+    const redis = createRedis({ url: TEST_REDIS_URL, log, name: 'e2e' }) as Redis;
+    const bus = createCollabBus({ redis, prefix, log });
+    const started = Date.now();
+    await liveConnectionRevoker(bus, { userId: editor.id, documentId: document.id });
+    await eventually(() => expect(codes.slice(0, 2)).toEqual([4403, 4403]), { timeout: 1_000 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    onA.destroy();
+    onB.destroy();
+    await bus.close();
+    redis.disconnect();
   });
 });
 
