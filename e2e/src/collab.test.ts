@@ -1,62 +1,27 @@
-import { signConnectToken } from '@folio/shared';
-import { documentStateLoader } from '@folio/shared/commands';
-import type { DocumentRole, User } from '@folio/shared/db';
-import {
-  buildDocument,
-  buildUser,
-  createTestDatabase,
-  grantDocumentRole,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testRedisPrefix,
-} from '@folio/shared/testing';
+import { createCollabBus } from '@folio/shared';
+import { documentStateLoader, liveConnectionRevoker } from '@folio/shared/commands';
+import { removeDocumentPermission } from '@folio/shared/db';
+import { createLogger } from '@folio/shared/logger';
+import { createRedis, type Redis } from '@folio/shared/redis';
+import { TEST_REDIS_URL } from '@folio/shared/testing';
 import * as encoding from 'lib0/encoding';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { type CollabFixture, createCollabFixture } from './fixture.js';
 import {
   type CollabProcess,
+  eventually,
   hocuspocusClient,
   percentile,
   rawSocket,
-  SECRET_KEY,
-  spawnCollab,
   yWebsocketClient,
 } from './harness.js';
 
-let db: TestDatabase;
-const prefix = testRedisPrefix();
-const destroyers: (() => void)[] = [];
-const processes: CollabProcess[] = [];
-let owner: User;
-let editor: User;
-let viewer: User;
-let stranger: User;
-
-const token = (user: User, documentId: string, role: DocumentRole, ttlSeconds = 120) =>
-  signConnectToken({ userId: user.id, documentId, role, ttlSeconds }, SECRET_KEY).token;
-
-async function spawn(): Promise<CollabProcess> {
-  const p = await spawnCollab({
-    DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: prefix,
-    ANTI_ENTROPY_MS: '300',
-  });
-  processes.push(p);
-  return p;
-}
-
-function track<T extends { destroy(): void }>(client: T): T {
-  destroyers.push(() => client.destroy());
-  return client;
-}
-
-async function sharedDocument() {
-  const document = await buildDocument(db.db, owner);
-  await grantDocumentRole(db.db, document.id, editor.id, 'editor');
-  await grantDocumentRole(db.db, document.id, viewer.id, 'viewer');
-  return document;
-}
+let f: CollabFixture;
+beforeAll(async () => {
+  f = await createCollabFixture();
+});
+afterAll(() => f.close());
 
 /** A y-protocols frame: sync message `syncType` carrying `payload`. */
 function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
@@ -67,39 +32,24 @@ function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  owner = await buildUser(db.db, { name: 'Olive Owner' });
-  editor = await buildUser(db.db, { name: 'Eddie Editor' });
-  viewer = await buildUser(db.db, { name: 'Vera Viewer' });
-  stranger = await buildUser(db.db, { name: 'Stan Stranger' });
-});
-
-afterAll(async () => {
-  for (const destroy of destroyers) destroy();
-  for (const p of processes) p.kill('SIGKILL');
-  await Promise.all(processes.map((p) => p.exited));
-  await db.drop();
-});
-
 describe('two collaboration instances sharing Postgres and Redis', () => {
   let a: CollabProcess;
   let b: CollabProcess;
   beforeAll(async () => {
-    [a, b] = await Promise.all([spawn(), spawn()]);
+    [a, b] = await Promise.all([f.spawn(), f.spawn()]);
   });
 
   it('converges y-websocket and Hocuspocus clients across instances, text and awareness', async () => {
-    const document = await sharedDocument();
-    const hp = track(hocuspocusClient(a.url, document.id, token(owner, document.id, 'owner')));
-    const yw = track(yWebsocketClient(b.url, document.id, token(editor, document.id, 'editor')));
-    await vi.waitFor(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true), {
+    const document = await f.sharedDocument();
+    const hp = f.track(hocuspocusClient(a.url, document.id, f.token(f.owner, document.id, 'owner')));
+    const yw = f.track(yWebsocketClient(b.url, document.id, f.token(f.editor, document.id, 'editor')));
+    await eventually(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true), {
       timeout: 10_000,
     });
 
     hp.doc.getText('t').insert(0, 'from hocuspocus;');
     yw.doc.getText('t').insert(0, 'from y-websocket;');
-    await vi.waitFor(() => {
+    await eventually(() => {
       expect(hp.doc.getText('t').toString()).toBe(yw.doc.getText('t').toString());
       expect(hp.doc.getText('t').toString()).toContain('from hocuspocus;');
       expect(hp.doc.getText('t').toString()).toContain('from y-websocket;');
@@ -107,13 +57,13 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
 
     hp.provider.setAwarenessField('user', { name: 'I am not Olive', color: 'blue' });
     yw.provider.awareness.setLocalStateField('cursor', { anchor: 1 });
-    await vi.waitFor(() => {
+    await eventually(() => {
       const seenByYw = [...yw.provider.awareness.getStates().values()].map((s) => s.user);
-      expect(seenByYw).toContainEqual({ name: 'Olive Owner', id: owner.id, color: 'blue' });
+      expect(seenByYw).toContainEqual({ name: 'Olive Owner', id: f.owner.id, color: 'blue' });
       const seenByHp = [...(hp.provider.awareness?.getStates().values() ?? [])];
       expect(seenByHp).toContainEqual({
         cursor: { anchor: 1 },
-        user: { id: editor.id, name: 'Eddie Editor' },
+        user: { id: f.editor.id, name: 'Eddie Editor' },
       });
     });
 
@@ -144,27 +94,29 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     expect(p99).toBeLessThan(1_000);
 
     // Both instances' writes are in Postgres, attributed.
-    await vi.waitFor(async () => {
-      const stored = await documentStateLoader(db.db, document.id);
+    await eventually(async () => {
+      const stored = await documentStateLoader(f.db.db, document.id);
       expect(stored.doc.getText('t').toString()).toBe(hp.doc.getText('t').toString());
     });
-    const actors = await db.db
+    const actors = await f.db.db
       .selectFrom('document_updates')
       .select('actor_id')
       .distinct()
       .where('document_id', '=', document.id)
       .execute();
-    expect(actors.map((r) => r.actor_id).sort()).toEqual([owner.id, editor.id].sort());
+    expect(actors.map((r) => r.actor_id).sort()).toEqual([f.owner.id, f.editor.id].sort());
   });
 
-  it('drops every update of a viewer, on both protocols', async () => {
-    const document = await sharedDocument();
-    const ed = track(hocuspocusClient(a.url, document.id, token(editor, document.id, 'editor')));
-    const vwYw = track(yWebsocketClient(b.url, document.id, token(viewer, document.id, 'viewer')));
-    const vwHp = track(hocuspocusClient(b.url, document.id, token(viewer, document.id, 'viewer')));
-    // A connect token cannot raise a role: the viewer claims "owner" here.
-    const vwClaimsOwner = track(hocuspocusClient(a.url, document.id, token(viewer, document.id, 'owner')));
-    await vi.waitFor(() =>
+  it('drops every update of a f.viewer, on both protocols', async () => {
+    const document = await f.sharedDocument();
+    const ed = f.track(hocuspocusClient(a.url, document.id, f.token(f.editor, document.id, 'editor')));
+    const vwYw = f.track(yWebsocketClient(b.url, document.id, f.token(f.viewer, document.id, 'viewer')));
+    const vwHp = f.track(hocuspocusClient(b.url, document.id, f.token(f.viewer, document.id, 'viewer')));
+    // A connect token cannot raise a role: the f.viewer claims "owner" here.
+    const vwClaimsOwner = f.track(
+      hocuspocusClient(a.url, document.id, f.token(f.viewer, document.id, 'owner')),
+    );
+    await eventually(() =>
       expect(
         ed.provider.isSynced &&
           vwYw.provider.synced &&
@@ -176,35 +128,35 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     vwHp.doc.getText('t').insert(0, 'evil2');
     vwClaimsOwner.doc.getText('t').insert(0, 'evil3');
     ed.doc.getText('t').insert(0, 'legit');
-    await vi.waitFor(() => {
+    await eventually(() => {
       expect(vwYw.doc.getText('t').toString()).toContain('legit');
       expect(vwHp.doc.getText('t').toString()).toContain('legit');
     });
     // Give a leaked update every chance to arrive: a later edit overtakes nothing.
     ed.doc.getText('t').insert(0, 'later');
-    await vi.waitFor(() => expect(vwYw.doc.getText('t').toString()).toContain('later'));
+    await eventually(() => expect(vwYw.doc.getText('t').toString()).toContain('later'));
     expect(ed.doc.getText('t').toString()).toBe('laterlegit');
-    const stored = await documentStateLoader(db.db, document.id);
+    const stored = await documentStateLoader(f.db.db, document.id);
     expect(stored.doc.getText('t').toString()).toBe('laterlegit');
-    const viewerRows = await db.db
+    const viewerRows = await f.db.db
       .selectFrom('document_updates')
       .select('seq')
-      .where('actor_id', '=', viewer.id)
+      .where('actor_id', '=', f.viewer.id)
       .execute();
     expect(viewerRows).toEqual([]);
   });
 
   it('refuses a bad token with 4401 and a user without access with 4403, before any document data', async () => {
-    const document = await sharedDocument();
+    const document = await f.sharedDocument();
     const cases: [string, number][] = [
       [`${a.url}/yjs/${document.id}`, 4401],
       [`${a.url}/yjs/${document.id}?token=garbage`, 4401],
       [
-        `${a.url}/yjs/${document.id}?token=${token(editor, document.id, 'editor', 1).replace(/.$/, 'A')}`,
+        `${a.url}/yjs/${document.id}?token=${f.token(f.editor, document.id, 'editor', 1).replace(/.$/, 'A')}`,
         4401,
       ],
-      [`${b.url}/yjs/${document.id}?token=${token(stranger, document.id, 'editor')}`, 4403],
-      [`${b.url}/yjs/${document.id}?token=${token(editor, 'another-document', 'editor')}`, 4403],
+      [`${b.url}/yjs/${document.id}?token=${f.token(f.stranger, document.id, 'editor')}`, 4403],
+      [`${b.url}/yjs/${document.id}?token=${f.token(f.editor, 'another-document', 'editor')}`, 4403],
     ];
     for (const [url, code] of cases) {
       const socket = rawSocket(url);
@@ -213,7 +165,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
       // Only y-protocols' permission-denied auth message (type 2, 0) may precede the close.
       for (const frame of socket.frames) expect([...frame.slice(0, 2)]).toEqual([2, 0]);
     }
-    const refused = track(hocuspocusClient(a.url, document.id, 'garbage'));
+    const refused = f.track(hocuspocusClient(a.url, document.id, 'garbage'));
     const failed = new Promise<string>((done) =>
       refused.provider.on('authenticationFailed', (e: { reason: string }) => done(e.reason)),
     );
@@ -222,10 +174,10 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
   });
 
   it('closes hostile connections only; honest clients and both processes carry on', async () => {
-    const document = await sharedDocument();
-    const hp = track(hocuspocusClient(a.url, document.id, token(owner, document.id, 'owner')));
-    const yw = track(yWebsocketClient(b.url, document.id, token(editor, document.id, 'editor')));
-    await vi.waitFor(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
+    const document = await f.sharedDocument();
+    const hp = f.track(hocuspocusClient(a.url, document.id, f.token(f.owner, document.id, 'owner')));
+    const yw = f.track(yWebsocketClient(b.url, document.id, f.token(f.editor, document.id, 'editor')));
+    await eventually(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
 
     const forgedStructCount = (() => {
       const e = encoding.createEncoder();
@@ -249,7 +201,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
       { send: 'text frame', code: 1003 },
       { send: new Uint8Array(3 * 1024 * 1024), code: 1009 },
     ];
-    const url = `${a.url}/yjs/${document.id}?token=${token(editor, document.id, 'editor')}`;
+    const url = `${a.url}/yjs/${document.id}?token=${f.token(f.editor, document.id, 'editor')}`;
     for (const attack of attacks) {
       const socket = rawSocket(url);
       await socket.opened;
@@ -263,56 +215,30 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     expect((await hpAttack.closed).code).toBe(1003);
 
     hp.doc.getText('t').insert(0, 'still fine');
-    await vi.waitFor(() => expect(yw.doc.getText('t').toString()).toBe('still fine'));
+    await eventually(() => expect(yw.doc.getText('t').toString()).toBe('still fine'));
     expect(a.proc.exitCode).toBeNull();
     expect(b.proc.exitCode).toBeNull();
   });
-});
-
-describe('process lifecycle', () => {
-  it('loses no acknowledged edit when an instance is killed with SIGKILL', async () => {
-    const document = await sharedDocument();
-    const c = await spawn();
-    const hp = track(hocuspocusClient(c.url, document.id, token(owner, document.id, 'owner')));
-    await vi.waitFor(() => expect(hp.provider.isSynced).toBe(true));
-    for (let i = 0; i < 100; i++) hp.doc.getText('t').insert(i, String(i % 10));
-    // unsyncedChanges reaches 0 when every update has been acknowledged (SyncStatus).
-    await vi.waitFor(() => expect(hp.provider.unsyncedChanges).toBe(0));
-    const expected = hp.doc.getText('t').toString();
-    c.kill('SIGKILL');
-    await c.exited;
-    hp.destroy();
-    const stored = await documentStateLoader(db.db, document.id);
-    expect(stored.doc.getText('t').toString()).toBe(expected);
-    expect(expected).toHaveLength(100);
-  });
-
-  it('drains on SIGTERM: closes both protocols with 1012, stores every document, exits 0 within 10 s', async () => {
-    const document = await sharedDocument();
-    const d = await spawn();
-    const hp = track(hocuspocusClient(d.url, document.id, token(owner, document.id, 'owner')));
-    const yw = track(yWebsocketClient(d.url, document.id, token(editor, document.id, 'editor')));
+  it('closes a revoked user on both instances within a second', async () => {
+    const document = await f.sharedDocument();
+    const t = f.token(f.editor, document.id, 'editor');
+    const onA = f.track(hocuspocusClient(a.url, document.id, t));
+    const onB = f.track(yWebsocketClient(b.url, document.id, t));
+    await eventually(() => expect(onA.provider.isSynced && onB.provider.synced).toBe(true));
     const codes: number[] = [];
-    hp.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
-    yw.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
-    await vi.waitFor(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
-    hp.doc.getText('t').insert(0, 'drain me');
-    await vi.waitFor(() => expect(yw.doc.getText('t').toString()).toBe('drain me'));
-
+    onA.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
+    onB.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
+    await removeDocumentPermission(f.db.db, document.id, f.editor.id);
+    const log = createLogger({ level: 'silent', name: 'e2e' });
+    const redis = createRedis({ url: TEST_REDIS_URL, log, name: 'e2e' }) as Redis;
+    const bus = createCollabBus({ redis, prefix: f.prefix, log });
     const started = Date.now();
-    d.kill('SIGTERM');
-    const exit = await d.exited;
-    expect(exit.code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    await vi.waitFor(() => expect(codes.slice(0, 2).sort()).toEqual([1012, 1012]));
-    hp.destroy();
-    yw.destroy();
-    const state = await db.db
-      .selectFrom('document_states')
-      .innerJoin('documents', 'documents.id', 'document_states.document_id')
-      .select(['document_states.seq', 'documents.update_seq'])
-      .where('document_id', '=', document.id)
-      .executeTakeFirstOrThrow();
-    expect(Number(state.seq)).toBe(Number(state.update_seq));
+    await liveConnectionRevoker(bus, { userId: f.editor.id, documentId: document.id });
+    await eventually(() => expect(codes.slice(0, 2)).toEqual([4403, 4403]), { timeout: 1_000 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    onA.destroy();
+    onB.destroy();
+    await bus.close();
+    redis.disconnect();
   });
 });

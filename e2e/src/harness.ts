@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HocuspocusProvider } from '@hocuspocus/provider';
+import { vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -95,3 +96,7 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
+
+/** A retrying assertion with a timeout that holds on a loaded 2-core machine. */
+export const eventually = <T>(assertion: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  vi.waitFor(assertion, { timeout: options.timeout ?? 10_000, interval: 20 });

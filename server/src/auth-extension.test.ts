@@ -3,10 +3,10 @@ import { liveConnectionRevoker } from '@folio/shared/commands';
 import { removeDocumentPermission } from '@folio/shared/db';
 import { buildApiToken, buildDocument, buildUser, grantDocumentRole } from '@folio/shared/testing';
 import { HocuspocusProvider } from '@hocuspocus/provider';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { type CollabTestContext, createCollabTestContext } from './testing.js';
+import { type CollabTestContext, createCollabTestContext, eventually } from './testing.js';
 
 let ctx: CollabTestContext;
 beforeAll(async () => {
@@ -23,12 +23,12 @@ describe('authentication and revocation', () => {
     const a = await ctx.startServer();
     const w = ctx.hocuspocusClient(a.url, document.id, writer.token);
     const r = ctx.yWebsocketClient(a.url, document.id, reader.token);
-    await vi.waitFor(() => expect(w.provider.isSynced && r.provider.synced).toBe(true));
+    await eventually(() => expect(w.provider.isSynced && r.provider.synced).toBe(true));
     w.doc.getText('t').insert(0, 'written with an API token');
     r.doc.getText('t').insert(0, 'not with a read-only one; ');
     w.doc.getText('t').insert(0, '> ');
-    await vi.waitFor(() => expect(r.doc.getText('t').toString()).toContain('> written with an API token'));
-    await vi.waitFor(() => expect(w.provider.unsyncedChanges).toBe(0));
+    await eventually(() => expect(r.doc.getText('t').toString()).toContain('> written with an API token'));
+    await eventually(() => expect(w.provider.unsyncedChanges).toBe(0));
     expect(w.doc.getText('t').toString()).toBe('> written with an API token');
 
     const audit = await ctx.db.db
@@ -77,7 +77,7 @@ describe('authentication and revocation', () => {
       document.id,
       ctx.tokenFor(owner.id, document.id, 'owner'),
     );
-    await vi.waitFor(() =>
+    await eventually(() =>
       expect(onA.provider.isSynced && onB.provider.synced && ownerClient.provider.isSynced).toBe(true),
     );
     const codes: number[] = [];
@@ -87,7 +87,7 @@ describe('authentication and revocation', () => {
     const bus = createCollabBus({ redis: ctx.redis, prefix: ctx.prefix, log: ctx.log });
     const revokedAt = Date.now();
     await liveConnectionRevoker(bus, { userId: editor.id, documentId: document.id });
-    await vi.waitFor(() => expect(codes.slice(0, 2)).toEqual([4403, 4403]), { timeout: 1_000 });
+    await eventually(() => expect(codes.slice(0, 2)).toEqual([4403, 4403]), { timeout: 1_000 });
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
     onA.provider.destroy();
     onB.provider.destroy();
@@ -119,5 +119,20 @@ describe('authentication and revocation', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(hpCodes).toEqual([]);
     expect(refreshing.isSynced).toBe(true);
+  });
+
+  it('closes a connection whose access went away even when no revocation message arrives', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const editor = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    await grantDocumentRole(ctx.db.db, document.id, editor.id, 'editor');
+    const a = await ctx.startServer({ REAUTHORIZE_MS: '300' });
+    const client = ctx.hocuspocusClient(a.url, document.id, ctx.tokenFor(editor.id, document.id, 'editor'));
+    const closed = new Promise<number>((done) =>
+      client.provider.on('close', ({ event }: { event: { code: number } }) => done(event.code)),
+    );
+    await eventually(() => expect(client.provider.isSynced).toBe(true));
+    await removeDocumentPermission(ctx.db.db, document.id, editor.id);
+    expect(await closed).toBe(4403);
   });
 });

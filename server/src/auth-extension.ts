@@ -66,7 +66,7 @@ export class AuthExtension implements Extension {
       },
       'connection authenticated',
     );
-    return { principal, connectionId };
+    return { principal, connectionId, token: data.token };
   }
 
   /** A refreshed token (Hocuspocus token sync) extends the connection's life. */
@@ -86,6 +86,7 @@ export class AuthExtension implements Extension {
       throw Object.assign(new Error('role changed'), { code: 4403, reason: 'role changed' });
     }
     current.expiresAt = outcome.principal.expiresAt;
+    context.token = data.token;
   }
 
   async connected(data: connectedPayload<CollabContext>): Promise<void> {
@@ -99,6 +100,17 @@ export class AuthExtension implements Extension {
       tokenId: principal.tokenId,
       expiresAt: () => principal.expiresAt,
       requestToken: context.protocol === 'y-websocket' ? undefined : () => connection.requestToken(),
+      // The registry treats a failed check (database unreachable) as "still allowed":
+      // closing needs a definite answer, and the next round asks again.
+      reauthorize: async () => {
+        const outcome = await authorizeConnection(this.configuration, context.token, data.documentName);
+        if (!outcome.ok) return false;
+        // A downgrade to viewer needs a reconnect: the read-only flag is fixed at connect.
+        return (
+          outcome.principal.userId === principal.userId &&
+          (outcome.principal.role !== 'viewer' || principal.role === 'viewer')
+        );
+      },
       // The whole socket goes: the provider reconnects its other documents, and the
       // refused one is refused again at authentication.
       close: (code, reason) => connection.webSocket.close(code, reason),

@@ -1,9 +1,9 @@
 import { documentStateLoader } from '@folio/shared/commands';
 import { buildDocument, buildUser, grantDocumentRole } from '@folio/shared/testing';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { type CollabTestContext, createCollabTestContext } from './testing.js';
+import { type CollabTestContext, createCollabTestContext, eventually } from './testing.js';
 
 let ctx: CollabTestContext;
 beforeAll(async () => {
@@ -23,17 +23,17 @@ describe('collaboration server', () => {
     const editorToken = ctx.tokenFor(editor.id, document.id, 'editor');
     const hp = ctx.hocuspocusClient(a.url, document.id, ownerToken);
     const yw = ctx.yWebsocketClient(b.url, document.id, editorToken);
-    await vi.waitFor(() => expect(yw.provider.synced).toBe(true), { timeout: 5_000 });
-    await vi.waitFor(() => expect(hp.provider.isSynced).toBe(true), { timeout: 5_000 });
+    await eventually(() => expect(yw.provider.synced).toBe(true), { timeout: 5_000 });
+    await eventually(() => expect(hp.provider.isSynced).toBe(true), { timeout: 5_000 });
 
     hp.doc.getText('t').insert(0, 'hello');
-    await vi.waitFor(() => expect(yw.doc.getText('t').toString()).toBe('hello'), { timeout: 5_000 });
+    await eventually(() => expect(yw.doc.getText('t').toString()).toBe('hello'), { timeout: 5_000 });
     yw.doc.getText('t').insert(5, ' world');
-    await vi.waitFor(() => expect(hp.doc.getText('t').toString()).toBe('hello world'), { timeout: 5_000 });
+    await eventually(() => expect(hp.doc.getText('t').toString()).toBe('hello world'), { timeout: 5_000 });
 
     // Awareness: identity comes from the server, whatever the client claims.
     yw.provider.awareness.setLocalStateField('user', { name: 'Mallory', id: 'someone-else', color: '#f00' });
-    await vi.waitFor(
+    await eventually(
       () => {
         const states = [
           ...(hp.provider.awareness as NonNullable<typeof hp.provider.awareness>).getStates().values(),
@@ -48,7 +48,7 @@ describe('collaboration server', () => {
     );
 
     // Durable in Postgres alone, attributed to each author.
-    await vi.waitFor(async () => {
+    await eventually(async () => {
       const loaded = await documentStateLoader(ctx.db.db, document.id);
       expect(loaded.doc.getText('t').toString()).toBe('hello world');
     });
@@ -61,7 +61,7 @@ describe('collaboration server', () => {
     expect(actors.every((r) => r.connection_id)).toBe(true);
 
     // Searchable within the contract's 5 s.
-    await vi.waitFor(
+    await eventually(
       async () => {
         const row = await ctx.db.db
           .selectFrom('document_search')
@@ -83,17 +83,17 @@ describe('collaboration server', () => {
     const clients = Array.from({ length: 6 }, (_, i) =>
       ctx.hocuspocusClient(i % 2 ? a.url : b.url, document.id, t),
     );
-    await vi.waitFor(() => expect(clients.every((c) => c.provider.isSynced)).toBe(true));
+    await eventually(() => expect(clients.every((c) => c.provider.isSynced)).toBe(true));
     for (let round = 0; round < 20; round++) {
       clients.forEach((c, i) => {
         c.doc.getText('t').insert(0, String.fromCharCode(97 + i));
       });
       await new Promise((r) => setImmediate(r));
     }
-    await vi.waitFor(() => expect(clients.every((c) => c.provider.unsyncedChanges === 0)).toBe(true));
+    await eventually(() => expect(clients.every((c) => c.provider.unsyncedChanges === 0)).toBe(true));
     const stored = await documentStateLoader(ctx.db.db, document.id);
     expect(stored.doc.getText('t').length).toBe(120);
-    await vi.waitFor(() => {
+    await eventually(() => {
       for (const c of clients) expect(c.doc.getText('t').toString()).toBe(stored.doc.getText('t').toString());
     });
   });
@@ -104,12 +104,12 @@ describe('collaboration server', () => {
     const a = await ctx.startServer();
     const t = ctx.tokenFor(owner.id, document.id, 'owner');
     const first = ctx.hocuspocusClient(a.url, document.id, t);
-    await vi.waitFor(() => expect(first.provider.isSynced).toBe(true));
+    await eventually(() => expect(first.provider.isSynced).toBe(true));
     first.doc.getText('t').insert(0, 'written before the second instance existed');
-    await vi.waitFor(() => expect(first.provider.unsyncedChanges).toBe(0));
+    await eventually(() => expect(first.provider.unsyncedChanges).toBe(0));
     const late = await ctx.startServer();
     const second = ctx.yWebsocketClient(late.url, document.id, t);
-    await vi.waitFor(() =>
+    await eventually(() =>
       expect(second.doc.getText('t').toString()).toBe('written before the second instance existed'),
     );
   });
@@ -142,11 +142,11 @@ describe('collaboration server', () => {
       ctx.defer(() => p.destroy());
       return p;
     });
-    await vi.waitFor(() => expect([providers[0]?.isSynced, providers[2]?.isSynced]).toEqual([true, true]));
-    await vi.waitFor(() => expect(failures).toEqual(['1:unauthenticated']));
+    await eventually(() => expect([providers[0]?.isSynced, providers[2]?.isSynced]).toEqual([true, true]));
+    await eventually(() => expect(failures).toEqual(['1:unauthenticated']));
     providers[0]?.document.getText('t').insert(0, 'zero');
     providers[2]?.document.getText('t').insert(0, 'two');
-    await vi.waitFor(async () => {
+    await eventually(async () => {
       expect((await documentStateLoader(ctx.db.db, docs[0]?.id ?? '')).doc.getText('t').toString()).toBe(
         'zero',
       );

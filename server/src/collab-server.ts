@@ -62,7 +62,7 @@ const SHUTDOWN_STORE_BUDGET_MS = 6_000;
 export function createCollabServer(deps: CollabDeps): CollabServer {
   const { config, log } = deps;
   const metrics = createCollabMetrics();
-  const registry = new ConnectionRegistry();
+  const registry = new ConnectionRegistry({ reauthorizeIntervalMs: config.REAUTHORIZE_MS });
   const committer = new UpdateCommitter(deps.db, log, metrics, { delayMs: config.COMMIT_DELAY_MS });
   const persistence = new PersistenceExtension({
     db: deps.db,
@@ -99,7 +99,13 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
   });
   const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
   const follower = new LogFollower(
-    { db: deps.db, hocuspocus, persistence, log },
+    {
+      db: deps.db,
+      hocuspocus,
+      persistence,
+      log,
+      onMissing: (documentId) => registry.closeDocument(documentId, 4404, 'document deleted'),
+    },
     { intervalMs: config.ANTI_ENTROPY_MS },
   );
   const bus = deps.bus ?? createCollabBus({ redis: deps.redis, prefix: config.REDIS_KEY_PREFIX, log });
@@ -219,7 +225,12 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         registry.stop();
         await unsubscribe?.();
         if (ownsBus) await bus.close();
-        await hocuspocus.hooks('onDestroy', { instance: hocuspocus });
+        // The Redis extension quits its clients here; a Redis that is down must not
+        // hold the process past its shutdown deadline.
+        await Promise.race([
+          hocuspocus.hooks('onDestroy', { instance: hocuspocus }).catch(() => {}),
+          new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+        ]);
         wss.close();
         http.closeAllConnections();
       })();

@@ -9,8 +9,28 @@ export interface RegisteredConnection {
   expiresAt(): number | undefined;
   /** Asks the client for a fresh token (Hocuspocus token sync); absent for y-websocket. */
   requestToken?: (() => void) | undefined;
+  /** Re-checks the credential and access; false closes the connection (4403). */
+  reauthorize?: (() => Promise<boolean>) | undefined;
   close(code: number, reason: string): void;
 }
+
+export interface ConnectionRegistryConfiguration {
+  /** Expiry sweep period. */
+  sweepIntervalMs: number;
+  /**
+   * Every connection's access is re-checked this often: the backstop for a revocation
+   * whose bus message was lost (pub/sub delivers at most once).
+   */
+  reauthorizeIntervalMs: number;
+  /** Re-checks in flight at once, so a sweep never floods the database pool. */
+  reauthorizeConcurrency: number;
+}
+
+const defaults: ConnectionRegistryConfiguration = {
+  sweepIntervalMs: 1_000,
+  reauthorizeIntervalMs: 30_000,
+  reauthorizeConcurrency: 4,
+};
 
 /** Ask for a fresh token this long before the current one expires. */
 const REFRESH_LEAD_MS = 30_000;
@@ -25,10 +45,19 @@ export class ConnectionRegistry {
   /** The expiry a refresh was last requested for, so each new expiry gets one request. */
   private readonly refreshRequested = new WeakMap<RegisteredConnection, number>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly reauthorizer: NodeJS.Timeout;
+  private reauthorizing: Promise<void> | undefined;
 
-  constructor(sweepIntervalMs = 1_000) {
-    this.sweeper = setInterval(() => this.sweepExpired(), sweepIntervalMs);
+  constructor(configuration: Partial<ConnectionRegistryConfiguration> = {}) {
+    const config = { ...defaults, ...configuration };
+    this.sweeper = setInterval(() => this.sweepExpired(), config.sweepIntervalMs);
     this.sweeper.unref();
+    this.reauthorizer = setInterval(() => {
+      this.reauthorizing ??= this.reauthorizeAll(config.reauthorizeConcurrency).finally(() => {
+        this.reauthorizing = undefined;
+      });
+    }, config.reauthorizeIntervalMs);
+    this.reauthorizer.unref();
   }
 
   add(entry: RegisteredConnection): () => void {
@@ -95,7 +124,22 @@ export class ConnectionRegistry {
     }
   }
 
+  /** Re-checks every connection; closes those that lost access. */
+  async reauthorizeAll(concurrency: number): Promise<void> {
+    const entries = [...this.byUser.values()].flatMap((set) => [...set]).filter((e) => e.reauthorize);
+    const worker = async () => {
+      for (let entry = entries.pop(); entry; entry = entries.pop()) {
+        const ok = await (entry.reauthorize as () => Promise<boolean>)().catch(() => true);
+        if (ok) continue;
+        const set = this.byUser.get(entry.userId);
+        if (set?.delete(entry)) entry.close(4403, 'access revoked');
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
   stop(): void {
     clearInterval(this.sweeper);
+    clearInterval(this.reauthorizer);
   }
 }

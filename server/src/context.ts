@@ -6,6 +6,8 @@ import type { CollabPrincipal } from './auth.js';
  */
 export interface CollabContext {
   principal?: CollabPrincipal;
+  /** The credential it authenticated with, kept to re-check access periodically. */
+  token?: string;
   /** Our id for this document connection, stored with every update it makes. */
   connectionId?: string;
   /** Set by the y-websocket adapter, which authorizes before Hocuspocus sees the socket. */

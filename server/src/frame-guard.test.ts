@@ -1,11 +1,11 @@
 import { documentStateLoader } from '@folio/shared/commands';
 import { buildDocument, buildUser } from '@folio/shared/testing';
 import * as encoding from 'lib0/encoding';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { checkFrame, RateLimiter } from './frame-guard.js';
-import { type CollabTestContext, createCollabTestContext } from './testing.js';
+import { type CollabTestContext, createCollabTestContext, eventually } from './testing.js';
 
 let ctx: CollabTestContext;
 beforeAll(async () => {
@@ -23,7 +23,7 @@ describe('limits', () => {
     const closed = new Promise<number>((done) =>
       big.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),
     );
-    await vi.waitFor(() => expect(big.provider.synced).toBe(true));
+    await eventually(() => expect(big.provider.synced).toBe(true));
     big.doc.getText('t').insert(0, 'x'.repeat(4_000));
     expect(await closed).toBe(1009);
     big.provider.destroy();

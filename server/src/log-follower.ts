@@ -30,7 +30,14 @@ export class LogFollower {
   private again = false;
 
   constructor(
-    private readonly deps: { db: Db; hocuspocus: Hocuspocus; persistence: PersistenceExtension; log: Logger },
+    private readonly deps: {
+      db: Db;
+      hocuspocus: Hocuspocus;
+      persistence: PersistenceExtension;
+      log: Logger;
+      /** A loaded document no longer exists (deleted; the bus message may have been lost). */
+      onMissing?: (documentId: string) => void;
+    },
     configuration: Partial<LogFollowerConfiguration> = {},
   ) {
     this.configuration = { ...defaults, ...configuration };
@@ -69,7 +76,11 @@ export class LogFollower {
     const names = [...persistence.loaded.keys()];
     if (names.length === 0) return;
     const latest = await findDocumentUpdateSeqs(db, names);
-    for (const [name, seq] of latest) await this.catchUp(name, seq);
+    for (const name of names) {
+      const seq = latest.get(name);
+      if (seq === undefined) this.deps.onMissing?.(name);
+      else await this.catchUp(name, seq);
+    }
   }
 
   private async catchUp(name: string, latest: number): Promise<void> {

@@ -1,11 +1,12 @@
 import { createCollabBus } from '@folio/shared';
 import { liveDocumentUpdater } from '@folio/shared/commands';
+import { deleteDocument } from '@folio/shared/db';
 import { buildDocument, buildUser } from '@folio/shared/testing';
 import * as encoding from 'lib0/encoding';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { type CollabTestContext, createCollabTestContext } from './testing.js';
+import { type CollabTestContext, createCollabTestContext, eventually } from './testing.js';
 
 let ctx: CollabTestContext;
 beforeAll(async () => {
@@ -55,7 +56,7 @@ describe('persistence and anti-entropy', () => {
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer({ ANTI_ENTROPY_MS: '60000' });
     const client = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner'));
-    await vi.waitFor(() => expect(client.provider.synced).toBe(true));
+    await eventually(() => expect(client.provider.synced).toBe(true));
     const source = new Y.Doc();
     Y.applyUpdate(source, Y.encodeStateAsUpdate(client.doc));
     source.getText('t').insert(0, 'via REST');
@@ -63,7 +64,7 @@ describe('persistence and anti-entropy', () => {
     const bus = createCollabBus({ redis: ctx.redis, prefix: ctx.prefix, log: ctx.log });
     await liveDocumentUpdater(ctx.db.db, bus, { documentId: document.id, update, actorId: owner.id });
     // The anti-entropy period is a minute here: only the notification can be this fast.
-    await vi.waitFor(() => expect(client.doc.getText('t').toString()).toBe('via REST'), { timeout: 2_000 });
+    await eventually(() => expect(client.doc.getText('t').toString()).toBe('via REST'), { timeout: 2_000 });
     await expect(
       liveDocumentUpdater(ctx.db.db, bus, {
         documentId: document.id,
@@ -82,14 +83,27 @@ describe('persistence and anti-entropy', () => {
     const t = ctx.tokenFor(owner.id, document.id, 'owner');
     const onA = ctx.hocuspocusClient(a.url, document.id, t);
     const onB = ctx.hocuspocusClient(b.url, document.id, t);
-    await vi.waitFor(() => expect(onA.provider.isSynced && onB.provider.isSynced).toBe(true));
+    await eventually(() => expect(onA.provider.isSynced && onB.provider.isSynced).toBe(true));
     onA.doc.getText('t').insert(0, 'before');
-    await vi.waitFor(() => expect(onB.doc.getText('t').toString()).toBe('before'));
+    await eventually(() => expect(onB.doc.getText('t').toString()).toBe('before'));
     // From now on instance B loses every Redis message it is sent.
     b.server.redisExtension?.sub.removeAllListeners('messageBuffer');
     onA.doc.getText('t').insert(6, ' and after');
-    await vi.waitFor(() => expect(onB.doc.getText('t').toString()).toBe('before and after'), {
+    await eventually(() => expect(onB.doc.getText('t').toString()).toBe('before and after'), {
       timeout: 3_000,
     });
+  });
+
+  it('disconnects the clients of a deleted document, even without a bus message', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const a = await ctx.startServer();
+    const client = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner'));
+    const closed = new Promise<number>((done) =>
+      client.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),
+    );
+    await eventually(() => expect(client.provider.synced).toBe(true));
+    await deleteDocument(ctx.db.db, document.id);
+    expect(await closed).toBe(4404);
   });
 });

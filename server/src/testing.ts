@@ -16,6 +16,7 @@ import {
   testRedisPrefix,
 } from '@folio/shared/testing';
 import { HocuspocusProvider } from '@hocuspocus/provider';
+import { vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -99,3 +100,7 @@ export async function createCollabTestContext(): Promise<CollabTestContext> {
     },
   };
 }
+
+/** A retrying assertion with a timeout that holds on a loaded 2-core machine. */
+export const eventually = <T>(assertion: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  vi.waitFor(assertion, { timeout: options.timeout ?? 10_000, interval: 20 });
