@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { apiConfigSchema, createApi, serveApi } from '@folio/api';
 import { collabConfigSchema, createCollabServer } from '@folio/server';
+import { createCollabBus } from '@folio/shared';
 import { ConfigError, parseConfig } from '@folio/shared/config';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { serveAdminSocket } from './admin-socket.js';
@@ -34,7 +35,10 @@ async function main(): Promise<void> {
   const config = loadConfigs();
   const infra = await openInfrastructure(config.api, 'folio');
   const { db, replica } = infra.database;
-  const deps = { db, log: infra.log, redis: infra.redis, secretKey: infra.secretKey };
+  // One bus for both: without Redis it is in-process, and REST writes, deletions and
+  // revocations must reach this process's collaboration server.
+  const bus = createCollabBus({ redis: infra.redis, prefix: config.api.REDIS_KEY_PREFIX, log: infra.log });
+  const deps = { db, log: infra.log, redis: infra.redis, secretKey: infra.secretKey, bus };
   const first = await bootstrapFirstAdmin(db);
   const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
   stopOnSignals(infra.log, async () => {
     await adminSocket?.close();
     await Promise.all([api.close(), collab.close()]);
+    await bus.close();
     await infra.close();
   });
 
