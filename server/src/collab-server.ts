@@ -23,6 +23,7 @@ import { LogFollower } from './log-follower.js';
 import { type CollabMetrics, createCollabMetrics } from './metrics.js';
 import { PersistenceExtension } from './persistence.js';
 import { SearchIndexer } from './search-indexer.js';
+import { StateVectorExchange } from './state-vector-exchange.js';
 import { UpdateCommitter } from './update-committer.js';
 import { createSocketAcceptor } from './websocket-transport.js';
 
@@ -73,11 +74,9 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     onCommitted: (documentId) => indexer.markDirty(documentId),
   });
   const authDeps = { db: deps.db, secretKey: deps.secretKey };
+  const redisPrefix = `${config.REDIS_KEY_PREFIX}collab`;
   const redisExtension = deps.redis
-    ? new RedisExtension({
-        createClient: () => (deps.redis as Redis).duplicate(),
-        prefix: `${config.REDIS_KEY_PREFIX}collab`,
-      })
+    ? new RedisExtension({ createClient: () => (deps.redis as Redis).duplicate(), prefix: redisPrefix })
     : undefined;
   const extensions: Extension[] = [
     new AuthExtension({ ...authDeps, registry, log }),
@@ -97,6 +96,12 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     maxUnauthenticatedQueueMessages: 200,
     maxPendingDocuments: 20,
   });
+  const exchange = redisExtension
+    ? new StateVectorExchange(
+        { hocuspocus, redis: redisExtension, prefix: redisPrefix },
+        config.STATE_VECTOR_EXCHANGE_MS,
+      )
+    : undefined;
   const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
   const follower = new LogFollower(
     {
@@ -198,6 +203,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         }
       });
       follower.start();
+      exchange?.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.COLLAB_PORT, config.HOST, () => {
@@ -216,6 +222,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         for (const ws of wss.clients) ws.close(1012, 'service restart');
         await committer.drain();
         await follower.stop();
+        exchange?.stop();
         await indexer.flush();
         const names = [...persistence.loaded.keys()];
         await Promise.race([
