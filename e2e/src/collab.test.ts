@@ -200,6 +200,21 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
       { send: new Uint8Array([0xff, 0xff, 0xff]), code: 1003 },
       { send: 'text frame', code: 1003 },
       { send: new Uint8Array(3 * 1024 * 1024), code: 1009 },
+      // Awareness whose JSON error message would quote non-ASCII input.
+      {
+        send: (() => {
+          const inner = encoding.createEncoder();
+          encoding.writeVarUint(inner, 1);
+          encoding.writeVarUint(inner, 99);
+          encoding.writeVarUint(inner, 1);
+          encoding.writeVarString(inner, `{"ü": ${'ü'.repeat(300)}`);
+          const e = encoding.createEncoder();
+          encoding.writeVarUint(e, 1);
+          encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
+          return encoding.toUint8Array(e);
+        })(),
+        code: 1003,
+      },
     ];
     const url = `${a.url}/yjs/${document.id}?token=${f.token(f.editor, document.id, 'editor')}`;
     for (const attack of attacks) {

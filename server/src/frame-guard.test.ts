@@ -92,6 +92,9 @@ describe('checkFrame', () => {
   it('refuses malformed awareness, server-only and unknown message types', () => {
     expect(checkFrame(awareness('{not json'), 'y-websocket')).toMatchObject({ ok: false, code: 1003 });
     expect(checkFrame(awareness('[1,2]'), 'y-websocket')).toMatchObject({ ok: false, code: 1003 });
+    // V8 quotes the input in JSON errors; the close reason must stay a short fixed text.
+    const verdict = checkFrame(awareness(`{"ü": ${'ü'.repeat(200)}`), 'y-websocket');
+    expect(verdict).toMatchObject({ ok: false, code: 1003, reason: 'malformed frame' });
     const broadcastStateless = frame((e) => {
       encoding.writeVarUint(e, 6);
       encoding.writeVarString(e, 'x');

@@ -76,7 +76,7 @@ export function createSocketAcceptor(deps: TransportDeps) {
     // commit, so without a byte budget a stalled database would let one client park
     // gigabytes in that queue.
     const byteBudget = new RateLimiter(deps.maxFrameBytes * 2, deps.maxFrameBytes * 4);
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const onMessage = (data: Buffer, isBinary: boolean) => {
       if (ws.readyState !== ws.OPEN) return;
       if (!isBinary) {
         ws.close(1003, 'binary frames only');
@@ -91,18 +91,23 @@ export function createSocketAcceptor(deps: TransportDeps) {
       if (!verdict.ok) {
         deps.metrics.messages.inc({ type: 'rejected' });
         deps.log.info(
-          { protocol, code: verdict.code, reason: verdict.reason },
+          { protocol, code: verdict.code, reason: verdict.reason, detail: verdict.detail },
           'closing a connection on a bad frame',
         );
         ws.close(verdict.code, verdict.reason);
         return;
       }
       deps.metrics.messages.inc({ type: verdict.type });
+      session.handleMessage(frame);
+    };
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      // Nothing a client sends may throw past this point: one socket's failure ends
+      // that socket, never the process.
       try {
-        session.handleMessage(frame);
+        onMessage(data, isBinary);
       } catch (error) {
         deps.log.warn({ err: error }, 'message handling failed');
-        ws.close(1011, 'internal error');
+        ws.terminate();
       }
     });
     ws.on('close', (code, reason) => {
