@@ -171,7 +171,15 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        acceptSocket(ws, req);
+      } catch (error) {
+        // A request line or Host header that Node accepted but URL/Request do not.
+        log.info({ err: error }, 'refusing an unparseable WebSocket request');
+        ws.terminate();
+      }
+    });
   });
 
   const redisLag = deps.redis
