@@ -5,7 +5,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CollabBus, createCollabBus } from '@folio/shared';
+import { type CollabBus, type CollabEvent, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
 import { checkReadiness } from '@folio/shared/health';
 import type { Logger } from '@folio/shared/logger';
@@ -193,6 +193,17 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     : undefined;
   redisLag?.unref();
 
+  const handleBusEvent = (event: CollabEvent) => {
+    if (event.type === 'revoke') {
+      const closed = registry.revoke(event);
+      if (closed > 0) log.info({ userId: event.userId, closed }, 'connections revoked');
+    } else if (event.type === 'document-updated') {
+      if (persistence.loaded.has(event.documentId)) follower.poke();
+    } else if (event.type === 'document-deleted') {
+      registry.closeDocument(event.documentId, 4404, 'document deleted');
+    }
+  };
+
   let closing: Promise<void> | undefined;
   return {
     hocuspocus,
@@ -201,13 +212,10 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     persistence,
     listen: async () => {
       unsubscribe = await bus.subscribe((event) => {
-        if (event.type === 'revoke') {
-          const closed = registry.revoke(event);
-          if (closed > 0) log.info({ userId: event.userId, closed }, 'connections revoked');
-        } else if (event.type === 'document-updated') {
-          if (persistence.loaded.has(event.documentId)) follower.poke();
-        } else if (event.type === 'document-deleted') {
-          registry.closeDocument(event.documentId, 4404, 'document deleted');
+        try {
+          handleBusEvent(event);
+        } catch (error) {
+          log.error({ err: error, event: event.type }, 'collab bus event failed');
         }
       });
       follower.start();

@@ -3,7 +3,7 @@ import type { Hocuspocus } from '@hocuspocus/server';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
-import type { AuthOutcome } from './auth.js';
+import type { AuthOutcome, CollabPrincipal } from './auth.js';
 import type { CollabContext } from './context.js';
 
 /**
@@ -134,26 +134,35 @@ export function openYWebsocketSession(
         queue = undefined;
         return;
       }
-      const context: CollabContext = {
-        preauthorized: { documentId, principal: outcome.principal },
-        protocol: 'y-websocket',
-      };
-      connection = deps.hocuspocus.handleConnection(shim, request, context);
-      const auth = encoding.createEncoder();
-      encoding.writeVarString(auth, documentId);
-      encoding.writeVarUint(auth, HP_AUTH);
-      encoding.writeVarUint(auth, HP_AUTH_TOKEN);
-      encoding.writeVarString(auth, token ?? '');
-      connection.handleMessage(encoding.toUint8Array(auth));
-      const pending = queue ?? [];
-      queue = undefined;
-      for (const frame of pending) connection.handleMessage(prefixed(documentId, frame));
+      try {
+        attach(outcome.principal);
+      } catch (error) {
+        deps.log.error({ err: error, documentId }, 'y-websocket session failed to start');
+        ws.terminate();
+      }
     },
     (error) => {
       deps.log.error({ err: error, documentId }, 'y-websocket authorization failed');
       if (ws.readyState === ws.OPEN) ws.close(1011, 'internal error');
     },
   );
+
+  function attach(principal: CollabPrincipal): void {
+    const context: CollabContext = {
+      preauthorized: { documentId, principal },
+      protocol: 'y-websocket',
+    };
+    connection = deps.hocuspocus.handleConnection(shim, request, context);
+    const auth = encoding.createEncoder();
+    encoding.writeVarString(auth, documentId);
+    encoding.writeVarUint(auth, HP_AUTH);
+    encoding.writeVarUint(auth, HP_AUTH_TOKEN);
+    encoding.writeVarString(auth, token ?? '');
+    connection.handleMessage(encoding.toUint8Array(auth));
+    const pending = queue ?? [];
+    queue = undefined;
+    for (const frame of pending) connection.handleMessage(prefixed(documentId, frame));
+  }
 
   return {
     handleMessage(frame) {
