@@ -65,6 +65,12 @@ describe('persistence and anti-entropy', () => {
     await liveDocumentUpdater(ctx.db.db, bus, { documentId: document.id, update, actorId: owner.id });
     // The anti-entropy period is a minute here: only the notification can be this fast.
     await eventually(() => expect(client.doc.getText('t').toString()).toBe('via REST'), { timeout: 2_000 });
+    const indexed = await ctx.db.db
+      .selectFrom('document_search')
+      .select('body')
+      .where('document_id', '=', document.id)
+      .executeTakeFirst();
+    expect(indexed?.body).toBe('via REST');
     await expect(
       liveDocumentUpdater(ctx.db.db, bus, {
         documentId: document.id,
