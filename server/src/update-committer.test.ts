@@ -63,4 +63,18 @@ describe('UpdateCommitter', () => {
     await committer.drain();
     expect(await pending).toBeUndefined();
   });
+
+  it('without a window, still batches what arrives during a transaction, and drains', async () => {
+    const owner = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    const metrics = createCollabMetrics();
+    const committer = new UpdateCommitter(db.db, log, metrics, { delayMs: 0 });
+    const pending = updates(40).map((update) =>
+      committer.record({ documentId: document.id, update, actorId: owner.id, connectionId: null }),
+    );
+    await committer.drain();
+    expect(await Promise.all(pending)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const batches = (await metrics.storeBatchSize.get()).values.find((v) => v.metricName?.endsWith('_count'));
+    expect(batches?.value).toBeLessThan(40);
+  });
 });
