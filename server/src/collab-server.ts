@@ -109,6 +109,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       hocuspocus,
       persistence,
       log,
+      metrics,
       onMissing: (documentId) => registry.closeDocument(documentId, 4404, 'document deleted'),
     },
     { intervalMs: config.ANTI_ENTROPY_MS },

@@ -98,6 +98,8 @@ describe('persistence and anti-entropy', () => {
     await eventually(() => expect(onB.doc.getText('t').toString()).toBe('before and after'), {
       timeout: 3_000,
     });
+    const applied = await b.server.metrics.antiEntropyApplied.get();
+    expect(applied.values[0]?.value).toBeGreaterThan(0);
   });
 
   it('disconnects the clients of a deleted document, even without a bus message', async () => {
