@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws';
 import type { AuthOutcome } from './auth.js';
 import { checkFrame, RateLimiter } from './frame-guard.js';
 import type { CollabMetrics } from './metrics.js';
-import { openYWebsocketSession } from './y-websocket-adapter.js';
+import { openYWebsocketSession, type translateOutbound } from './y-websocket-adapter.js';
 
 export interface TransportDeps {
   hocuspocus: Hocuspocus;
@@ -35,6 +35,7 @@ const toRequest = (req: IncomingMessage) =>
  * and checked by the frame guard first; a bad frame closes its own socket only.
  */
 export function createSocketAcceptor(deps: TransportDeps) {
+  const translations = new WeakMap<Uint8Array, ReturnType<typeof translateOutbound>>();
   return (ws: WebSocket, req: IncomingMessage) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const yjsRoom = url.pathname.startsWith('/yjs/') ? url.pathname.slice('/yjs/'.length) : undefined;
@@ -63,6 +64,7 @@ export function createSocketAcceptor(deps: TransportDeps) {
           authorize: deps.authorize,
           maxQueuedFrames: 200,
           maxQueuedBytes: 1024 * 1024,
+          translations,
         },
         ws,
         request,

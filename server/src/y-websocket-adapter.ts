@@ -43,6 +43,12 @@ export interface AdapterDeps {
   /** Frames buffered while authorizing; more closes the socket (1008). */
   maxQueuedFrames: number;
   maxQueuedBytes: number;
+  /**
+   * Translations by input frame. Hocuspocus encodes a broadcast once and hands the same
+   * buffer to every connection, so with this cache (shared by all sessions) a document
+   * with many y-websocket clients translates each broadcast once, not once per client.
+   */
+  translations?: WeakMap<Uint8Array, ReturnType<typeof translateOutbound>>;
 }
 
 function prefixed(documentId: string, frame: Uint8Array): Uint8Array {
@@ -116,7 +122,11 @@ export function openYWebsocketSession(
       return ws.readyState;
     },
     send(data: Uint8Array) {
-      const out = translateOutbound(data);
+      let out = deps.translations?.get(data);
+      if (!out) {
+        out = translateOutbound(data);
+        deps.translations?.set(data, out);
+      }
       if (out.frame) ws.send(out.frame);
       else if (out.denied !== undefined) refuse(out.denied === 'closed' ? 1000 : 4403, out.denied);
     },
