@@ -107,7 +107,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     expect(actors.map((r) => r.actor_id).sort()).toEqual([f.owner.id, f.editor.id].sort());
   });
 
-  it('drops every update of a f.viewer, on both protocols', async () => {
+  it('drops every update of a viewer, on both protocols', async () => {
     const document = await f.sharedDocument();
     const ed = f.track(hocuspocusClient(a.url, document.id, f.token(f.editor, document.id, 'editor')));
     const vwYw = f.track(yWebsocketClient(b.url, document.id, f.token(f.viewer, document.id, 'viewer')));
