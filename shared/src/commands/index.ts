@@ -2,6 +2,7 @@ export * from './api-token-issuer.js';
 export * from './api-token-revoker.js';
 export * from './document-admin.js';
 export * from './document-creator.js';
+export * from './document-search-indexer.js';
 export * from './document-state.js';
 export * from './document-update-recorder.js';
 export * from './document-writer.js';
