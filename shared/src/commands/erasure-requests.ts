@@ -48,6 +48,10 @@ export async function erasureRequester(
   });
 }
 
+/** Serialization failure and deadlock: the erasure's transaction rolled back and may simply be retried. */
+const isTransient = (error: unknown) => ['40001', '40P01'].includes((error as { code?: string })?.code ?? '');
+const ATTEMPTS = 3;
+
 /** What a failed erasure records: a code-level message, never the input (it may be an email). */
 const describeErasureFailure = (error: unknown) =>
   isFolioError(error) ? `${error.code}: ${error.message}` : 'internal error (see the server log)';
@@ -67,11 +71,20 @@ export async function erasureRequestRunner(
   });
   if (!request) return undefined;
   try {
-    const report = await userEraser(
-      db,
-      { userId: request.user_id, actorId: request.requested_by, requestId: request.id },
-      deps,
-    );
+    let report: ErasureReport | undefined;
+    for (let attempt = 1; !report; attempt++) {
+      try {
+        report = await userEraser(
+          db,
+          { userId: request.user_id, actorId: request.requested_by, requestId: request.id },
+          deps,
+        );
+      } catch (error) {
+        if (!isTransient(error) || attempt >= ATTEMPTS) throw error;
+        deps.log?.warn({ err: error, requestId: request.id, attempt }, 'erasure conflicted; retrying');
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
     await finishErasureRequest(db, request.id, { status: 'done', report: { ...report } });
     return { request, report };
   } catch (error) {

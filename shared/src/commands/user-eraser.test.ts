@@ -267,6 +267,21 @@ describe('userEraser', () => {
     });
   });
 
+  it('completes when Redis is unreachable: the erasure is committed, the sweep is skipped', async () => {
+    const user = await buildUser(t.db);
+    const down = createRedis({ url: 'redis://127.0.0.1:1', log, name: 'down' }) as Redis;
+    try {
+      const report = await userEraser(
+        t.db,
+        { userId: user.id, actorId: null },
+        { redis: down, redisPrefix: 'x:', log },
+      );
+      expect(report).toMatchObject({ workspacesDeleted: 1, redisKeysDeleted: null });
+    } finally {
+      down.disconnect();
+    }
+  });
+
   it('keeps a document that other workspace admins can reach', async () => {
     const zelda = await buildUser(t.db);
     const dana = await buildUser(t.db);

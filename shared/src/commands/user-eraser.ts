@@ -49,7 +49,7 @@ export interface ErasureReport {
   workspacesDeleted: number;
   apiTokensDeleted: number;
   sessionsDeleted: number;
-  /** Redis keys naming the user, their credentials or their deleted documents; null without Redis. */
+  /** Redis keys naming the user, their credentials or their deleted documents; null without Redis (or when it was unreachable). */
   redisKeysDeleted: number | null;
 }
 
@@ -226,9 +226,17 @@ export async function userEraser(
     await bus?.publish({ type: 'document-deleted', documentId }).catch(() => {});
   }
   if (deps.redis) {
+    // The erasure is committed: a Redis outage must not turn it into a failure. Every key
+    // swept here also has a TTL of minutes (rate-limit windows, Redlock locks).
     report.redisKeysDeleted = await redisKeySweeper(deps.redis, {
       prefix: deps.redisPrefix ?? 'folio:',
       needles: outcome.needles,
+    }).catch((error) => {
+      log?.warn(
+        { err: error, userId: input.userId },
+        'erasure: Redis sweep failed; keys expire on their own',
+      );
+      return null;
     });
   }
   return report;
