@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findErasureRequest } from '../db/repositories/erasure-requests.js';
 import { buildUser } from '../testing/fixtures.js';
@@ -65,5 +66,37 @@ describe('erasure requests', () => {
     const [a, b] = await Promise.all([erasureRequestRunner(t.db, {}), erasureRequestRunner(t.db, {})]);
     expect([a, b].filter(Boolean)).toHaveLength(1);
     expect(await findErasureRequest(t.db, request.id)).toMatchObject({ status: 'done' });
+  });
+
+  it('records a failure without the input, and rolls the whole erasure back', async () => {
+    const user = await buildUser(t.db, { email: 'fail-me@example.test' });
+    await sql`create function refuse_erasure() returns trigger language plpgsql as $$
+      begin
+        if old.email = 'fail-me@example.test' then raise exception 'boom'; end if;
+        return new;
+      end $$`.execute(t.db);
+    await sql`create trigger refuse_erasure before update on users for each row execute function refuse_erasure()`.execute(
+      t.db,
+    );
+    try {
+      const { request } = await erasureRequester(t.db, { target: { userId: user.id }, actorId: null });
+      const outcome = await erasureRequestRunner(t.db, {}, { id: request.id });
+      expect(outcome?.error).toBe('internal error (see the server log)');
+      expect(await findErasureRequest(t.db, request.id)).toMatchObject({ status: 'failed', report: null });
+      const row = await t.db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', user.id)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ email: 'fail-me@example.test', erased_at: null });
+      const workspaces = await t.db
+        .selectFrom('workspaces')
+        .select('id')
+        .where('personal_user_id', '=', user.id)
+        .execute();
+      expect(workspaces).toHaveLength(1);
+    } finally {
+      await sql`drop trigger refuse_erasure on users`.execute(t.db);
+    }
   });
 });
