@@ -111,10 +111,10 @@ export function createApi(deps: ApiDeps) {
     ['/v1/me', meRoutes(routeDeps)],
     ['/v1/tokens', tokenRoutes(routeDeps)],
     ['/v1/workspaces', workspaceRoutes(routeDeps)],
+    ['/v1/gdpr', gdprRoutes(routeDeps, erasureWorker)],
     ['/v1/documents', documentRoutes(routeDeps)],
     ['/v1/documents', documentContentRoutes(routeDeps)],
     ['/v1/documents', documentPermissionRoutes(routeDeps)],
-    ['/v1/gdpr', gdprRoutes(routeDeps, erasureWorker)],
   ] as const;
   for (const prefix of new Set(resources.map(([p]) => p))) app.use(`${prefix}/*`, ...guard);
   for (const [prefix, router] of resources) app.route(prefix, router);
