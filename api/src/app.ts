@@ -8,6 +8,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { ApiConfig } from './config.js';
+import { createErasureWorker } from './erasure-worker.js';
 import { authenticate } from './http/auth.js';
 import type { RouteDeps } from './http/deps.js';
 import { docsPage } from './http/docs-page.js';
@@ -20,6 +21,7 @@ import { authRoutes, describeAuthRoutes } from './routes/auth.js';
 import { documentContentRoutes } from './routes/document-content.js';
 import { documentPermissionRoutes } from './routes/document-permissions.js';
 import { documentRoutes } from './routes/documents.js';
+import { gdprRoutes } from './routes/gdpr.js';
 import { meRoutes } from './routes/me.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
@@ -89,6 +91,14 @@ export function createApi(deps: ApiDeps) {
     secretKey: deps.secretKey,
     bus,
   };
+  // Carries out erasure requests; the process's launcher calls start() (tests kick it).
+  const erasureWorker = createErasureWorker({
+    db: deps.db,
+    log: deps.log,
+    bus,
+    redis: deps.redis,
+    redisPrefix: deps.config.REDIS_KEY_PREFIX,
+  });
   const limiter = deps.redis
     ? redisRateLimiter(deps.redis, deps.config.REDIS_KEY_PREFIX)
     : memoryRateLimiter();
@@ -101,6 +111,7 @@ export function createApi(deps: ApiDeps) {
     ['/v1/me', meRoutes(routeDeps)],
     ['/v1/tokens', tokenRoutes(routeDeps)],
     ['/v1/workspaces', workspaceRoutes(routeDeps)],
+    ['/v1/gdpr', gdprRoutes(routeDeps, erasureWorker)],
     ['/v1/documents', documentRoutes(routeDeps)],
     ['/v1/documents', documentContentRoutes(routeDeps)],
     ['/v1/documents', documentPermissionRoutes(routeDeps)],
@@ -130,7 +141,7 @@ export function createApi(deps: ApiDeps) {
 
   app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));
   app.onError(renderError);
-  return { app, metrics, bus };
+  return { app, metrics, bus, erasureWorker };
 }
 
 export type Api = ReturnType<typeof createApi>;

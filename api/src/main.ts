@@ -15,10 +15,12 @@ const api = createApi({
   redis: infra.redis,
   secretKey: infra.secretKey,
 });
+api.erasureWorker.start();
 const running = await serveApi(api, { port: config.API_PORT, host: config.HOST });
 infra.log.info({ url: `http://${config.HOST}:${running.port}` }, 'API listening');
 stopOnSignals(infra.log, async () => {
   await running.close();
+  await api.erasureWorker.stop();
   await api.bus.close();
   await infra.close();
 });

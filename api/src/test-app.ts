@@ -4,7 +4,7 @@ import { apiTokenIssuer, userCreator } from '@folio/shared/commands';
 import { parseConfig } from '@folio/shared/config';
 import type { InstanceRole, Scope } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
-import { createRedis } from '@folio/shared/redis';
+import { createRedis, type Redis } from '@folio/shared/redis';
 import {
   createTestDatabase,
   TEST_REDIS_URL,
@@ -12,11 +12,13 @@ import {
   testRedisPrefix,
 } from '@folio/shared/testing';
 import { createApi } from './app.js';
-import { apiConfigSchema } from './config.js';
+import { type ApiConfig, apiConfigSchema } from './config.js';
 
 export interface TestApi {
   t: TestDatabase;
   api: ReturnType<typeof createApi>;
+  config: ApiConfig;
+  redis: Redis | undefined;
   request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   /** A user with a personal workspace and an API token. */
   user(
@@ -45,6 +47,8 @@ export async function buildTestApi(
   return {
     t,
     api,
+    config,
+    redis,
     request: (path, init = {}) => {
       const { token, json, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -73,6 +77,7 @@ export async function buildTestApi(
       return { id: user.id, token, email };
     },
     close: async () => {
+      await api.erasureWorker.stop();
       await api.bus.close();
       redis?.disconnect();
       await t.drop();

@@ -1,14 +1,24 @@
 import { parseArgs } from 'node:util';
 import { migrateToLatest } from '@folio/migrations';
 import { emailSchema, FolioError, instanceRoleSchema, nameSchema, scopeListSchema } from '@folio/shared';
-import { apiTokenIssuer, userCreator } from '@folio/shared/commands';
-import { type Db, findUserByEmail } from '@folio/shared/db';
+import {
+  apiTokenIssuer,
+  type ErasureReport,
+  erasureRequester,
+  erasureRequestRunner,
+  type UserEraserDeps,
+  userCreator,
+  userExporter,
+} from '@folio/shared/commands';
+import { type Db, findErasureRequest, findUserByEmail, type User } from '@folio/shared/db';
 import type { z } from 'zod';
 
 export const usage = `usage: pnpm folio <command>
   migrate
   user create --email E [--name N] [--role member|admin|compliance]
-  token create --email E [--scopes read,write,admin] [--name N]`;
+  token create --email E [--scopes read,write,admin] [--name N]
+  gdpr erase --email E      erase the user now; prints the erasure report as JSON
+  gdpr export --email E     prints everything Folio holds about the user as JSON`;
 
 /** Bad usage: exit code 2, with the usage text. */
 export class UsageError extends Error {
@@ -19,7 +29,9 @@ export type AdminCommand =
   | { kind: 'help' }
   | { kind: 'migrate' }
   | { kind: 'user create'; email: string; name: string; role: z.output<typeof instanceRoleSchema> }
-  | { kind: 'token create'; email: string; scopes: z.output<typeof scopeListSchema>; name: string };
+  | { kind: 'token create'; email: string; scopes: z.output<typeof scopeListSchema>; name: string }
+  | { kind: 'gdpr erase'; email: string }
+  | { kind: 'gdpr export'; email: string };
 
 function field<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
   const parsed = schema.safeParse(value);
@@ -70,6 +82,9 @@ export function parseAdminCommand(argv: string[]): AdminCommand {
         scopes: field(scopeListSchema, values.scopes ?? 'read,write', 'scopes'),
         name: values.name === undefined ? 'cli' : field(nameSchema, values.name, 'name'),
       };
+    case 'gdpr erase':
+    case 'gdpr export':
+      return { kind: command, email: field(emailSchema, values.email, 'email') };
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -80,8 +95,48 @@ export interface CommandOutput {
   stderr: string;
 }
 
+/**
+ * What commands beyond the database need: erasure closes the user's WebSockets through
+ * the collaboration bus and sweeps Redis. Without them it still erases; open sockets
+ * then end at their next reconnect, which is refused.
+ */
+export type AdminServices = UserEraserDeps;
+
+async function findLiveUser(db: Db, email: string): Promise<User> {
+  const user = await findUserByEmail(db, email);
+  if (!user || user.erased_at)
+    throw new FolioError('NOT_FOUND', `no user with email ${email}`, { field: 'email' });
+  return user;
+}
+
+/** How long `gdpr erase` waits for a request another worker already holds. */
+const ERASE_WAIT_MS = 25_000;
+
+/**
+ * Erases now, through an erasure request so the API's status route and the audit log
+ * see it like any other. If a worker holds an open request for the user, waits for it.
+ */
+async function eraseNow(db: Db, userId: string, services: AdminServices): Promise<ErasureReport> {
+  const { request } = await erasureRequester(db, { target: { userId }, actorId: null });
+  const outcome = await erasureRequestRunner(db, services, { id: request.id });
+  if (outcome?.report) return outcome.report;
+  if (outcome?.error) throw new FolioError('INTERNAL', `erasure failed: ${outcome.error}`);
+  const deadline = Date.now() + ERASE_WAIT_MS;
+  while (Date.now() < deadline) {
+    const current = await findErasureRequest(db, request.id);
+    if (current?.status === 'done') return current.report as unknown as ErasureReport;
+    if (current?.status === 'failed') throw new FolioError('INTERNAL', `erasure failed: ${current.error}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new FolioError('UNAVAILABLE', `erasure ${request.id} is still running elsewhere; check it later`);
+}
+
 /** Runs a parsed command against a database. Failures throw (FolioError for bad input). */
-export async function executeAdminCommand(db: Db, command: AdminCommand): Promise<CommandOutput> {
+export async function executeAdminCommand(
+  db: Db,
+  command: AdminCommand,
+  services: AdminServices = {},
+): Promise<CommandOutput> {
   switch (command.kind) {
     case 'help':
       return { stdout: `${usage}\n`, stderr: '' };
@@ -118,6 +173,16 @@ export async function executeAdminCommand(db: Db, command: AdminCommand): Promis
         stdout: `${token}\n`,
         stderr: `token ${record.id} for ${user.email} with scopes ${command.scopes.join(',')} (shown once):\n`,
       };
+    }
+    case 'gdpr erase': {
+      const user = await findLiveUser(db, command.email);
+      const report = await eraseNow(db, user.id, services);
+      return { stdout: `${JSON.stringify(report, null, 2)}\n`, stderr: `erased user ${user.id}\n` };
+    }
+    case 'gdpr export': {
+      const user = await findLiveUser(db, command.email);
+      const exported = await userExporter(db, { userId: user.id, actorId: null });
+      return { stdout: `${JSON.stringify(exported, null, 2)}\n`, stderr: '' };
     }
   }
 }

@@ -2,7 +2,13 @@ import { chmod, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import type { Db } from '@folio/shared/db';
 import type { Logger } from '@folio/shared/logger';
-import { type CommandOutput, executeAdminCommand, parseAdminCommand, UsageError } from './admin-commands.js';
+import {
+  type AdminServices,
+  type CommandOutput,
+  executeAdminCommand,
+  parseAdminCommand,
+  UsageError,
+} from './admin-commands.js';
 import { describeFailure } from './errors.js';
 
 /**
@@ -19,12 +25,12 @@ export interface RemoteResult extends CommandOutput {
   code: number;
 }
 
-async function handle(db: Db, line: string): Promise<RemoteResult> {
+async function handle(db: Db, line: string, services: AdminServices): Promise<RemoteResult> {
   try {
     const argv = JSON.parse(line) as unknown;
     if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string'))
       throw new UsageError('malformed request');
-    return { code: 0, ...(await executeAdminCommand(db, parseAdminCommand(argv))) };
+    return { code: 0, ...(await executeAdminCommand(db, parseAdminCommand(argv), services)) };
   } catch (error) {
     return { code: error instanceof UsageError ? 2 : 1, stdout: '', stderr: describeFailure(error) };
   }
@@ -34,6 +40,8 @@ export async function serveAdminSocket(
   path: string,
   db: Db,
   log: Logger,
+  /** The running process's bus and Redis, so an erasure closes its own collaboration sockets. */
+  services: AdminServices = {},
 ): Promise<{ close(): Promise<void> }> {
   await unlink(path).catch(() => {});
   const server: Server = createServer((socket) => {
@@ -49,7 +57,7 @@ export async function serveAdminSocket(
       const end = buffer.indexOf('\n');
       if (end < 0) return;
       socket.pause();
-      handle(db, buffer.slice(0, end)).then((result) => {
+      handle(db, buffer.slice(0, end), services).then((result) => {
         log.info({ code: result.code }, 'admin command over the local socket');
         socket.end(`${JSON.stringify(result)}\n`);
       });

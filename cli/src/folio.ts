@@ -5,9 +5,11 @@
  * inside that process over its admin socket. Exit codes: 0 done, 1 failed, 2 bad usage.
  */
 import { join } from 'node:path';
+import { createCollabBus } from '@folio/shared';
 import { commonEnv, parseConfig } from '@folio/shared/config';
 import { LockedError, openDatabase } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
+import { createRedis } from '@folio/shared/redis';
 import { z } from 'zod';
 import { executeAdminCommand, parseAdminCommand, UsageError, usage } from './admin-commands.js';
 import { runRemote } from './admin-socket.js';
@@ -43,12 +45,33 @@ async function main(argv: string[]): Promise<number> {
     if (remote.code === 2) process.stderr.write(`${usage}\n`);
     return remote.code;
   }
+  // Erasure tells running collaboration servers (through Redis) to close the user's
+  // sockets, and sweeps Redis; other commands need no Redis connection.
+  const redis =
+    command.kind === 'gdpr erase'
+      ? createRedis({
+          url: config.REDIS_URL,
+          sentinels: config.REDIS_SENTINELS,
+          sentinelMaster: config.REDIS_SENTINEL_MASTER,
+          caFile: config.REDIS_CA_FILE,
+          log,
+          name: 'folio-cli',
+        })
+      : undefined;
+  const bus = redis ? createCollabBus({ redis, prefix: config.REDIS_KEY_PREFIX, log }) : undefined;
   try {
-    const output = await executeAdminCommand(database.db, command);
+    const output = await executeAdminCommand(database.db, command, {
+      bus,
+      redis,
+      redisPrefix: config.REDIS_KEY_PREFIX,
+      log,
+    });
     process.stderr.write(output.stderr);
     process.stdout.write(output.stdout);
     return 0;
   } finally {
+    await bus?.close();
+    redis?.disconnect();
     await database.close();
   }
 }

@@ -42,18 +42,26 @@ async function main(): Promise<void> {
   const first = await bootstrapFirstAdmin(db);
   const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();
-  const api = await serveApi(createApi({ ...deps, replica, config: config.api }), {
+  const restApi = createApi({ ...deps, replica, config: config.api });
+  restApi.erasureWorker.start();
+  const api = await serveApi(restApi, {
     port: config.api.API_PORT,
     host: config.api.HOST,
   });
   // The embedded database is this process's alone; the admin CLI reaches it through here.
   const adminSocket =
     infra.database.kind === 'pglite'
-      ? await serveAdminSocket(join(config.api.DATA_DIR, 'admin.sock'), db, infra.log)
+      ? await serveAdminSocket(join(config.api.DATA_DIR, 'admin.sock'), db, infra.log, {
+          bus,
+          redis: infra.redis,
+          redisPrefix: config.api.REDIS_KEY_PREFIX,
+          log: infra.log,
+        })
       : undefined;
   stopOnSignals(infra.log, async () => {
     await adminSocket?.close();
     await Promise.all([api.close(), collab.close()]);
+    await restApi.erasureWorker.stop();
     await bus.close();
     await infra.close();
   });

@@ -1,0 +1,102 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findErasureRequest } from '../db/repositories/erasure-requests.js';
+import { buildUser } from '../testing/fixtures.js';
+import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { ERASURE_STALE_AFTER_MS, erasureRequester, erasureRequestRunner } from './erasure-requests.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t?.drop());
+
+describe('erasure requests', () => {
+  it('records a request by email, returns the open one when asked again, and refuses erased users', async () => {
+    const user = await buildUser(t.db);
+    const first = await erasureRequester(t.db, {
+      target: { email: user.email?.toUpperCase() ?? '' },
+      actorId: null,
+    });
+    expect(first).toMatchObject({ created: true, request: { status: 'pending', user_id: user.id } });
+    const second = await erasureRequester(t.db, { target: { userId: user.id }, actorId: null });
+    expect(second).toMatchObject({ created: false, request: { id: first.request.id } });
+
+    const outcome = await erasureRequestRunner(t.db, {}, { id: first.request.id });
+    expect(outcome?.report).toMatchObject({ userId: user.id, workspacesDeleted: 1 });
+    const done = await findErasureRequest(t.db, first.request.id);
+    expect(done).toMatchObject({ status: 'done', report: { userId: user.id }, error: null });
+    expect(done?.finished_at).toBeInstanceOf(Date);
+
+    await expect(
+      erasureRequester(t.db, { target: { userId: user.id }, actorId: null }),
+    ).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await expect(
+      erasureRequester(t.db, { target: { email: 'nobody@example.test' }, actorId: null }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'email' });
+  });
+
+  it('never hands one request to two workers (SKIP LOCKED) and takes over stale running ones', async () => {
+    const user = await buildUser(t.db);
+    const { request } = await erasureRequester(t.db, { target: { userId: user.id }, actorId: null });
+    // Another worker holds the row: this one skips it instead of waiting.
+    await t.db.transaction().execute(async (trx) => {
+      await trx
+        .selectFrom('erasure_requests')
+        .select('id')
+        .where('id', '=', request.id)
+        .forUpdate()
+        .execute();
+      expect(await erasureRequestRunner(t.db, {}, { id: request.id })).toBeUndefined();
+    });
+    // A worker died while running it: taken over once stale, not before.
+    await t.db
+      .updateTable('erasure_requests')
+      .set({ status: 'running', started_at: new Date() })
+      .where('id', '=', request.id)
+      .execute();
+    expect(await erasureRequestRunner(t.db, {}, { id: request.id })).toBeUndefined();
+    await t.db
+      .updateTable('erasure_requests')
+      .set({ started_at: new Date(Date.now() - ERASURE_STALE_AFTER_MS - 1_000) })
+      .where('id', '=', request.id)
+      .execute();
+    const [a, b] = await Promise.all([erasureRequestRunner(t.db, {}), erasureRequestRunner(t.db, {})]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+    expect(await findErasureRequest(t.db, request.id)).toMatchObject({ status: 'done' });
+  });
+
+  it('records a failure without the input, and rolls the whole erasure back', async () => {
+    const user = await buildUser(t.db, { email: 'fail-me@example.test' });
+    await sql`create function refuse_erasure() returns trigger language plpgsql as $$
+      begin
+        if old.email = 'fail-me@example.test' then raise exception 'boom'; end if;
+        return new;
+      end $$`.execute(t.db);
+    await sql`create trigger refuse_erasure before update on users for each row execute function refuse_erasure()`.execute(
+      t.db,
+    );
+    try {
+      const { request } = await erasureRequester(t.db, { target: { userId: user.id }, actorId: null });
+      const outcome = await erasureRequestRunner(t.db, {}, { id: request.id });
+      expect(outcome?.error).toBe('internal error (see the server log)');
+      expect(await findErasureRequest(t.db, request.id)).toMatchObject({ status: 'failed', report: null });
+      const row = await t.db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', user.id)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ email: 'fail-me@example.test', erased_at: null });
+      const workspaces = await t.db
+        .selectFrom('workspaces')
+        .select('id')
+        .where('personal_user_id', '=', user.id)
+        .execute();
+      expect(workspaces).toHaveLength(1);
+    } finally {
+      await sql`drop trigger refuse_erasure on users`.execute(t.db);
+    }
+  });
+});

@@ -1,0 +1,243 @@
+import type { CollabBus } from '../collab-bus.js';
+import { type AuditEntry, appendAuditEvents } from '../db/repositories/audit.js';
+import { setDocumentPermission } from '../db/repositories/documents.js';
+import {
+  deleteAbandonedWorkspaces,
+  deleteDocuments,
+  deletePersonalWorkspace,
+  deleteUserApiTokens,
+  deleteUserMemberships,
+  deleteUserPermissions,
+  deleteUserSessions,
+  findDocumentSuccessor,
+  listOwnedDocumentsForErasure,
+  listWorkspacesLosingTheirLastAdmin,
+  lockUserForErasure,
+  moveDocumentsToWorkspace,
+  pseudonymizeUser,
+} from '../db/repositories/erasure.js';
+import { type Handle, inTransaction } from '../db/repositories/handle.js';
+import {
+  findPersonalWorkspace,
+  insertWorkspace,
+  upsertWorkspaceMember,
+} from '../db/repositories/workspaces.js';
+import { FolioError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { Redis } from '../redis.js';
+import { redisKeySweeper } from './redis-key-sweeper.js';
+
+/** What an erasure did: ids and counts only, never personal data (it is stored and audited). */
+export interface ErasureReport {
+  userId: string;
+  erasedAt: string;
+  /** Documents nobody else could reach: deleted with all their history. */
+  documentsDeleted: number;
+  /** Documents the user owned that others can still reach: content kept. */
+  documentsRetained: number;
+  /** Retained documents moved out of the user's personal workspace to an heir's. */
+  documentsMoved: number;
+  /** Other users made owner so a retained document keeps an explicit owner. */
+  ownersPromoted: number;
+  /** Roles the user held on documents, removed. */
+  permissionsRemoved: number;
+  membershipsRemoved: number;
+  /** Shared workspaces whose only admin the user was; their longest-standing member took over. */
+  workspaceAdminsPromoted: number;
+  /** The personal workspace, and shared ones left with neither members nor documents. */
+  workspacesDeleted: number;
+  apiTokensDeleted: number;
+  sessionsDeleted: number;
+  /** Redis keys naming the user, their credentials or their deleted documents; null without Redis (or when it was unreachable). */
+  redisKeysDeleted: number | null;
+}
+
+export interface UserEraserDeps {
+  /** Closes the user's open WebSockets and drops deleted documents on every instance. */
+  bus?: CollabBus | undefined;
+  redis?: Redis | undefined;
+  redisPrefix?: string | undefined;
+  log?: Logger | undefined;
+}
+
+/** Documents touched per statement, so one huge account never builds one huge query. */
+const CHUNK = 500;
+const chunks = <T>(items: T[]) =>
+  Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK));
+
+/**
+ * GDPR erasure of one user, in one transaction:
+ *
+ * - Documents they alone owned — an owner role (or anything in their personal
+ *   workspace) with no other user holding any role on it and no other admin in its
+ *   workspace — are deleted with all their history (snapshots, update log, versions,
+ *   search rows go by cascade).
+ * - Documents they owned that others can still reach keep their content; those in the
+ *   personal workspace move to the personal workspace of the strongest other
+ *   collaborator, and a document left without an explicit owner gets that collaborator
+ *   as owner.
+ * - Shared workspaces they were the only admin of get their longest-standing member as
+ *   admin; shared workspaces left empty (no members, no documents) go.
+ * - Their roles, memberships, sessions, API tokens and personal workspace go; the user
+ *   row stays as a pseudonym (no email, name or OIDC identity; `erased_at` set) so that
+ *   audit entries, update-log rows and `created_by` columns point at an id that means
+ *   nothing any more. The audit log holds ids only and is never rewritten.
+ *
+ * After commit: the user's connections are closed on every instance, deleted documents
+ * are dropped, and Redis keys naming them are removed. Safe to run again on an erased
+ * user (a retried request): everything is already gone and the counts are zero.
+ */
+export async function userEraser(
+  db: Handle,
+  input: { userId: string; actorId: string | null; requestId?: string | undefined },
+  deps: UserEraserDeps = {},
+): Promise<ErasureReport> {
+  const erasedAt = new Date();
+  const outcome = await inTransaction(db, async (trx) => {
+    const user = await lockUserForErasure(trx, input.userId);
+    if (!user) throw new FolioError('NOT_FOUND', 'no such user', { field: 'userId' });
+
+    const owned = await listOwnedDocumentsForErasure(trx, input.userId);
+    const doomed = owned.filter((d) => d.otherRoles === 0 && d.otherWorkspaceAdmins === 0);
+    const retained = owned.filter((d) => d.otherRoles > 0 || d.otherWorkspaceAdmins > 0);
+    const audit: AuditEntry[] = [];
+
+    let documentsDeleted = 0;
+    for (const chunk of chunks(doomed.map((d) => d.id)))
+      documentsDeleted += await deleteDocuments(trx, chunk);
+    for (const d of doomed) {
+      audit.push({
+        actorId: input.actorId,
+        action: 'document.delete',
+        documentId: d.id,
+        workspaceId: d.workspaceId,
+        details: { via: 'gdpr.erase', userId: input.userId },
+      });
+    }
+
+    // Retained documents: an heir where the document would otherwise be left ownerless
+    // or homeless. In the personal workspace nobody else is an admin, so otherRoles > 0.
+    let documentsMoved = 0;
+    let ownersPromoted = 0;
+    const moves = new Map<string, string[]>();
+    for (const d of retained) {
+      if (d.otherOwners > 0 && !d.inPersonalWorkspace) continue;
+      const heir = await findDocumentSuccessor(trx, d.id, input.userId);
+      if (!heir) continue;
+      if (d.otherOwners === 0 && heir.role !== 'owner') {
+        await setDocumentPermission(trx, d.id, heir.userId, 'owner', null);
+        ownersPromoted++;
+        audit.push({
+          actorId: input.actorId,
+          action: 'permission.grant',
+          documentId: d.id,
+          workspaceId: d.workspaceId,
+          details: { via: 'gdpr.erase', userId: heir.userId, role: 'owner', previousRole: heir.role },
+        });
+      }
+      if (d.inPersonalWorkspace) {
+        let home = await findPersonalWorkspace(trx, heir.userId);
+        home ??= await insertWorkspace(trx, {
+          id: newId(),
+          name: 'Personal',
+          createdBy: heir.userId,
+          personalUserId: heir.userId,
+        });
+        await upsertWorkspaceMember(trx, home.id, heir.userId, 'admin');
+        moves.set(home.id, [...(moves.get(home.id) ?? []), d.id]);
+        audit.push({
+          actorId: input.actorId,
+          action: 'document.move',
+          documentId: d.id,
+          workspaceId: home.id,
+          details: { via: 'gdpr.erase', fromWorkspaceId: d.workspaceId },
+        });
+      }
+    }
+    for (const [workspaceId, ids] of moves) {
+      for (const chunk of chunks(ids)) await moveDocumentsToWorkspace(trx, chunk, workspaceId);
+      documentsMoved += ids.length;
+    }
+
+    let workspaceAdminsPromoted = 0;
+    for (const w of await listWorkspacesLosingTheirLastAdmin(trx, input.userId)) {
+      if (!w.successorId) continue;
+      await upsertWorkspaceMember(trx, w.workspaceId, w.successorId, 'admin');
+      workspaceAdminsPromoted++;
+      audit.push({
+        actorId: input.actorId,
+        action: 'workspace.member.set',
+        workspaceId: w.workspaceId,
+        details: { via: 'gdpr.erase', userId: w.successorId, role: 'admin' },
+      });
+    }
+
+    const permissionsRemoved = await deleteUserPermissions(trx, input.userId);
+    const leftWorkspaces = await deleteUserMemberships(trx, input.userId);
+    let workspacesDeleted = await deletePersonalWorkspace(trx, input.userId);
+    workspacesDeleted += await deleteAbandonedWorkspaces(trx, leftWorkspaces);
+    const tokenIds = await deleteUserApiTokens(trx, input.userId);
+    const sessionHashes = await deleteUserSessions(trx, input.userId);
+    await pseudonymizeUser(trx, input.userId, erasedAt);
+
+    const report: ErasureReport = {
+      userId: input.userId,
+      erasedAt: erasedAt.toISOString(),
+      documentsDeleted,
+      documentsRetained: retained.length,
+      documentsMoved,
+      ownersPromoted,
+      permissionsRemoved,
+      membershipsRemoved: leftWorkspaces.length,
+      workspaceAdminsPromoted,
+      workspacesDeleted,
+      apiTokensDeleted: tokenIds.length,
+      sessionsDeleted: sessionHashes.length,
+      redisKeysDeleted: null,
+    };
+    const { redisKeysDeleted: _, erasedAt: __, ...counts } = report;
+    // Last, to hold the audit chain's lock as briefly as possible.
+    audit.push({
+      actorId: input.actorId,
+      action: 'gdpr.erase',
+      details: { ...counts, ...(input.requestId ? { requestId: input.requestId } : {}) },
+    });
+    await appendAuditEvents(trx, audit);
+    return {
+      report,
+      deletedDocumentIds: doomed.map((d) => d.id),
+      needles: [
+        input.userId,
+        ...tokenIds,
+        ...sessionHashes.map((h) => Buffer.from(h).toString('base64url')),
+        ...doomed.map((d) => d.id),
+      ],
+    };
+  });
+
+  const { report } = outcome;
+  const { bus, log } = deps;
+  // After commit: reconnects are refused by then, so closing now is final.
+  await bus?.publish({ type: 'revoke', userId: input.userId }).catch((error) => {
+    log?.warn({ err: error, userId: input.userId }, 'erasure: revoke not published');
+  });
+  for (const documentId of outcome.deletedDocumentIds) {
+    await bus?.publish({ type: 'document-deleted', documentId }).catch(() => {});
+  }
+  if (deps.redis) {
+    // The erasure is committed: a Redis outage must not turn it into a failure. Every key
+    // swept here also has a TTL of minutes (rate-limit windows, Redlock locks).
+    report.redisKeysDeleted = await redisKeySweeper(deps.redis, {
+      prefix: deps.redisPrefix ?? 'folio:',
+      needles: outcome.needles,
+    }).catch((error) => {
+      log?.warn(
+        { err: error, userId: input.userId },
+        'erasure: Redis sweep failed; keys expire on their own',
+      );
+      return null;
+    });
+  }
+  return report;
+}

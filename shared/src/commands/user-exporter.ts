@@ -1,0 +1,109 @@
+import { listApiTokens } from '../db/repositories/api-tokens.js';
+import { appendAuditEvent } from '../db/repositories/audit.js';
+import type { Handle } from '../db/repositories/handle.js';
+import {
+  listAuditEventsOfUser,
+  listDocumentPermissionsOfUser,
+  listOwnedDocuments,
+  listSessionsOfUser,
+} from '../db/repositories/user-export.js';
+import { findUserById } from '../db/repositories/users.js';
+import { listWorkspacesOfUser } from '../db/repositories/workspaces.js';
+import { documentJson, documentText } from '../documents/content.js';
+import { FolioError } from '../errors.js';
+import { documentStateLoader } from './document-state.js';
+
+/** Bounds of one export; `truncated` says when one was reached. */
+export const EXPORT_LIMITS = { documents: 1_000, auditEntries: 50_000 } as const;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * Everything Folio holds about a user (GDPR access / portability): profile, workspace
+ * memberships, document roles, the content of the documents they own (as plain text
+ * and JSON per top-level type, like the content route), API tokens (never secrets),
+ * sessions, and the audit entries by or about them. Audits `gdpr.export`.
+ */
+export async function userExporter(db: Handle, input: { userId: string; actorId: string | null }) {
+  const user = await findUserById(db, input.userId);
+  if (!user) throw new FolioError('NOT_FOUND', 'no such user', { field: 'userId' });
+  const [memberships, permissions, owned, tokens, sessions, audit] = await Promise.all([
+    listWorkspacesOfUser(db, user.id),
+    listDocumentPermissionsOfUser(db, user.id),
+    listOwnedDocuments(db, user.id, EXPORT_LIMITS.documents + 1),
+    listApiTokens(db, user.id),
+    listSessionsOfUser(db, user.id),
+    listAuditEventsOfUser(db, user.id, EXPORT_LIMITS.auditEntries + 1),
+  ]);
+  const documents = [];
+  // One at a time: a loaded document's heap is about ten times its snapshot.
+  for (const d of owned.slice(0, EXPORT_LIMITS.documents)) {
+    const { doc } = await documentStateLoader(db, d.id);
+    try {
+      documents.push({
+        id: d.id,
+        title: d.title,
+        workspaceId: d.workspaceId,
+        createdBy: d.createdBy,
+        createdAt: d.createdAt.toISOString(),
+        updatedAt: d.updatedAt.toISOString(),
+        content: { text: documentText(doc), json: documentJson(doc) },
+      });
+    } finally {
+      doc.destroy();
+    }
+  }
+  await appendAuditEvent(db, { actorId: input.actorId, action: 'gdpr.export', details: { userId: user.id } });
+  return {
+    exportedAt: new Date().toISOString(),
+    profile: {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      oidc: user.oidc_issuer ? { issuer: user.oidc_issuer, subject: user.oidc_subject } : null,
+      createdAt: user.created_at.toISOString(),
+      updatedAt: user.updated_at.toISOString(),
+      erasedAt: iso(user.erased_at),
+    },
+    memberships: memberships.map((m) => ({
+      workspaceId: m.id,
+      name: m.name,
+      role: m.role,
+      personal: m.personal_user_id === user.id,
+      createdAt: m.created_at.toISOString(),
+    })),
+    permissions: permissions.map((p) => ({ ...p, createdAt: p.createdAt.toISOString() })),
+    documents,
+    apiTokens: tokens.map((t) => ({
+      id: t.id,
+      name: t.name,
+      scopes: t.scopes,
+      createdAt: t.created_at.toISOString(),
+      lastUsedAt: iso(t.last_used_at),
+      expiresAt: iso(t.expires_at),
+      revokedAt: iso(t.revoked_at),
+    })),
+    sessions: sessions.map((s) => ({
+      createdAt: s.createdAt.toISOString(),
+      lastSeenAt: s.lastSeenAt.toISOString(),
+      expiresAt: s.expiresAt.toISOString(),
+      userAgent: s.userAgent,
+    })),
+    auditEntries: audit.slice(0, EXPORT_LIMITS.auditEntries).map((e) => ({
+      id: Number(e.id),
+      at: e.at.toISOString(),
+      actorId: e.actorId,
+      action: e.action,
+      documentId: e.documentId,
+      workspaceId: e.workspaceId,
+      details: e.details,
+    })),
+    truncated: {
+      documents: owned.length > EXPORT_LIMITS.documents,
+      auditEntries: audit.length > EXPORT_LIMITS.auditEntries,
+    },
+  };
+}
+
+export type UserExport = Awaited<ReturnType<typeof userExporter>>;
