@@ -1,27 +1,9 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { authenticateApiToken } from '@folio/shared/commands';
 import { createTestDatabase, type TestDatabase } from '@folio/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFolio } from './testing.js';
 
-const cli = resolve(import.meta.dirname, '../dist/folio.js');
-
-function folio(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c;
-    });
-    child.on('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
+const folio = runFolio;
 
 describe('folio CLI against Postgres', () => {
   let t: TestDatabase;

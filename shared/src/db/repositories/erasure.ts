@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DocumentRole } from '../schema.js';
 import type { Handle } from './handle.js';
+import { ownedBy } from './ownership.js';
 
 /**
  * Queries of a user's erasure (see `userEraser`). They lock what they read where a
@@ -51,19 +52,7 @@ export async function listOwnedDocumentsForErasure(db: Handle, userId: string) {
         .where('m.role', '=', 'admin')
         .as('otherWorkspaceAdmins'),
     ])
-    .where((eb) =>
-      eb.or([
-        eb('w.personal_user_id', '=', userId),
-        eb.exists(
-          eb
-            .selectFrom('document_permissions as p')
-            .select(sql`1`.as('one'))
-            .whereRef('p.document_id', '=', 'd.id')
-            .where('p.user_id', '=', userId)
-            .where('p.role', '=', 'owner'),
-        ),
-      ]),
-    )
+    .where((eb) => ownedBy(eb, userId))
     .orderBy('d.id')
     // Row-locks the documents: a permission granted meanwhile waits for the decision.
     .forUpdate('d')

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Handle } from './handle.js';
+import { ownedBy } from './ownership.js';
 
 /** Queries of a user's data export (see `userExporter`). */
 
@@ -34,19 +35,7 @@ export function listOwnedDocuments(db: Handle, userId: string, limit: number) {
       'd.created_at as createdAt',
       'd.updated_at as updatedAt',
     ])
-    .where((eb) =>
-      eb.or([
-        eb('w.personal_user_id', '=', userId),
-        eb.exists(
-          eb
-            .selectFrom('document_permissions as p')
-            .select(sql`1`.as('one'))
-            .whereRef('p.document_id', '=', 'd.id')
-            .where('p.user_id', '=', userId)
-            .where('p.role', '=', 'owner'),
-        ),
-      ]),
-    )
+    .where((eb) => ownedBy(eb, userId))
     .orderBy('d.created_at')
     .orderBy('d.id')
     .limit(limit)
