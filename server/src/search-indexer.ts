@@ -1,4 +1,5 @@
 import { documentPlainText } from '@folio/shared';
+import { documentStateLoader } from '@folio/shared/commands';
 import { type Db, findDocument, upsertSearchText } from '@folio/shared/db';
 import type { Logger } from '@folio/shared/logger';
 import type { Hocuspocus } from '@hocuspocus/server';
@@ -61,9 +62,7 @@ export class SearchIndexer {
   }
 
   private async index(documentId: string): Promise<void> {
-    const document = this.deps.hocuspocus.documents.get(documentId);
-    if (!document) return;
-    const body = documentPlainText(document);
+    const body = await this.currentText(documentId);
     const row = await findDocument(this.deps.db, documentId);
     if (!row) return;
     await upsertSearchText(this.deps.db, {
@@ -72,5 +71,22 @@ export class SearchIndexer {
       title: row.title,
       body,
     });
+  }
+
+  /**
+   * The in-memory document when it is still loaded; otherwise the stored state. The
+   * last client often disconnects right after typing, and Hocuspocus unloads the
+   * document before the debounce fires: skipping it then would leave the committed
+   * edit unsearchable until the next one.
+   */
+  private async currentText(documentId: string): Promise<string> {
+    const document = this.deps.hocuspocus.documents.get(documentId);
+    if (document) return documentPlainText(document);
+    const loaded = await documentStateLoader(this.deps.db, documentId);
+    try {
+      return documentPlainText(loaded.doc);
+    } finally {
+      loaded.doc.destroy();
+    }
   }
 }
