@@ -22,8 +22,9 @@ const presentEntry = (e: AuditEvent): z.infer<typeof AuditEntry> => ({
 const encodeCursor = (id: number) => Buffer.from(String(id)).toString('base64url');
 function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
-  const id = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!Number.isSafeInteger(id) || id < 0) {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = Number(decoded);
+  if (!/^[1-9]\d{0,15}$/.test(decoded) || !Number.isSafeInteger(id)) {
     throw new FolioError('BAD_REQUEST', 'malformed cursor', { field: 'cursor' });
   }
   return id;
