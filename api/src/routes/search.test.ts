@@ -170,4 +170,20 @@ describe('GET /v1/search', () => {
       { timeout: 5_000, interval: 50 },
     );
   });
+
+  it('stores and indexes a long document of distinct words (the index keeps its start)', async () => {
+    const words = Array.from({ length: 90_000 }, (_, i) => `w${i.toString(36)}x${(i * 7919).toString(36)}`);
+    const body = `aardvark ${words.join(' ')} zebrafish`;
+    expect(body.length).toBeGreaterThan(900_000);
+    const doc = await createDoc(alice.token, { title: 'Long', content: { text: body } });
+    const write = await h.request(`/v1/documents/${doc.id}/content`, {
+      method: 'PUT',
+      token: alice.token,
+      json: { text: `${body} more` },
+    });
+    expect(write.status).toBe(200);
+    expect(ids(await search(alice.token, { q: 'aardvark' }))).toEqual([doc.id]);
+    // Past the indexed prefix: stored, but not searchable.
+    expect(await search(alice.token, { q: 'zebrafish' })).toEqual([]);
+  });
 });
