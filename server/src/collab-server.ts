@@ -198,6 +198,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         }
       });
       follower.start();
+      indexer.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.COLLAB_PORT, config.HOST, () => {
@@ -216,6 +217,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         for (const ws of wss.clients) ws.close(1012, 'service restart');
         await committer.drain();
         await follower.stop();
+        indexer.stop();
         await indexer.flush();
         const names = [...persistence.loaded.keys()];
         await Promise.race([

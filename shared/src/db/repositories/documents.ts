@@ -214,14 +214,15 @@ export async function upsertSearchText(
       workspace_id: entry.workspaceId,
       title: entry.title,
       body,
-      updated_at: new Date(),
+      // The database's clock, like documents.updated_at: the search sweeper compares them.
+      updated_at: sql`now()`,
     })
     .onConflict((oc) =>
       oc.column('document_id').doUpdateSet({
         title: entry.title,
         body,
         workspace_id: entry.workspaceId,
-        updated_at: new Date(),
+        updated_at: sql`now()`,
       }),
     )
     .execute();

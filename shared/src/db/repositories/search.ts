@@ -83,3 +83,27 @@ export async function searchDocuments(db: Handle, query: SearchQuery): Promise<S
     .execute();
   return rows.map((r) => ({ ...r, rank: Number(r.rank) }));
 }
+
+/**
+ * Documents whose last change is older than `settledMs` but newer than the search row
+ * (or that have none), among those changed in the last `lookbackMs`. Both timestamps
+ * come from the database's clock (`now()` of the writing transaction). Normally the
+ * indexer has caught up long before `settledMs`; what this finds are edits whose
+ * indexer died with its process.
+ */
+export async function listStaleSearchDocuments(
+  db: Handle,
+  window: { settledMs: number; lookbackMs: number; limit: number },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('documents as d')
+    .leftJoin('document_search as s', 's.document_id', 'd.id')
+    .select('d.id')
+    .where('d.updated_at', '>', sql<Date>`now() - ${window.lookbackMs} * interval '1 millisecond'`)
+    .where('d.updated_at', '<', sql<Date>`now() - ${window.settledMs} * interval '1 millisecond'`)
+    .where((eb) => eb.or([eb('s.document_id', 'is', null), eb('s.updated_at', '<', eb.ref('d.updated_at'))]))
+    .orderBy('d.updated_at')
+    .limit(window.limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
