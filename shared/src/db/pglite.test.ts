@@ -15,7 +15,7 @@ import {
   listDocumentUpdatesAfter,
   upsertSearchText,
 } from './repositories/documents.js';
-import { searchDocuments } from './repositories/search.js';
+import { listStaleSearchDocuments, searchDocuments } from './repositories/search.js';
 import { findPersonalWorkspace } from './repositories/workspaces.js';
 
 const dirs: string[] = [];
@@ -75,6 +75,10 @@ it('runs the same migrations, repositories and full-text search on embedded PGli
     expect(found.map((h) => [h.documentId, h.snippet])).toEqual([
       [doc.id, 'quick \u0002brown\u0003 \u0002foxes\u0003'],
     ]);
+    // Indexed after its last change: nothing for the sweeper.
+    expect(await listStaleSearchDocuments(handle.db, { settledMs: 0, lookbackMs: 60_000, limit: 5 })).toEqual(
+      [],
+    );
   } finally {
     await handle.close();
   }
