@@ -210,8 +210,15 @@ export const SearchQuery = z.object({
     .trim()
     .min(1, 'must not be empty')
     .max(256)
+    // Postgres text cannot hold NUL: refuse it here rather than fail in the query.
+    .refine((q) => !q.includes('\u0000'), 'must not contain NUL characters')
     .openapi({ description: 'Web-search syntax: "a phrase", either or other, -excluded' }),
-  workspaceId: z.string().min(1).max(64).optional(),
+  workspaceId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\w-]+$/, 'must be an id')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
@@ -230,7 +237,11 @@ export const SearchResults = z
   })
   .openapi('SearchResults');
 
-const auditId = z.string().min(1).max(64);
+const auditId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w-]+$/, 'must be an id');
 export const AuditQuery = z.object({
   documentId: auditId.optional(),
   actorId: auditId.optional(),

@@ -146,6 +146,8 @@ describe('GET /v1/audit', () => {
       ['limit=0', 'limit'],
       ['action=DROP%20TABLE', 'action'],
       ['cursor=%21%21', 'cursor'],
+      ['actorId=a%00b', 'actorId'],
+      ['documentId=a%27b', 'documentId'],
     ] as const) {
       const response = await h.request(`/v1/audit?${query}`, { token: admin.token });
       expect(response.status, query).toBe(400);

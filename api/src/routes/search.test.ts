@@ -89,6 +89,8 @@ describe('GET /v1/search', () => {
       [`q=${'x'.repeat(257)}`, 'q'],
       ['q=a&limit=0', 'limit'],
       ['q=a&limit=1000', 'limit'],
+      ['q=a%00b', 'q'],
+      ['q=a&workspaceId=a%00b', 'workspaceId'],
     ] as const) {
       const response = await h.request(`/v1/search?${query}`, { token: alice.token });
       expect(response.status, query).toBe(400);
