@@ -306,7 +306,13 @@ export const VersionListQuery = z.object({
 export const RestoreRequest = z
   .union(
     [
-      z.strictObject({ versionId: z.string().min(1).max(64) }),
+      z.strictObject({
+        versionId: z
+          .string()
+          .min(1)
+          .max(64)
+          .regex(/^[\w-]+$/, 'must be an id'),
+      }),
       z.strictObject({ at: z.iso.datetime({ offset: true }) }),
     ],
     { error: 'give exactly one of versionId or at' },

@@ -216,7 +216,12 @@ describe('versions and restore', () => {
       (await h.request(`/v1/documents/${documentId}/versions/${foreign.id}/content`, { token: owner.token }))
         .status,
     ).toBe(404);
-    for (const body of [{}, { at: 'yesterday' }, { versionId: foreign.id, at: new Date().toISOString() }]) {
+    for (const body of [
+      {},
+      { at: 'yesterday' },
+      { versionId: 'a\u0000b' },
+      { versionId: foreign.id, at: new Date().toISOString() },
+    ]) {
       expect((await restore(body)).status, JSON.stringify(body)).toBe(400);
     }
     const tooLong = await h.request(`/v1/documents/${documentId}/versions`, {
