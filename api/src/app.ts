@@ -17,12 +17,15 @@ import { problem, renderError } from './http/problem.js';
 import { memoryRateLimiter, rateLimit, redisRateLimiter } from './http/rate-limit.js';
 import { createRouter } from './http/router.js';
 import { createApiMetrics } from './metrics.js';
+import { auditRoutes } from './routes/audit.js';
 import { authRoutes, describeAuthRoutes } from './routes/auth.js';
 import { documentContentRoutes } from './routes/document-content.js';
 import { documentPermissionRoutes } from './routes/document-permissions.js';
+import { documentVersionRoutes } from './routes/document-versions.js';
 import { documentRoutes } from './routes/documents.js';
 import { gdprRoutes } from './routes/gdpr.js';
 import { meRoutes } from './routes/me.js';
+import { searchRoutes } from './routes/search.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
@@ -115,6 +118,9 @@ export function createApi(deps: ApiDeps) {
     ['/v1/documents', documentRoutes(routeDeps)],
     ['/v1/documents', documentContentRoutes(routeDeps)],
     ['/v1/documents', documentPermissionRoutes(routeDeps)],
+    ['/v1/documents', documentVersionRoutes(routeDeps)],
+    ['/v1/search', searchRoutes(routeDeps)],
+    ['/v1/audit', auditRoutes(routeDeps)],
   ] as const;
   for (const prefix of new Set(resources.map(([p]) => p))) app.use(`${prefix}/*`, ...guard);
   for (const [prefix, router] of resources) app.route(prefix, router);

@@ -203,3 +203,122 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+
+export const SearchQuery = z.object({
+  q: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(256)
+    // Postgres text cannot hold NUL: refuse it here rather than fail in the query.
+    .refine((q) => !q.includes('\u0000'), 'must not contain NUL characters')
+    .openapi({ description: 'Web-search syntax: "a phrase", either or other, -excluded' }),
+  workspaceId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\w-]+$/, 'must be an id')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const SearchResults = z
+  .object({
+    items: z.array(
+      z.object({
+        documentId: z.string(),
+        title: z.string(),
+        snippet: z.string().openapi({
+          description: 'Plain text, HTML-escaped, with each match wrapped in <mark>…</mark>',
+        }),
+        rank: z.number(),
+      }),
+    ),
+  })
+  .openapi('SearchResults');
+
+const auditId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w-]+$/, 'must be an id');
+export const AuditQuery = z.object({
+  documentId: auditId.optional(),
+  actorId: auditId.optional(),
+  action: z
+    .string()
+    .max(64)
+    .regex(/^[a-z]+(\.[a-z_]+)+$/, 'must be an action such as document.update')
+    .optional(),
+  since: z.iso.datetime({ offset: true }).optional().openapi({ description: 'inclusive' }),
+  until: z.iso.datetime({ offset: true }).optional().openapi({ description: 'exclusive' }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(200).optional(),
+});
+
+export const AuditEntry = z
+  .object({
+    id: z.string(),
+    at: timestamp,
+    actorId: z.string().nullable(),
+    action: z.string(),
+    documentId: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .openapi('AuditEntry');
+
+export const AuditList = z
+  .object({ items: z.array(AuditEntry), nextCursor: z.string().nullable() })
+  .openapi('AuditList');
+
+export const AuditVerification = z
+  .object({
+    ok: z.boolean(),
+    count: z.number().int(),
+    brokenAt: z.string().optional().openapi({ description: 'The first entry that does not verify' }),
+  })
+  .openapi('AuditVerification');
+
+export const VersionParams = z.object({ id: id('id'), versionId: id('versionId') });
+
+export const VersionCreate = z
+  .strictObject({ label: z.string().trim().max(200).optional() })
+  .openapi('VersionCreate');
+
+export const Version = z
+  .object({
+    id: z.string(),
+    label: z.string().nullable(),
+    kind: z.enum(['manual', 'auto', 'restore']),
+    seq: z.number().int().openapi({ description: 'The update-log position the version covers' }),
+    createdAt: timestamp,
+    createdBy: z.string().nullable(),
+    bytes: z.number().int(),
+  })
+  .openapi('Version');
+
+export const VersionList = z.object({ items: z.array(Version) }).openapi('VersionList');
+
+export const VersionListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const RestoreRequest = z
+  .union(
+    [
+      z.strictObject({
+        versionId: z
+          .string()
+          .min(1)
+          .max(64)
+          .regex(/^[\w-]+$/, 'must be an id'),
+      }),
+      z.strictObject({ at: z.iso.datetime({ offset: true }) }),
+    ],
+    { error: 'give exactly one of versionId or at' },
+  )
+  .openapi('RestoreRequest');
+
+export const RestoreResult = WriteResult.extend({
+  previousVersionId: z.string().openapi({ description: 'A version holding the state before the restore' }),
+}).openapi('RestoreResult');

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as initial from './migrations/2026-11-26T0000_initial.js';
+import * as documentsUpdatedAt from './migrations/2026-11-26T0100_documents_updated_at.js';
 
 /**
  * Every migration, by name. Names are timestamp-prefixed so Kysely's Migrator applies
@@ -8,6 +9,7 @@ import * as initial from './migrations/2026-11-26T0000_initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-26T0000_initial': initial,
+  '2026-11-26T0100_documents_updated_at': documentsUpdatedAt,
 };
 
 export const migrationProvider: MigrationProvider = {

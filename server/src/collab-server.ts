@@ -221,6 +221,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       });
       follower.start();
       exchange?.start();
+      indexer.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.COLLAB_PORT, config.HOST, () => {
@@ -240,6 +241,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         await committer.drain();
         await follower.stop();
         exchange?.stop();
+        indexer.stop();
         await indexer.flush();
         const names = [...persistence.loaded.keys()];
         await Promise.race([

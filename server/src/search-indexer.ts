@@ -1,5 +1,5 @@
 import { documentSearchIndexer } from '@folio/shared/commands';
-import type { Db } from '@folio/shared/db';
+import { type Db, listStaleSearchDocuments } from '@folio/shared/db';
 import type { Logger } from '@folio/shared/logger';
 import type { Hocuspocus } from '@hocuspocus/server';
 
@@ -8,20 +8,43 @@ export interface SearchIndexerConfiguration {
   quietMs: number;
   /** …or at the latest this long after its first unindexed edit (contract: 5 s). */
   maxDelayMs: number;
+  /** How often to look for edits whose indexer died with its process (0: never). */
+  sweepIntervalMs: number;
+  /** A change this old without a newer search row was missed (well past maxDelayMs). */
+  sweepSettledMs: number;
+  /** How far back the sweep looks. */
+  sweepLookbackMs: number;
 }
 
-const defaults: SearchIndexerConfiguration = { quietMs: 1_000, maxDelayMs: 3_000 };
+const defaults: SearchIndexerConfiguration = {
+  quietMs: 1_000,
+  maxDelayMs: 3_000,
+  sweepIntervalMs: 1_000,
+  sweepSettledMs: 2_500,
+  sweepLookbackMs: 10 * 60_000,
+};
+
+/** Documents re-indexed per sweep at most. */
+const SWEEP_BATCH = 20;
 
 /**
  * Keeps `document_search` current for documents edited through this instance. Indexing
  * reads the in-memory document (it is converged, and cheaper than Postgres), debounced
  * per document so typing costs one upsert every few seconds, not one per keystroke.
  * Only the instance that committed an edit indexes it.
+ *
+ * That instance may die (SIGKILL) between committing an edit — acknowledged, durable —
+ * and indexing it. So every instance also sweeps: once a second it asks Postgres for
+ * documents changed more than `sweepSettledMs` ago whose search row is older than the
+ * change, and indexes those from the stored state. A missed edit is then searchable
+ * about `sweepSettledMs + sweepIntervalMs` after it was committed.
  */
 export class SearchIndexer {
   private readonly configuration: SearchIndexerConfiguration;
   private readonly pending = new Map<string, { since: number; timer: NodeJS.Timeout }>();
   private readonly running = new Set<Promise<void>>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping = false;
 
   constructor(
     private readonly deps: { db: Db; hocuspocus: Hocuspocus; log: Logger },
@@ -44,6 +67,35 @@ export class SearchIndexer {
     this.pending.set(documentId, { since, timer });
   }
 
+  start(): void {
+    if (this.sweepTimer || this.configuration.sweepIntervalMs <= 0) return;
+    this.sweepTimer = setInterval(() => void this.sweep(), this.configuration.sweepIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const stale = await listStaleSearchDocuments(this.deps.db, {
+        settledMs: this.configuration.sweepSettledMs,
+        lookbackMs: this.configuration.sweepLookbackMs,
+        limit: SWEEP_BATCH,
+      });
+      for (const documentId of stale) if (!this.pending.has(documentId)) this.run(documentId);
+      await Promise.all(this.running);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'search sweep failed');
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
   /** Indexes everything pending now (shutdown). */
   async flush(): Promise<void> {
     for (const documentId of [...this.pending.keys()]) this.run(documentId);
@@ -60,9 +112,13 @@ export class SearchIndexer {
     this.running.add(task);
   }
 
+  /**
+   * From the in-memory document when it is still loaded; otherwise from the stored state.
+   * The last client often disconnects right after typing, and Hocuspocus unloads the
+   * document before the debounce fires: skipping it then would leave the committed edit
+   * unsearchable until the next one.
+   */
   private async index(documentId: string): Promise<void> {
-    const document = this.deps.hocuspocus.documents.get(documentId);
-    if (!document) return;
-    await documentSearchIndexer(this.deps.db, documentId, document);
+    await documentSearchIndexer(this.deps.db, documentId, this.deps.hocuspocus.documents.get(documentId));
   }
 }

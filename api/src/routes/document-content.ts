@@ -4,14 +4,13 @@ import {
   documentContentReplacer,
   documentUpdateApplier,
 } from '@folio/shared/commands';
-import { documentJson, documentText } from '@folio/shared/documents';
 import { createRoute, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import * as Y from 'yjs';
 import { authorizeDocument } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
 import { createRouter } from '../http/router.js';
 import { ContentInput, ContentQuery, DocumentIdParam, errors, json, WriteResult } from '../schemas.js';
+import { presentContent } from './content-presenter.js';
 
 /** Reading and writing a document's content over REST. */
 export function documentContentRoutes(deps: RouteDeps) {
@@ -47,17 +46,7 @@ export function documentContentRoutes(deps: RouteDeps) {
         actorId: principal.userId,
         format,
       });
-      try {
-        if (format === 'yjs') {
-          return c.body(Y.encodeStateAsUpdate(doc) as Uint8Array<ArrayBuffer>, 200, {
-            'content-type': 'application/octet-stream',
-          });
-        }
-        if (format === 'json') return c.json(documentJson(doc), 200);
-        return c.text(documentText(doc), 200);
-      } finally {
-        doc.destroy();
-      }
+      return presentContent(c, doc, format);
     },
   );
 

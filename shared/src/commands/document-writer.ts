@@ -29,7 +29,7 @@ export const REST_ORIGIN = { source: 'rest' } as const;
  * document so connected clients see it. Nothing is stored when nothing changed. The
  * search row is refreshed from the resulting text.
  */
-async function writeDocument(
+export async function writeDocument(
   db: Handle,
   bus: CollabBus | undefined,
   input: { documentId: string; actorId: string },

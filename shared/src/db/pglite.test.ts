@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrateToLatest } from '@folio/migrations';
+import { migrateToLatest, migrations } from '@folio/migrations';
 import { sql } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
 import { userCreator } from '../commands/user-creator.js';
@@ -15,6 +15,7 @@ import {
   listDocumentUpdatesAfter,
   upsertSearchText,
 } from './repositories/documents.js';
+import { listStaleSearchDocuments, searchDocuments } from './repositories/search.js';
 import { findPersonalWorkspace } from './repositories/workspaces.js';
 
 const dirs: string[] = [];
@@ -31,7 +32,7 @@ it('runs the same migrations, repositories and full-text search on embedded PGli
   const handle = await openDatabase({ dataDir, log });
   try {
     expect(handle.kind).toBe('pglite');
-    expect((await migrateToLatest(handle.db)).applied).toHaveLength(1);
+    expect((await migrateToLatest(handle.db)).applied).toEqual(Object.keys(migrations));
     expect((await migrateToLatest(handle.db)).applied).toHaveLength(0);
 
     // A second opener of the same directory is refused instead of corrupting it.
@@ -64,6 +65,20 @@ it('runs the same migrations, repositories and full-text search on embedded PGli
       .where(sql<boolean>`tsv @@ websearch_to_tsquery('english', ${'"brown fox" -cat'})`)
       .execute();
     expect(hits.map((h) => h.document_id)).toEqual([doc.id]);
+    const found = await searchDocuments(handle.db, {
+      text: '"brown fox" -cat',
+      userId: user.id,
+      instanceAdmin: false,
+      limit: 5,
+    });
+    // The creator holds no explicit role here (inserted directly), but administers the workspace.
+    expect(found.map((h) => [h.documentId, h.snippet])).toEqual([
+      [doc.id, 'quick \u0002brown\u0003 \u0002foxes\u0003'],
+    ]);
+    // Indexed after its last change: nothing for the sweeper.
+    expect(await listStaleSearchDocuments(handle.db, { settledMs: 0, lookbackMs: 60_000, limit: 5 })).toEqual(
+      [],
+    );
   } finally {
     await handle.close();
   }
