@@ -42,6 +42,18 @@ describe('errors are problem+json', () => {
     await expectProblem(response, 413);
   });
 
+  it('400 naming the parameter for NUL characters, which Postgres text cannot hold', async () => {
+    const h = await build();
+    const user = await h.user('nul@example.com');
+    const query = await expectProblem(
+      await h.request('/v1/documents?workspaceId=a%00b', { token: user.token }),
+      400,
+    );
+    expect(query.field).toBe('workspaceId');
+    const path = await expectProblem(await h.request('/v1/documents/a%00b', { token: user.token }), 400);
+    expect(path.field).toBe('path');
+  });
+
   it('500 without a stack trace or the error message', async () => {
     const h = await build();
     h.api.app.get('/boom', () => {
