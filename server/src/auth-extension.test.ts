@@ -1,5 +1,5 @@
 import { createCollabBus } from '@folio/shared';
-import { liveConnectionRevoker } from '@folio/shared/commands';
+import { apiTokenIssuer, liveConnectionRevoker } from '@folio/shared/commands';
 import { removeDocumentPermission } from '@folio/shared/db';
 import { buildApiToken, buildDocument, buildUser, grantDocumentRole } from '@folio/shared/testing';
 import { HocuspocusProvider } from '@hocuspocus/provider';
@@ -119,6 +119,38 @@ describe('authentication and revocation', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(hpCodes).toEqual([]);
     expect(refreshing.isSynced).toBe(true);
+  });
+
+  it('ends a connection whose API token expires at its expires_at, not at the next re-check', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const expiresAt = new Date(Date.now() + 2_000);
+    const { token } = await apiTokenIssuer(ctx.db.db, {
+      userId: owner.id,
+      scopes: ['read', 'write'],
+      expiresAt,
+      actorId: null,
+    });
+    // The re-check backstop (REAUTHORIZE_MS, 30 s by default) is far beyond the test's
+    // bounds: only the expiry itself can close these connections in time.
+    const a = await ctx.startServer();
+    const yw = ctx.yWebsocketClient(a.url, document.id, token);
+    const hp = ctx.hocuspocusClient(a.url, document.id, token);
+    const closes: { code: number; at: number }[] = [];
+    yw.provider.on('connection-close', (event: { code: number } | null) =>
+      closes.push({ code: event?.code ?? -1, at: Date.now() }),
+    );
+    hp.provider.on('close', ({ event }: { event: { code: number } }) =>
+      closes.push({ code: event.code, at: Date.now() }),
+    );
+    await eventually(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
+    await eventually(() => expect(closes.slice(0, 2).map((c) => c.code)).toEqual([4401, 4401]));
+    for (const close of closes.slice(0, 2)) {
+      expect(close.at).toBeGreaterThanOrEqual(expiresAt.getTime());
+      // The registry sweeps expiries every second; 4 s more is scheduling slack on a
+      // loaded 2-core machine, still far below the 30 s re-check.
+      expect(close.at - expiresAt.getTime()).toBeLessThan(5_000);
+    }
   });
 
   it('closes a connection whose access went away even when no revocation message arrives', async () => {
