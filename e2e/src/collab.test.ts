@@ -264,4 +264,14 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     await bus.close();
     redis.disconnect();
   });
+
+  it('logged all of the above as JSON lines on stdout, nothing on stderr', async () => {
+    // What Hocuspocus prints (hook errors, closed connections, a store lock held by the
+    // other instance) included; the earlier tests provoked all of those.
+    for (const p of [a, b]) {
+      expect(p.strayLines).toEqual([]);
+      expect(p.stderr()).toBe('');
+      expect(p.logs.length).toBeGreaterThan(0);
+    }
+  });
 });

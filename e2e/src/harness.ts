@@ -17,6 +17,10 @@ export interface CollabProcess {
   proc: ChildProcess;
   /** Every JSON log line the process printed. */
   logs: Record<string, unknown>[];
+  /** Lines on stdout that were not JSON (the contract allows none). */
+  strayLines: string[];
+  /** The last 4 000 characters written to stderr (the contract allows none). */
+  stderr(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal: NodeJS.Signals): void;
 }
@@ -33,6 +37,7 @@ export async function spawnCollab(env: Record<string, string>): Promise<CollabPr
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
+  const strayLines: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     proc.once('exit', (code, signal) => done({ code, signal })),
   );
@@ -50,14 +55,16 @@ export async function spawnCollab(env: Record<string, string>): Promise<CollabPr
           clearTimeout(timer);
           resolveUrl(entry.url.replace(/^http/, 'ws'));
         }
-      } catch {}
+      } catch {
+        strayLines.push(line);
+      }
     });
     exited.then(({ code }) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening: ${stderr}`));
     });
   });
-  return { url, proc, logs, exited, kill: (signal) => proc.kill(signal) };
+  return { url, proc, logs, strayLines, stderr: () => stderr, exited, kill: (signal) => proc.kill(signal) };
 }
 
 export function hocuspocusClient(url: string, documentId: string, token: string) {

@@ -4,7 +4,11 @@ import {
   Redis as HocuspocusRedis,
   type Configuration as HocuspocusRedisConfiguration,
 } from '@hocuspocus/extension-redis';
-import type { afterLoadDocumentPayload, afterUnloadDocumentPayload } from '@hocuspocus/server';
+import type {
+  afterLoadDocumentPayload,
+  afterUnloadDocumentPayload,
+  onStoreDocumentPayload,
+} from '@hocuspocus/server';
 
 export interface RedisExtensionConfiguration {
   /** The node's client; the extension's publisher and subscriber are duplicates of it. */
@@ -74,6 +78,24 @@ export class RedisExtension extends HocuspocusRedis {
       if (!this.destroyed) throw error;
       this.folio.log.debug({ err: error, documentId: data.documentName }, 'document load ended by shutdown');
       throw shuttingDown();
+    }
+  }
+
+  /**
+   * Another instance holding the store lock is the normal case when a document is open on
+   * several instances (each stores it after edits; one wins). Hocuspocus prints the
+   * message of the extension's SkipFurtherHooksError to the console; it is emptied here
+   * (the same error object, so Hocuspocus still recognises it and skips the store).
+   */
+  override async onStoreDocument(data: onStoreDocumentPayload): Promise<void> {
+    try {
+      await super.onStoreDocument(data);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'SkipFurtherHooksError') {
+        this.folio.log.debug({ documentId: data.documentName }, 'another instance is storing this document');
+        error.message = '';
+      }
+      throw error;
     }
   }
 
