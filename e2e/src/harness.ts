@@ -46,7 +46,12 @@ export async function spawnCollab(env: Record<string, string>): Promise<CollabPr
     stderr = (stderr + chunk.toString()).slice(-4_000);
   });
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time: ${stderr}`)), 15_000);
+    // Generous: a loaded 2-core machine may take a while to load the modules. A process
+    // that did not make it is killed, so it cannot outlive the test run.
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`server did not start in time: ${stderr}`));
+    }, 30_000);
     createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
