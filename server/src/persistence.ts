@@ -139,7 +139,6 @@ export class PersistenceExtension implements Extension {
     this.configuration.onCommitted?.(documentName);
   }
 
-  /** Runs synchronously inside the Yjs transaction that applied a client's update. */
   /** Logs why a connection is being closed, with who and where, before the CloseError. */
   private closeLogged(
     { documentName, connection }: beforeSyncPayload<CollabContext>,
@@ -159,6 +158,7 @@ export class PersistenceExtension implements Extension {
     );
   }
 
+  /** Runs synchronously inside the Yjs transaction that applied a client's update. */
   async onChange({ connection }: onChangePayload): Promise<void> {
     const started = connection && this.applyStarted.get(connection);
     if (connection && started !== undefined) {
