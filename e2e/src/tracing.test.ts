@@ -5,69 +5,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  spanAttribute as attribute,
   buildApiToken,
   buildDocument,
   buildUser,
+  type CollectedSpan,
   createTestDatabase,
+  startOtlpCollector,
   type TestDatabase,
 } from '@folio/shared/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ApiProcess, spawnApi } from './api-process.js';
 import { eventually } from './harness.js';
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
-}
-interface ReceivedSpan extends OtlpSpan {
-  serviceName: string | undefined;
-}
-
-/** Just enough of an OTLP/HTTP collector: POST /v1/traces with a JSON body. */
-function startCollector(): Promise<{ server: Server; url: string; spans: ReceivedSpan[] }> {
-  const spans: ReceivedSpan[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString('utf8');
-    });
-    req.on('end', () => {
-      if (
-        req.method !== 'POST' ||
-        req.url !== '/v1/traces' ||
-        req.headers['content-type'] !== 'application/json'
-      ) {
-        res.writeHead(415).end();
-        return;
-      }
-      const payload = JSON.parse(body) as {
-        resourceSpans: {
-          resource: { attributes: OtlpSpan['attributes'] };
-          scopeSpans: { spans: OtlpSpan[] }[];
-        }[];
-      };
-      for (const { resource, scopeSpans } of payload.resourceSpans) {
-        const serviceName = resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
-        for (const scope of scopeSpans) for (const span of scope.spans) spans.push({ ...span, serviceName });
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  return new Promise((done) =>
-    server.listen(0, '127.0.0.1', () =>
-      done({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans }),
-    ),
-  );
-}
 
 /**
  * A `--import` module that appends every resolved module URL under @opentelemetry to a
@@ -86,11 +38,6 @@ const probe = (file: string) =>
       },
     });
   `)}`;
-
-const attribute = (span: OtlpSpan, key: string) => {
-  const value = span.attributes.find((a) => a.key === key)?.value;
-  return value?.stringValue ?? (value?.intValue === undefined ? undefined : Number(value.intValue));
-};
 
 const loaded = (file: string) => readFile(file, 'utf8').catch(() => '');
 
@@ -111,7 +58,7 @@ afterAll(async () => {
 });
 
 it('exports a server span per REST request, in the caller trace, to the OTLP endpoint', async () => {
-  const collector = await startCollector();
+  const collector = await startOtlpCollector();
   const probeFile = join(dir, 'traced.txt');
   try {
     const api = await spawnApi(0, { DATABASE_URL: db.url, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url }, [
@@ -137,7 +84,7 @@ it('exports a server span per REST request, in the caller trace, to the OTLP end
     const server = await eventually(() => {
       const span = collector.spans.find((s) => s.traceId === traceId && s.kind === 2);
       expect(span).toBeDefined();
-      return span as ReceivedSpan;
+      return span as CollectedSpan;
     });
     expect(server.name).toBe('GET /v1/documents/:id');
     expect(server.parentSpanId).toBe(callerSpanId);
@@ -159,13 +106,13 @@ it('exports a server span per REST request, in the caller trace, to the OTLP end
     api.proc.kill('SIGTERM');
     expect(await api.exited).toBe(0);
   } finally {
-    collector.server.close();
+    await collector.close();
   }
 });
 
 it('keeps serving, and exits cleanly, when the collector is down', async () => {
-  const collector = await startCollector();
-  collector.server.close();
+  const collector = await startOtlpCollector();
+  await collector.close();
   const api = await spawnApi(0, { DATABASE_URL: db.url, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
   apis.push(api);
   for (let i = 0; i < 3; i++) expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
