@@ -31,7 +31,9 @@ it('traces connection authorization, allowed and refused, and each group commit'
 
     // Spans are exported in batches about a second apart.
     const authorizations = await eventually(() => {
-      const spans = collector.spans.filter((s) => s.name === 'collab.authorize');
+      const spans = collector.spans.filter(
+        (s) => s.name === 'collab.authorize' && spanAttribute(s, 'folio.auth.purpose') === 'connect',
+      );
       expect(spans.map((s) => spanAttribute(s, 'folio.auth.outcome')).sort()).toEqual([
         'UNAUTHENTICATED',
         'ok',
