@@ -24,6 +24,8 @@ export interface SpanOptions {
   headers?: (name: string) => string | undefined;
   /** Start a new trace even if a span is active (work that serves many callers at once). */
   root?: boolean;
+  /** Record nothing unless a span is active: a child only, never a trace of its own. */
+  childOnly?: boolean;
 }
 
 export interface Tracing {

@@ -114,6 +114,7 @@ export function startOtelTracing(options: TracingOptions & { endpoint: string })
       }
     },
     recordSpan: (name, spanOptions) => {
+      if (spanOptions.childOnly && !active.getStore()) return;
       const end = Date.now();
       const span = tracer.startSpan(
         name,

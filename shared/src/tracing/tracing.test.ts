@@ -45,7 +45,7 @@ it('exports nested spans with the service name, honouring a traceparent and root
   const headers = new Map([['traceparent', `00-${traceId}-b7ad6b7169203331-01`]]);
   await tracing.inSpan('request', { kind: 'server', headers: (name) => headers.get(name) }, async (span) => {
     span.setAttributes({ 'http.route': '/things/:id', skipped: undefined });
-    tracing.recordSpan('SELECT', { kind: 'client', durationMs: 3 });
+    tracing.recordSpan('SELECT', { kind: 'client', durationMs: 3, childOnly: true });
     await tracing.inSpan('batch', { root: true }, async () => {});
     await expect(
       tracing.inSpan('failing', {}, async () => {
@@ -53,6 +53,7 @@ it('exports nested spans with the service name, honouring a traceparent and root
       }),
     ).rejects.toThrow('boom');
   });
+  tracing.recordSpan('orphan', { durationMs: 1, childOnly: true });
   await tracing.shutdown();
 
   const byName = new Map(collector.spans.map((s) => [s.name, s]));
@@ -65,6 +66,7 @@ it('exports nested spans with the service name, honouring a traceparent and root
   expect(byName.get('failing')?.parentSpanId).toBe(request?.spanId);
   expect(byName.get('failing')?.status?.code).toBe(2);
   expect(byName.get('batch')?.traceId).not.toBe(traceId);
+  expect(byName.has('orphan')).toBe(false);
 });
 
 it('never holds shutdown for long when the collector is down', async () => {
