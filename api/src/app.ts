@@ -4,6 +4,7 @@ import type { Db } from '@folio/shared/db';
 import { checkReadiness } from '@folio/shared/health';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
+import { noopTracing, type Tracing } from '@folio/shared/tracing';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
@@ -43,6 +44,8 @@ export interface ApiDeps {
    * launcher passes the collaboration server's own bus.
    */
   bus?: CollabBus | undefined;
+  /** One server span per request when on; off by default. */
+  tracing?: Tracing | undefined;
 }
 
 export type { AppEnv } from './http/env.js';
@@ -52,22 +55,34 @@ export function createApi(deps: ApiDeps) {
   const metrics = createApiMetrics();
   const app = createRouter();
 
+  const tracing = deps.tracing ?? noopTracing;
   app.use(async (c, next) => {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    const log = deps.log.child({ requestId });
-    c.set('requestId', requestId);
-    c.set('log', log);
-    c.header('x-request-id', requestId);
-    const started = performance.now();
-    await next();
-    const seconds = (performance.now() - started) / 1000;
-    const route = routePath(c);
-    metrics.httpSeconds.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
-    log.info(
-      { method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1000) },
-      'request',
-    );
+    const method = c.req.method;
+    // The span is named by the route template once routing has happened; a caller's
+    // W3C traceparent makes this request part of the caller's trace.
+    const spanOptions = {
+      kind: 'server' as const,
+      headers: (name: string) => c.req.header(name),
+      attributes: { 'http.request.method': method, 'url.path': c.req.path, 'folio.request_id': requestId },
+    };
+    await tracing.inSpan(method, spanOptions, async (span) => {
+      const log = deps.log.child(span.traceId ? { requestId, traceId: span.traceId } : { requestId });
+      c.set('requestId', requestId);
+      c.set('log', log);
+      c.header('x-request-id', requestId);
+      const started = performance.now();
+      await next();
+      const seconds = (performance.now() - started) / 1000;
+      const route = routePath(c);
+      const status = c.res.status;
+      span.updateName(`${method} ${route}`);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+      if (status >= 500) span.fail(c.error);
+      metrics.httpSeconds.observe({ method, route, status: String(status) }, seconds);
+      log.info({ method, route, status, ms: Math.round(seconds * 1000) }, 'request');
+    });
   });
   // Postgres text cannot hold NUL; without this a NUL in any parameter surfaced as a 500
   // from the driver. Rejected once here, for every route, naming the parameter.

@@ -17,6 +17,7 @@ const api = createApi({
   log: infra.log,
   redis: infra.redis,
   secretKey: infra.secretKey,
+  tracing: infra.tracing,
 });
 api.erasureWorker.start();
 const running = await serveApi(api, { port: config.API_PORT, host: config.HOST });

@@ -42,7 +42,14 @@ async function main(): Promise<void> {
   // One bus for both: without Redis it is in-process, and REST writes, deletions and
   // revocations must reach this process's collaboration server.
   const bus = createCollabBus({ redis: infra.redis, prefix: config.api.REDIS_KEY_PREFIX, log: infra.log });
-  const deps = { db, log: infra.log, redis: infra.redis, secretKey: infra.secretKey, bus };
+  const deps = {
+    db,
+    log: infra.log,
+    redis: infra.redis,
+    secretKey: infra.secretKey,
+    bus,
+    tracing: infra.tracing,
+  };
   const first = await bootstrapFirstAdmin(db);
   const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();

@@ -29,9 +29,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `node api/dist/main.js`, resolved once it logs that it listens. */
-export async function spawnApi(port: number, env: Record<string, string>): Promise<ApiProcess> {
-  const proc = spawn(process.execPath, [apiMain], {
+/** `node [nodeArgs] api/dist/main.js`, resolved once it logs that it listens. */
+export async function spawnApi(
+  port: number,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<ApiProcess> {
+  const proc = spawn(process.execPath, [...nodeArgs, apiMain], {
     env: { PATH: process.env.PATH ?? '', API_PORT: String(port), SECRET_KEY, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

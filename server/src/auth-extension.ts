@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '@folio/shared/db';
 import type { Logger } from '@folio/shared/logger';
+import { noopTracing, type Tracing } from '@folio/shared/tracing';
 import type {
   connectedPayload,
   Extension,
   onAuthenticatePayload,
   onTokenSyncPayload,
 } from '@hocuspocus/server';
-import { authorizeConnection } from './auth.js';
+import { type AuthOutcome, tracedAuthorizeConnection } from './auth.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { CloseError, type CollabContext } from './context.js';
 
@@ -16,6 +17,7 @@ export interface AuthConfiguration {
   secretKey: string;
   registry: ConnectionRegistry;
   log: Logger;
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -30,11 +32,20 @@ export class AuthExtension implements Extension {
 
   constructor(private readonly configuration: AuthConfiguration) {}
 
+  private authorize(
+    token: string | null | undefined,
+    documentId: string,
+    purpose: 'connect' | 'refresh' | 'recheck',
+  ): Promise<AuthOutcome> {
+    const tracing = this.configuration.tracing ?? noopTracing;
+    return tracedAuthorizeConnection({ ...this.configuration, tracing }, token, documentId, purpose);
+  }
+
   async onAuthenticate(data: onAuthenticatePayload<CollabContext>): Promise<Partial<CollabContext>> {
     const pre = data.context.preauthorized;
     let principal = pre && pre.documentId === data.documentName ? pre.principal : undefined;
     if (!principal) {
-      const outcome = await authorizeConnection(this.configuration, data.token, data.documentName);
+      const outcome = await this.authorize(data.token, data.documentName, 'connect');
       if (!outcome.ok) {
         this.configuration.log.info(
           {
@@ -73,7 +84,7 @@ export class AuthExtension implements Extension {
   async onTokenSync(data: onTokenSyncPayload<CollabContext>): Promise<void> {
     const context = data.connection.context as CollabContext;
     const current = context.principal;
-    const outcome = await authorizeConnection(this.configuration, data.token, data.documentName);
+    const outcome = await this.authorize(data.token, data.documentName, 'refresh');
     if (!outcome.ok || !current || outcome.principal.userId !== current.userId) {
       // Hocuspocus would only detach the document; the socket has to go as well.
       data.connection.webSocket.close(4401, 'unauthenticated');
@@ -115,7 +126,7 @@ export class AuthExtension implements Extension {
       // The registry treats a failed check (database unreachable) as "still allowed":
       // closing needs a definite answer, and the next round asks again.
       reauthorize: async () => {
-        const outcome = await authorizeConnection(this.configuration, context.token, data.documentName);
+        const outcome = await this.authorize(context.token, data.documentName, 'recheck');
         if (!outcome.ok) return false;
         // A downgrade to viewer needs a reconnect: the read-only flag is fixed at connect.
         return (

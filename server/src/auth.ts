@@ -1,6 +1,7 @@
 import { type Actor, grantedDocumentRole, verifyConnectToken } from '@folio/shared';
 import { authenticateApiToken, looksLikeApiToken } from '@folio/shared/commands';
 import { type Db, type DocumentRole, findDocumentAccess, findUserById } from '@folio/shared/db';
+import type { Tracing } from '@folio/shared/tracing';
 
 /** Who is behind a collaboration connection, as the server established it. */
 export interface CollabPrincipal {
@@ -74,4 +75,26 @@ export async function authorizeConnection(
     ok: true,
     principal: { userId: actor.userId, name, role: weaker(granted, tokenRole), tokenId, expiresAt },
   };
+}
+
+/**
+ * `authorizeConnection` in a span of its own (one per connection attempt and token
+ * refresh, both protocols). A new trace each time: a socket carries no caller's trace.
+ */
+export function tracedAuthorizeConnection(
+  deps: { db: Db; secretKey: string; tracing: Tracing },
+  token: string | null | undefined,
+  documentId: string,
+  purpose: 'connect' | 'refresh' | 'recheck',
+): Promise<AuthOutcome> {
+  const attributes = { 'folio.document_id': documentId, 'folio.auth.purpose': purpose };
+  return deps.tracing.inSpan('collab.authorize', { root: true, attributes }, async (span) => {
+    const outcome = await authorizeConnection(deps, token, documentId);
+    span.setAttributes(
+      outcome.ok
+        ? { 'folio.auth.outcome': 'ok', 'folio.auth.role': outcome.principal.role }
+        : { 'folio.auth.outcome': outcome.code },
+    );
+    return outcome;
+  });
 }

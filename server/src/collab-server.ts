@@ -10,9 +10,10 @@ import type { Db } from '@folio/shared/db';
 import { checkReadiness } from '@folio/shared/health';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
+import { noopTracing, type Tracing } from '@folio/shared/tracing';
 import { type Extension, Hocuspocus } from '@hocuspocus/server';
 import { WebSocketServer } from 'ws';
-import { authorizeConnection } from './auth.js';
+import { tracedAuthorizeConnection } from './auth.js';
 import { AuthExtension } from './auth-extension.js';
 import { AwarenessIdentityExtension } from './awareness-identity.js';
 import type { CollabConfig } from './config.js';
@@ -39,6 +40,8 @@ export interface CollabDeps {
    * passes the bus it also gives the API; by default one is built from `redis`.
    */
   bus?: CollabBus | undefined;
+  /** Spans for connection authorization, group commits and queries; off by default. */
+  tracing?: Tracing | undefined;
 }
 
 export interface CollabServer {
@@ -64,7 +67,8 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
   const { config, log } = deps;
   const metrics = createCollabMetrics();
   const registry = new ConnectionRegistry({ reauthorizeIntervalMs: config.REAUTHORIZE_MS });
-  const committer = new UpdateCommitter(deps.db, log, metrics, { delayMs: config.COMMIT_DELAY_MS });
+  const tracing = deps.tracing ?? noopTracing;
+  const committer = new UpdateCommitter(deps.db, log, metrics, { delayMs: config.COMMIT_DELAY_MS }, tracing);
   const persistence = new PersistenceExtension({
     db: deps.db,
     log,
@@ -73,7 +77,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
     onCommitted: (documentId) => indexer.markDirty(documentId),
   });
-  const authDeps = { db: deps.db, secretKey: deps.secretKey };
+  const authDeps = { db: deps.db, secretKey: deps.secretKey, tracing };
   const redisPrefix = `${config.REDIS_KEY_PREFIX}collab`;
   const redisExtension = deps.redis
     ? new RedisExtension({ redis: deps.redis, prefix: redisPrefix, log })
@@ -158,7 +162,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     metrics,
     maxMessagesPerSecond: config.MAX_MESSAGES_PER_SECOND,
     maxFrameBytes: config.MAX_FRAME_BYTES,
-    authorize: (token, id) => authorizeConnection(authDeps, token, id),
+    authorize: (token, id) => tracedAuthorizeConnection(authDeps, token, id, 'connect'),
   });
 
   http.on('upgrade', (req, socket, head) => {

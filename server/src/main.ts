@@ -23,6 +23,7 @@ const server = createCollabServer({
   log: infra.log,
   redis: infra.redis,
   secretKey: infra.secretKey,
+  tracing: infra.tracing,
 });
 const port = await server.listen();
 infra.log.info({ url: `http://${config.HOST}:${port}` }, 'collaboration server listening');

@@ -15,6 +15,7 @@ import {
   type TestDatabase,
   testRedisPrefix,
 } from '@folio/shared/testing';
+import type { Tracing } from '@folio/shared/tracing';
 import { HocuspocusProvider } from '@hocuspocus/provider';
 import { vi } from 'vitest';
 import { WebSocket } from 'ws';
@@ -30,7 +31,10 @@ export interface CollabTestContext {
   redis: Redis;
   prefix: string;
   log: ReturnType<typeof createLogger>;
-  startServer(env?: Record<string, string>): Promise<{ server: CollabServer; url: string }>;
+  startServer(
+    env?: Record<string, string>,
+    options?: { tracing?: Tracing },
+  ): Promise<{ server: CollabServer; url: string }>;
   hocuspocusClient(
     url: string,
     documentId: string,
@@ -59,7 +63,7 @@ export async function createCollabTestContext(): Promise<CollabTestContext> {
     redis,
     prefix,
     log,
-    async startServer(env = {}) {
+    async startServer(env = {}, options = {}) {
       const config = parseConfig(collabConfigSchema, {
         COLLAB_PORT: '0',
         DATABASE_URL: db.url,
@@ -68,7 +72,14 @@ export async function createCollabTestContext(): Promise<CollabTestContext> {
         ANTI_ENTROPY_MS: '200',
         ...env,
       });
-      const server = createCollabServer({ config, db: db.db, log, redis, secretKey: TEST_SECRET });
+      const server = createCollabServer({
+        config,
+        db: db.db,
+        log,
+        redis,
+        secretKey: TEST_SECRET,
+        tracing: options.tracing,
+      });
       servers.push(server);
       const port = await server.listen();
       return { server, url: `ws://127.0.0.1:${port}` };

@@ -1,6 +1,7 @@
 import { documentUpdateRecorder, type UpdateToRecord } from '@folio/shared/commands';
 import type { Db } from '@folio/shared/db';
 import type { Logger } from '@folio/shared/logger';
+import { noopTracing, type Tracing } from '@folio/shared/tracing';
 import type { CollabMetrics } from './metrics.js';
 
 export interface UpdateCommitterConfiguration {
@@ -38,6 +39,7 @@ export class UpdateCommitter {
     private readonly log: Logger,
     private readonly metrics: CollabMetrics,
     configuration: Partial<UpdateCommitterConfiguration> = {},
+    private readonly tracing: Tracing = noopTracing,
   ) {
     this.configuration = { ...defaults, ...configuration };
   }
@@ -97,7 +99,17 @@ export class UpdateCommitter {
     const batch = this.queue.splice(0, this.configuration.maxBatch);
     const bytes = batch.reduce((sum, p) => sum + p.update.byteLength, 0);
     const started = performance.now();
-    this.inFlight = documentUpdateRecorder(this.db, batch)
+    // A root span: a batch serves many connections, none of which is its parent. The
+    // transaction's queries nest under it.
+    const attributes = {
+      'folio.batch.updates': batch.length,
+      'folio.batch.bytes': bytes,
+      'folio.batch.documents': this.tracing.enabled
+        ? new Set(batch.map((p) => p.documentId)).size
+        : undefined,
+    };
+    this.inFlight = this.tracing
+      .inSpan('collab.commit_batch', { root: true, attributes }, () => documentUpdateRecorder(this.db, batch))
       .then(
         (seqs) => {
           this.metrics.storeSeconds.observe((performance.now() - started) / 1000);

@@ -3,10 +3,13 @@ import { type CommonConfig, resolveSecretKey } from './config/index.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRedis, type Redis } from './redis.js';
+import { startTracing, type Tracing } from './tracing/index.js';
 
-/** What every process builds first: logger, database, Redis and the secret key. */
+/** What every process builds first: logger, tracing, database, Redis and the secret key. */
 export interface Infrastructure {
   log: Logger;
+  /** Off (a no-op) unless OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: Tracing;
   database: DatabaseHandle;
   redis: Redis | undefined;
   secretKey: string;
@@ -19,6 +22,13 @@ export async function openInfrastructure(
   options: { migrate?: boolean } = {},
 ): Promise<Infrastructure> {
   const log = createLogger({ level: config.LOG_LEVEL, name });
+  // First, so that the database's queries and the servers built from this are traced.
+  const tracing = await startTracing({
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    serviceName: name,
+    log,
+  });
+  if (tracing.enabled) log.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing to OTLP/HTTP');
   const database = await openDatabase({
     url: config.DATABASE_URL,
     replicaUrl: config.DATABASE_REPLICA_URL,
@@ -26,6 +36,10 @@ export async function openInfrastructure(
     poolSize: config.DATABASE_POOL_SIZE,
     dataDir: config.DATA_DIR,
     log,
+    tracing,
+  }).catch(async (error: unknown) => {
+    await tracing.shutdown();
+    throw error;
   });
   try {
     if (options.migrate !== false) {
@@ -44,16 +58,20 @@ export async function openInfrastructure(
     const secretKey = await resolveSecretKey(config);
     return {
       log,
+      tracing,
       database,
       redis,
       secretKey,
       close: async () => {
         redis?.disconnect();
         await database.close();
+        // Last, so that spans of everything shut down above are exported too.
+        await tracing.shutdown();
       },
     };
   } catch (error) {
     await database.close();
+    await tracing.shutdown();
     throw error;
   }
 }

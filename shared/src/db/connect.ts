@@ -5,6 +5,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import type { Tracing } from '../tracing/index.js';
+import { querySpans } from '../tracing/query-spans.js';
 import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
 import type { Database } from './schema.js';
 
@@ -20,6 +22,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   dataDir: string;
   log: Logger;
+  /** One span per query when tracing is on. */
+  tracing?: Tracing | undefined;
 }
 
 export interface DatabaseHandle {
@@ -69,14 +73,18 @@ function createPool(url: string, options: DatabaseOptions, role: string): pg.Poo
   return pool;
 }
 
+const queryLog = (options: DatabaseOptions) => (options.tracing ? querySpans(options.tracing) : undefined);
+
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) {
     const db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: createPool(options.url, options, 'primary') }),
+      log: queryLog(options),
     });
     const replica = options.replicaUrl
       ? new Kysely<Database>({
           dialect: new PostgresDialect({ pool: createPool(options.replicaUrl, options, 'replica') }),
+          log: queryLog(options),
         })
       : db;
     return {
@@ -101,7 +109,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<DatabaseHandle> {
     const pglite = await PGlite.create(join(dataDir, 'pg'), {
       parsers: { [INT8]: (value: string) => Number(value) },
     });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), log: queryLog(options) });
     options.log.info({ dataDir }, 'using the embedded database (PGlite)');
     return {
       db,
