@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+
+/** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux we run on. */
+const CLOCK_TICKS = 100;
+
+export interface ProcessSample {
+  /** user + system CPU seconds since the process started. */
+  cpuSeconds: number;
+  rssBytes: number;
+  at: number;
+}
+
+/** Reads CPU time and resident memory of any process from /proc (no dependency needed). */
+export function sampleProcess(pid: number): ProcessSample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuSeconds: (utime + stime) / CLOCK_TICKS, rssBytes: rssKb * 1024, at: performance.now() };
+}
+
+/** CPU used between two samples of possibly several processes, in % of one core. */
+export function cpuPercent(before: ProcessSample[], after: ProcessSample[]): number {
+  let cpu = 0;
+  let wall = 0;
+  after.forEach((a, i) => {
+    const b = before[i];
+    if (!b) return;
+    cpu += a.cpuSeconds - b.cpuSeconds;
+    wall = Math.max(wall, (a.at - b.at) / 1000);
+  });
+  return wall > 0 ? (100 * cpu) / wall : 0;
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  /** Last 16 KB of its output, for error messages. */
+  tail(): string;
+  /** The first match of `pattern` in its stdout/stderr; rejects on exit or timeout. */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Every server started, so that none outlives the harness, even when it is cut short. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export function startProcess(args: string[], env: NodeJS.ProcessEnv): ServerProcess {
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  let output = '';
+  const listeners = new Set<() => void>();
+  const append = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-16_384);
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+
+  const waitFor = (pattern: RegExp, timeoutMs: number) =>
+    new Promise<RegExpMatchArray>((done, fail) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        child.off('exit', onExit);
+      };
+      const check = () => {
+        const match = output.match(pattern);
+        if (match) {
+          cleanup();
+          done(match);
+        }
+      };
+      const onExit = (code: number | null) => {
+        cleanup();
+        fail(new Error(`exited with code ${code} before it listened: ${lastLine(output)}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        fail(new Error(`did not listen within ${timeoutMs} ms: ${lastLine(output)}`));
+      }, timeoutMs);
+      listeners.add(check);
+      child.once('exit', onExit);
+      check();
+    });
+
+  const stop = async (graceMs = 10_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  return { child, pid: child.pid as number, tail: () => output, waitFor, stop };
+}
+
+function lastLine(output: string): string {
+  const lines = output.trim().split('\n');
+  return (lines[lines.length - 1] ?? '(no output)').slice(0, 300);
+}

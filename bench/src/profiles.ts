@@ -1,0 +1,57 @@
+/** How big and how long each scenario is: the figures, and a quick mode for CI. */
+export interface TypingProfile {
+  clients: number;
+  docs: number;
+  /** Each client types one character every intervalMs. */
+  intervalMs: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+export interface Profiles {
+  small: TypingProfile;
+  medium: TypingProfile;
+  saturation: Omit<TypingProfile, 'intervalMs'> & { intervalsMs: number[]; p99LimitMs: number };
+  cold: { transactions: number; repeats: number };
+  idle: { connections: number; docs: number };
+  durability: TypingProfile;
+  workers: number;
+  drainMs: number;
+}
+
+export const fullProfiles: Profiles = {
+  small: { clients: 50, docs: 1, intervalMs: 400, warmupMs: 2_000, durationMs: 8_000 },
+  medium: { clients: 500, docs: 100, intervalMs: 100, warmupMs: 2_000, durationMs: 8_000 },
+  // Five editors per document as in the medium profile; the offered rate doubles per step.
+  saturation: {
+    clients: 100,
+    docs: 20,
+    intervalsMs: [400, 200, 100, 50, 25, 12.5],
+    warmupMs: 1_000,
+    durationMs: 4_000,
+    p99LimitMs: 100,
+  },
+  cold: { transactions: Number.POSITIVE_INFINITY, repeats: 3 },
+  idle: { connections: 2_000, docs: 100 },
+  durability: { clients: 50, docs: 10, intervalMs: 100, warmupMs: 1_000, durationMs: 8_000 },
+  workers: 3,
+  drainMs: 1_000,
+};
+
+export const quickProfiles: Profiles = {
+  small: { clients: 10, docs: 1, intervalMs: 400, warmupMs: 300, durationMs: 1_500 },
+  medium: { clients: 40, docs: 8, intervalMs: 100, warmupMs: 300, durationMs: 1_500 },
+  saturation: {
+    clients: 20,
+    docs: 4,
+    intervalsMs: [100, 25],
+    warmupMs: 300,
+    durationMs: 1_000,
+    p99LimitMs: 100,
+  },
+  cold: { transactions: 20_000, repeats: 1 },
+  idle: { connections: 100, docs: 10 },
+  durability: { clients: 10, docs: 2, intervalMs: 100, warmupMs: 300, durationMs: 1_500 },
+  workers: 2,
+  drainMs: 500,
+};
