@@ -16,7 +16,10 @@ export interface Profiles {
   idle: { connections: number; docs: number };
   durability: TypingProfile;
   workers: number;
+  /** After the measured window, how long receivers keep listening for late edits. */
   drainMs: number;
+  /** Pause before reading RSS (idle) and before restarting a server that must store (cold load). */
+  settleMs: number;
 }
 
 export const fullProfiles: Profiles = {
@@ -36,22 +39,24 @@ export const fullProfiles: Profiles = {
   durability: { clients: 50, docs: 10, intervalMs: 100, warmupMs: 1_000, durationMs: 8_000 },
   workers: 3,
   drainMs: 1_000,
+  settleMs: 1_500,
 };
 
 export const quickProfiles: Profiles = {
-  small: { clients: 10, docs: 1, intervalMs: 400, warmupMs: 300, durationMs: 1_500 },
-  medium: { clients: 40, docs: 8, intervalMs: 100, warmupMs: 300, durationMs: 1_500 },
+  small: { clients: 10, docs: 1, intervalMs: 200, warmupMs: 100, durationMs: 600 },
+  medium: { clients: 40, docs: 8, intervalMs: 100, warmupMs: 100, durationMs: 600 },
   saturation: {
     clients: 20,
     docs: 4,
     intervalsMs: [100, 25],
-    warmupMs: 300,
-    durationMs: 1_000,
+    warmupMs: 100,
+    durationMs: 600,
     p99LimitMs: 100,
   },
   cold: { transactions: 20_000, repeats: 1 },
   idle: { connections: 100, docs: 10 },
-  durability: { clients: 10, docs: 2, intervalMs: 100, warmupMs: 300, durationMs: 1_500 },
+  durability: { clients: 10, docs: 2, intervalMs: 100, warmupMs: 100, durationMs: 600 },
   workers: 2,
-  drainMs: 500,
+  drainMs: 200,
+  settleMs: 300,
 };

@@ -210,7 +210,7 @@ export async function idleConnections(
       );
     }
     // Let allocation from the connection storm settle before reading RSS.
-    await sleep(2_000);
+    await sleep(ctx.profiles.settleMs);
     const after = samplesOf(server);
     const rssBefore = before.reduce((n, s) => n + s.rssBytes, 0);
     const rssAfter = after.reduce((n, s) => n + s.rssBytes, 0);
@@ -249,8 +249,9 @@ export async function durability(
     await ctx.fleet.disconnect();
     await server.stop();
   }
-  // Backends publish their statistics at most once a second.
-  await sleep(1_500);
+  // The server's database connections closed with it; their backends publish their
+  // statistics as they exit.
+  await sleep(300);
   const after = await ctx.infra.pgCounters();
   const seconds = profile.durationMs / 1000;
   const stores = target.id !== 'hocuspocus' && target.id !== 'y-websocket';
@@ -302,13 +303,13 @@ export async function coldLoad(ctx: ScenarioContext, target: Target, cold: strin
       );
     }
     // The last client left: let the server store the document before it is stopped.
-    await sleep(1_500);
+    await sleep(ctx.profiles.settleMs);
     const loads: { syncedMs: number; completeMs: number }[] = [];
     for (let r = 0; r < ctx.profiles.cold.repeats; r++) {
       await server.restart();
       const url = server.urls[0] as string;
       await ctx.fleet.load(spec(warm, url), 0);
-      const load = await ctx.fleet.load(spec(cold, url), history.textLength);
+      const load = await ctx.fleet.load(spec(cold, url), history.textLength, 15_000);
       if (load.length !== history.textLength) {
         throw new NotMeasured(
           `n/a (after a restart a client received ${load.length} of ${history.textLength} characters: the document was not stored)`,
