@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { apiConfigSchema, createApi, serveApi } from '@folio/api';
 import { collabConfigSchema, createCollabServer } from '@folio/server';
+import { createCollabBus } from '@folio/shared';
 import { ConfigError, parseConfig } from '@folio/shared/config';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { serveAdminSocket } from './admin-socket.js';
@@ -36,7 +37,10 @@ async function main(): Promise<void> {
   const { db, replica } = infra.database;
   const deps = { db, log: infra.log, redis: infra.redis, secretKey: infra.secretKey };
   const first = await bootstrapFirstAdmin(db);
-  const collab = createCollabServer({ ...deps, config: config.collab });
+  // One bus for both halves: without Redis it is in-process, and revocations and REST
+  // updates published by the API must reach this collaboration server.
+  const bus = createCollabBus({ redis: infra.redis, prefix: config.collab.REDIS_KEY_PREFIX, log: infra.log });
+  const collab = createCollabServer({ ...deps, bus, config: config.collab });
   const collabPort = await collab.listen();
   const api = await serveApi(createApi({ ...deps, replica, config: config.api }), {
     port: config.api.API_PORT,
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
   stopOnSignals(infra.log, async () => {
     await adminSocket?.close();
     await Promise.all([api.close(), collab.close()]);
+    await bus.close();
     await infra.close();
   });
 

@@ -5,14 +5,26 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type CollabBus, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
 import { checkReadiness } from '@folio/shared/health';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
-import { Hocuspocus } from '@hocuspocus/server';
+import { Redis as RedisExtension } from '@hocuspocus/extension-redis';
+import { type Extension, Hocuspocus } from '@hocuspocus/server';
 import { WebSocketServer } from 'ws';
+import { authorizeConnection } from './auth.js';
+import { AuthExtension } from './auth-extension.js';
+import { AwarenessIdentityExtension } from './awareness-identity.js';
 import type { CollabConfig } from './config.js';
-import { createCollabMetrics } from './metrics.js';
+import { ConnectionRegistry } from './connection-registry.js';
+import type { CollabContext } from './context.js';
+import { LogFollower } from './log-follower.js';
+import { type CollabMetrics, createCollabMetrics } from './metrics.js';
+import { PersistenceExtension } from './persistence.js';
+import { SearchIndexer } from './search-indexer.js';
+import { UpdateCommitter } from './update-committer.js';
+import { createSocketAcceptor } from './websocket-transport.js';
 
 export interface CollabDeps {
   config: CollabConfig;
@@ -21,27 +33,86 @@ export interface CollabDeps {
   secretKey: string;
   /** Present when REDIS_URL (or Sentinel) is configured. */
   redis?: Redis | undefined;
+  /**
+   * Where revocations and REST updates arrive. Without Redis, a single-process launcher
+   * passes the bus it also gives the API; by default one is built from `redis`.
+   */
+  bus?: CollabBus | undefined;
 }
 
 export interface CollabServer {
   hocuspocus: Hocuspocus;
-  metrics: ReturnType<typeof createCollabMetrics>;
+  metrics: CollabMetrics;
+  /** The Redis extension when scaling out (tests drop its messages to exercise anti-entropy). */
+  redisExtension: RedisExtension | undefined;
+  persistence: PersistenceExtension;
   /** Starts listening; resolves with the bound port (COLLAB_PORT may be 0). */
   listen(): Promise<number>;
-  /** Stops accepting, stores and closes everything. Idempotent. */
+  /** Stops accepting, stores every loaded document, closes sockets with 1012. Idempotent. */
   close(): Promise<void>;
 }
 
+const SHUTDOWN_STORE_BUDGET_MS = 6_000;
+
 /**
- * The collaboration node: one HTTP server answering /healthz, /readyz and /metrics,
- * and upgrading WebSockets into Hocuspocus. No module state: tests build as many as
- * they like in one process.
+ * The collaboration node: one HTTP server answering /healthz, /readyz and /metrics and
+ * upgrading WebSockets — `/yjs/<documentId>` to the y-websocket adapter, anything else
+ * to Hocuspocus. No module state: tests build as many as they like in one process.
  */
 export function createCollabServer(deps: CollabDeps): CollabServer {
   const { config, log } = deps;
   const metrics = createCollabMetrics();
-  const hocuspocus = new Hocuspocus({ quiet: true, name: 'folio' });
+  const registry = new ConnectionRegistry({ reauthorizeIntervalMs: config.REAUTHORIZE_MS });
+  const committer = new UpdateCommitter(deps.db, log, metrics, { delayMs: config.COMMIT_DELAY_MS });
+  const persistence = new PersistenceExtension({
+    db: deps.db,
+    log,
+    committer,
+    metrics,
+    maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
+    onCommitted: (documentId) => indexer.markDirty(documentId),
+  });
+  const authDeps = { db: deps.db, secretKey: deps.secretKey };
+  const redisExtension = deps.redis
+    ? new RedisExtension({
+        createClient: () => (deps.redis as Redis).duplicate(),
+        prefix: `${config.REDIS_KEY_PREFIX}collab`,
+      })
+    : undefined;
+  const extensions: Extension[] = [
+    new AuthExtension({ ...authDeps, registry, log }),
+    persistence,
+    new AwarenessIdentityExtension(),
+    ...(redisExtension ? [redisExtension] : []),
+  ];
+  const hocuspocus = new Hocuspocus<CollabContext>({
+    quiet: true,
+    name: 'folio',
+    extensions,
+    // Durability does not depend on these (every update is committed before it is
+    // applied); they only pace compaction.
+    debounce: 5_000,
+    maxDebounce: 30_000,
+    maxUnauthenticatedQueueSize: 1024 * 1024,
+    maxUnauthenticatedQueueMessages: 200,
+    maxPendingDocuments: 20,
+  });
+  const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
+  const follower = new LogFollower(
+    {
+      db: deps.db,
+      hocuspocus,
+      persistence,
+      log,
+      onMissing: (documentId) => registry.closeDocument(documentId, 4404, 'document deleted'),
+    },
+    { intervalMs: config.ANTI_ENTROPY_MS },
+  );
+  const bus = deps.bus ?? createCollabBus({ redis: deps.redis, prefix: config.REDIS_KEY_PREFIX, log });
+  const ownsBus = deps.bus === undefined;
+  let unsubscribe: (() => Promise<void>) | undefined;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MAX_FRAME_BYTES });
+  let draining = false;
 
   const handleHttp = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -53,11 +124,13 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     } else if (path === '/readyz') {
       const readiness = await checkReadiness({ db: deps.db, redis: deps.redis });
+      const ok = readiness.ok && !draining;
       res
-        .writeHead(readiness.ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify(readiness));
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ...readiness, ok, draining }));
     } else if (path === '/metrics') {
       metrics.documents.set(hocuspocus.getDocumentsCount());
+      metrics.unsavedBytes.set(committer.pendingBytes);
       res
         .writeHead(200, { 'content-type': metrics.registry.contentType })
         .end(await metrics.registry.metrics());
@@ -73,48 +146,91 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     });
   });
 
+  const acceptSocket = createSocketAcceptor({
+    hocuspocus,
+    log,
+    metrics,
+    maxMessagesPerSecond: config.MAX_MESSAGES_PER_SECOND,
+    maxFrameBytes: config.MAX_FRAME_BYTES,
+    authorize: (token, id) => authorizeConnection(authDeps, token, id),
+  });
+
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
-        headers: Object.entries(req.headers).flatMap(([k, v]) =>
-          v === undefined
-            ? []
-            : Array.isArray(v)
-              ? v.map((x) => [k, x] as [string, string])
-              : [[k, v] as [string, string]],
-        ),
-      });
-      const connection = hocuspocus.handleConnection(ws, request);
-      metrics.connections.inc({ protocol: 'hocuspocus' });
-      ws.on('message', (data: Buffer) =>
-        connection.handleMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
-      );
-      ws.on('close', (code, reason) => {
-        metrics.connections.dec({ protocol: 'hocuspocus' });
-        connection.handleClose({ code, reason: reason.toString() });
-      });
-      ws.on('error', (error) => log.debug({ err: error }, 'websocket error'));
-    });
+    const origin = req.headers.origin;
+    if (draining) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (config.ALLOWED_ORIGINS && origin && !config.ALLOWED_ORIGINS.includes(origin)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, req));
   });
+
+  const redisLag = deps.redis
+    ? setInterval(() => {
+        const started = performance.now();
+        deps.redis
+          ?.ping()
+          .then(() => metrics.redisLagSeconds.set((performance.now() - started) / 1000))
+          .catch(() => metrics.redisLagSeconds.set(Number.NaN));
+      }, 5_000)
+    : undefined;
+  redisLag?.unref();
 
   let closing: Promise<void> | undefined;
   return {
     hocuspocus,
     metrics,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    redisExtension,
+    persistence,
+    listen: async () => {
+      unsubscribe = await bus.subscribe((event) => {
+        if (event.type === 'revoke') {
+          const closed = registry.revoke(event);
+          if (closed > 0) log.info({ userId: event.userId, closed }, 'connections revoked');
+        } else if (event.type === 'document-updated') {
+          if (persistence.loaded.has(event.documentId)) follower.poke();
+        } else if (event.type === 'document-deleted') {
+          registry.closeDocument(event.documentId, 4404, 'document deleted');
+        }
+      });
+      follower.start();
+      return new Promise((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.COLLAB_PORT, config.HOST, () => {
           http.off('error', reject);
           resolve((http.address() as AddressInfo).port);
         });
-      }),
+      });
+    },
     close: () => {
       closing ??= (async () => {
+        draining = true;
         http.close();
-        hocuspocus.closeConnections();
-        for (const ws of wss.clients) ws.close(1012, 'server restart');
+        clearInterval(redisLag);
+        // Clients reconnect elsewhere on 1012. Every acknowledged edit is committed
+        // already; edits still waiting for their commit finish below.
+        for (const ws of wss.clients) ws.close(1012, 'service restart');
+        await committer.drain();
+        await follower.stop();
+        await indexer.flush();
+        const names = [...persistence.loaded.keys()];
+        await Promise.race([
+          Promise.all(names.map((name) => persistence.compact(name))),
+          new Promise((resolve) => setTimeout(resolve, SHUTDOWN_STORE_BUDGET_MS).unref()),
+        ]);
+        registry.stop();
+        await unsubscribe?.();
+        if (ownsBus) await bus.close();
+        // The Redis extension quits its clients here; a Redis that is down must not
+        // hold the process past its shutdown deadline.
+        await Promise.race([
+          hocuspocus.hooks('onDestroy', { instance: hocuspocus }).catch(() => {}),
+          new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+        ]);
         wss.close();
         http.closeAllConnections();
       })();

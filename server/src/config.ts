@@ -11,6 +11,14 @@ export const collabConfigSchema = z
     MAX_FRAME_BYTES: bytes(2 * 1024 * 1024),
     /** Largest encoded document state; updates that would grow a document past it are refused. */
     MAX_DOCUMENT_BYTES: bytes(32 * 1024 * 1024),
+    /** Sustained messages per second one WebSocket may send (bursts up to 4×); more closes it with 4429. */
+    MAX_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).default(300),
+    /** Group-commit window for update-log rows, in milliseconds. */
+    COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(100).default(2),
+    /** Anti-entropy period: loaded documents are compared with the update log this often. */
+    ANTI_ENTROPY_MS: z.coerce.number().int().min(50).default(1000),
+    /** Every connection's access is re-checked this often (backstop for lost revocation messages). */
+    REAUTHORIZE_MS: z.coerce.number().int().min(100).default(30_000),
     /** Comma-separated origins allowed to open WebSockets; unset → any (the token is the credential). */
     ALLOWED_ORIGINS: z
       .string()

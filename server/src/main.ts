@@ -9,6 +9,9 @@ import { collabConfigSchema } from './config.js';
 
 const config = loadConfigOrExit(collabConfigSchema);
 const infra = await openInfrastructure(config, 'folio-collab');
+// A safety net, not a code path: Hocuspocus runs some hooks without awaiting them, and
+// one client's failure must never take every other connection down with the process.
+process.on('unhandledRejection', (error) => infra.log.error({ err: error }, 'unhandled rejection'));
 const server = createCollabServer({
   config,
   db: infra.database.db,

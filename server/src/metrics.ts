@@ -25,7 +25,7 @@ export function createCollabMetrics() {
     }),
     applySeconds: new Histogram({
       name: 'folio_update_apply_seconds',
-      help: 'Time to validate and apply one incoming update',
+      help: 'Time for Yjs to apply one incoming update once it is committed',
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
       registers: [registry],
     }),

@@ -2,6 +2,7 @@ export * from './connect.js';
 export * from './lock.js';
 export * from './repositories/api-tokens.js';
 export * from './repositories/audit.js';
+export * from './repositories/document-log.js';
 export * from './repositories/documents.js';
 export * from './repositories/handle.js';
 export * from './repositories/users.js';

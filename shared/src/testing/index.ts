@@ -96,3 +96,4 @@ export function connectKysely(url: string): Kysely<Database> {
 
 /** A Redis key prefix of this test's own. */
 export const testRedisPrefix = () => `folio-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
+export * from './fixtures.js';

@@ -1,0 +1,79 @@
+import { signConnectToken } from '@folio/shared';
+import type { DocumentRole, User } from '@folio/shared/db';
+import {
+  buildDocument,
+  buildUser,
+  createTestDatabase,
+  grantDocumentRole,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  testRedisPrefix,
+} from '@folio/shared/testing';
+import { type CollabProcess, SECRET_KEY, spawnCollab } from './harness.js';
+
+/**
+ * What every end-to-end file of the collaboration server sets up: its own database and
+ * Redis prefix, four users, documents shared between them, and server processes that
+ * are killed at the end whatever happened.
+ */
+export interface CollabFixture {
+  db: TestDatabase;
+  prefix: string;
+  owner: User;
+  editor: User;
+  viewer: User;
+  stranger: User;
+  token(user: User, documentId: string, role: DocumentRole, ttlSeconds?: number): string;
+  /** A document of `owner` with `editor` and `viewer` roles granted. */
+  sharedDocument(): Promise<{ id: string }>;
+  spawn(): Promise<CollabProcess>;
+  track<T extends { destroy(): void }>(client: T): T;
+  close(): Promise<void>;
+}
+
+export async function createCollabFixture(): Promise<CollabFixture> {
+  const db = await createTestDatabase();
+  const prefix = testRedisPrefix();
+  const processes: CollabProcess[] = [];
+  const destroyers: (() => void)[] = [];
+  const owner = await buildUser(db.db, { name: 'Olive Owner' });
+  const editor = await buildUser(db.db, { name: 'Eddie Editor' });
+  const viewer = await buildUser(db.db, { name: 'Vera Viewer' });
+  const stranger = await buildUser(db.db, { name: 'Stan Stranger' });
+  return {
+    db,
+    prefix,
+    owner,
+    editor,
+    viewer,
+    stranger,
+    token: (user, documentId, role, ttlSeconds = 120) =>
+      signConnectToken({ userId: user.id, documentId, role, ttlSeconds }, SECRET_KEY).token,
+    async sharedDocument() {
+      const document = await buildDocument(db.db, owner);
+      await grantDocumentRole(db.db, document.id, editor.id, 'editor');
+      await grantDocumentRole(db.db, document.id, viewer.id, 'viewer');
+      return document;
+    },
+    async spawn() {
+      const p = await spawnCollab({
+        DATABASE_URL: db.url,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        ANTI_ENTROPY_MS: '300',
+      });
+      processes.push(p);
+      return p;
+    },
+    track(client) {
+      destroyers.push(() => client.destroy());
+      return client;
+    },
+    async close() {
+      for (const destroy of destroyers) destroy();
+      for (const p of processes) p.kill('SIGKILL');
+      await Promise.all(processes.map((p) => p.exited));
+      await db.drop();
+    },
+  };
+}

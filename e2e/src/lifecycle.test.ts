@@ -1,0 +1,58 @@
+import { documentStateLoader } from '@folio/shared/commands';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CollabFixture, createCollabFixture } from './fixture.js';
+import { eventually, hocuspocusClient, yWebsocketClient } from './harness.js';
+
+let f: CollabFixture;
+beforeAll(async () => {
+  f = await createCollabFixture();
+});
+afterAll(() => f.close());
+
+describe('process lifecycle', () => {
+  it('loses no acknowledged edit when an instance is killed with SIGKILL', async () => {
+    const document = await f.sharedDocument();
+    const c = await f.spawn();
+    const hp = f.track(hocuspocusClient(c.url, document.id, f.token(f.owner, document.id, 'owner')));
+    await eventually(() => expect(hp.provider.isSynced).toBe(true));
+    for (let i = 0; i < 100; i++) hp.doc.getText('t').insert(i, String(i % 10));
+    // unsyncedChanges reaches 0 when every update has been acknowledged (SyncStatus).
+    await eventually(() => expect(hp.provider.unsyncedChanges).toBe(0));
+    const expected = hp.doc.getText('t').toString();
+    c.kill('SIGKILL');
+    await c.exited;
+    hp.destroy();
+    const stored = await documentStateLoader(f.db.db, document.id);
+    expect(stored.doc.getText('t').toString()).toBe(expected);
+    expect(expected).toHaveLength(100);
+  });
+
+  it('drains on SIGTERM: closes both protocols with 1012, stores every document, exits 0 within 10 s', async () => {
+    const document = await f.sharedDocument();
+    const d = await f.spawn();
+    const hp = f.track(hocuspocusClient(d.url, document.id, f.token(f.owner, document.id, 'owner')));
+    const yw = f.track(yWebsocketClient(d.url, document.id, f.token(f.editor, document.id, 'editor')));
+    const codes: number[] = [];
+    hp.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
+    yw.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
+    await eventually(() => expect(yw.provider.synced && hp.provider.isSynced).toBe(true));
+    hp.doc.getText('t').insert(0, 'drain me');
+    await eventually(() => expect(yw.doc.getText('t').toString()).toBe('drain me'));
+
+    const started = Date.now();
+    d.kill('SIGTERM');
+    const exit = await d.exited;
+    expect(exit.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await eventually(() => expect(codes.slice(0, 2).sort()).toEqual([1012, 1012]));
+    hp.destroy();
+    yw.destroy();
+    const state = await f.db.db
+      .selectFrom('document_states')
+      .innerJoin('documents', 'documents.id', 'document_states.document_id')
+      .select(['document_states.seq', 'documents.update_seq'])
+      .where('document_id', '=', document.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(state.seq)).toBe(Number(state.update_seq));
+  });
+});

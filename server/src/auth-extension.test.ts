@@ -1,0 +1,138 @@
+import { createCollabBus } from '@folio/shared';
+import { liveConnectionRevoker } from '@folio/shared/commands';
+import { removeDocumentPermission } from '@folio/shared/db';
+import { buildApiToken, buildDocument, buildUser, grantDocumentRole } from '@folio/shared/testing';
+import { HocuspocusProvider } from '@hocuspocus/provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { type CollabTestContext, createCollabTestContext, eventually } from './testing.js';
+
+let ctx: CollabTestContext;
+beforeAll(async () => {
+  ctx = await createCollabTestContext();
+});
+afterAll(() => ctx.close());
+
+describe('authentication and revocation', () => {
+  it('accepts API tokens (write scope edits, read scope only reads), audits per batch and exports metrics', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const writer = await buildApiToken(ctx.db.db, owner, ['read', 'write']);
+    const reader = await buildApiToken(ctx.db.db, owner, ['read']);
+    const a = await ctx.startServer();
+    const w = ctx.hocuspocusClient(a.url, document.id, writer.token);
+    const r = ctx.yWebsocketClient(a.url, document.id, reader.token);
+    await eventually(() => expect(w.provider.isSynced && r.provider.synced).toBe(true));
+    w.doc.getText('t').insert(0, 'written with an API token');
+    r.doc.getText('t').insert(0, 'not with a read-only one; ');
+    w.doc.getText('t').insert(0, '> ');
+    await eventually(() => expect(r.doc.getText('t').toString()).toContain('> written with an API token'));
+    await eventually(() => expect(w.provider.unsyncedChanges).toBe(0));
+    expect(w.doc.getText('t').toString()).toBe('> written with an API token');
+
+    const audit = await ctx.db.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'details'])
+      .where('action', '=', 'document.update')
+      .where('document_id', '=', document.id)
+      .execute();
+    expect(audit.every((e) => e.actor_id === owner.id)).toBe(true);
+    const total = audit.reduce((sum, e) => sum + Number((e.details as { updates: number }).updates), 0);
+    const rows = await ctx.db.db
+      .selectFrom('document_updates')
+      .select('seq')
+      .where('document_id', '=', document.id)
+      .execute();
+    expect(total).toBe(rows.length);
+
+    const metricsText = await (await fetch(`${a.url.replace('ws', 'http')}/metrics`)).text();
+    for (const name of [
+      'folio_connections',
+      'folio_documents_loaded',
+      'folio_messages_total',
+      'folio_update_apply_seconds',
+      'folio_store_seconds',
+      'folio_store_batch_size',
+      'folio_unsaved_update_bytes',
+      'folio_redis_roundtrip_seconds',
+    ]) {
+      expect(metricsText).toContain(name);
+    }
+    expect(metricsText).toMatch(/folio_store_batch_size_count [1-9]/);
+  });
+
+  it('closes a revoked user on every instance within a second and refuses the reconnect', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const editor = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    await grantDocumentRole(ctx.db.db, document.id, editor.id, 'editor');
+    const a = await ctx.startServer();
+    const b = await ctx.startServer();
+    const t = ctx.tokenFor(editor.id, document.id, 'editor');
+    const onA = ctx.hocuspocusClient(a.url, document.id, t);
+    const onB = ctx.yWebsocketClient(b.url, document.id, t);
+    const ownerClient = ctx.hocuspocusClient(
+      a.url,
+      document.id,
+      ctx.tokenFor(owner.id, document.id, 'owner'),
+    );
+    await eventually(() =>
+      expect(onA.provider.isSynced && onB.provider.synced && ownerClient.provider.isSynced).toBe(true),
+    );
+    const codes: number[] = [];
+    onA.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
+    onB.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
+    await removeDocumentPermission(ctx.db.db, document.id, editor.id);
+    const bus = createCollabBus({ redis: ctx.redis, prefix: ctx.prefix, log: ctx.log });
+    const revokedAt = Date.now();
+    await liveConnectionRevoker(bus, { userId: editor.id, documentId: document.id });
+    await eventually(() => expect(codes.slice(0, 2)).toEqual([4403, 4403]), { timeout: 1_000 });
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    onA.provider.destroy();
+    onB.provider.destroy();
+    expect(ownerClient.provider.isSynced).toBe(true);
+    const retry = new WebSocket(`${b.url}/yjs/${document.id}?token=${t}`);
+    const code = await new Promise<number>((done) => retry.on('close', (c) => done(c)));
+    expect(code).toBe(4403);
+    await bus.close();
+  });
+
+  it('ends a connection whose connect token expires, unless the Hocuspocus client refreshed it', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const a = await ctx.startServer();
+    const yw = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner', 2));
+    const closed = new Promise<number>((done) =>
+      yw.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),
+    );
+    const refreshing = new HocuspocusProvider({
+      url: a.url,
+      name: document.id,
+      document: new Y.Doc(),
+      token: () => ctx.tokenFor(owner.id, document.id, 'owner', 2),
+    });
+    ctx.defer(() => refreshing.destroy());
+    const hpCodes: number[] = [];
+    refreshing.on('close', ({ event }: { event: { code: number } }) => hpCodes.push(event.code));
+    expect(await closed).toBe(4401);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(hpCodes).toEqual([]);
+    expect(refreshing.isSynced).toBe(true);
+  });
+
+  it('closes a connection whose access went away even when no revocation message arrives', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const editor = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    await grantDocumentRole(ctx.db.db, document.id, editor.id, 'editor');
+    const a = await ctx.startServer({ REAUTHORIZE_MS: '300' });
+    const client = ctx.hocuspocusClient(a.url, document.id, ctx.tokenFor(editor.id, document.id, 'editor'));
+    const closed = new Promise<number>((done) =>
+      client.provider.on('close', ({ event }: { event: { code: number } }) => done(event.code)),
+    );
+    await eventually(() => expect(client.provider.isSynced).toBe(true));
+    await removeDocumentPermission(ctx.db.db, document.id, editor.id);
+    expect(await closed).toBe(4403);
+  });
+});

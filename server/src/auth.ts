@@ -1,0 +1,72 @@
+import { type Actor, grantedDocumentRole, verifyConnectToken } from '@folio/shared';
+import { authenticateApiToken, looksLikeApiToken } from '@folio/shared/commands';
+import { type Db, type DocumentRole, findDocumentAccess, findUserById } from '@folio/shared/db';
+
+/** Who is behind a collaboration connection, as the server established it. */
+export interface CollabPrincipal {
+  userId: string;
+  /** Display name for awareness; never taken from the client. */
+  name: string;
+  role: DocumentRole;
+  /** The API token used, so revoking that token can close exactly its connections. */
+  tokenId?: string | undefined;
+  /** When the credential stops being valid (ms since the epoch); unset for API tokens without expiry. */
+  expiresAt?: number | undefined;
+}
+
+export type AuthOutcome =
+  | { ok: true; principal: CollabPrincipal }
+  | { ok: false; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; reason: string };
+
+const rank: Record<DocumentRole, number> = { viewer: 1, editor: 2, owner: 3 };
+const weaker = (a: DocumentRole, b: DocumentRole) => (rank[a] <= rank[b] ? a : b);
+
+/**
+ * The one authorization decision for both protocols: a connect token or an API token,
+ * then the shared policy on the document's current permissions. Connect tokens are
+ * checked against the database too, so a permission revoked after the token was minted
+ * takes effect at the next connect; the token's role only ever narrows.
+ */
+export async function authorizeConnection(
+  deps: { db: Db; secretKey: string },
+  token: string | null | undefined,
+  documentId: string,
+): Promise<AuthOutcome> {
+  if (!token) return { ok: false, code: 'UNAUTHENTICATED', reason: 'missing token' };
+  let actor: Actor;
+  let tokenRole: DocumentRole = 'owner';
+  let tokenId: string | undefined;
+  let expiresAt: number | undefined;
+  let name = '';
+  if (looksLikeApiToken(token)) {
+    const principal = await authenticateApiToken(deps.db, token);
+    if (!principal) return { ok: false, code: 'UNAUTHENTICATED', reason: 'invalid token' };
+    actor = { userId: principal.userId, role: principal.role, scopes: principal.scopes };
+    tokenId = principal.tokenId;
+    name = (await findUserById(deps.db, principal.userId))?.name ?? '';
+  } else {
+    const claims = verifyConnectToken(token, deps.secretKey);
+    if (!claims) return { ok: false, code: 'UNAUTHENTICATED', reason: 'invalid or expired token' };
+    if (claims.documentId !== documentId) {
+      return { ok: false, code: 'FORBIDDEN', reason: 'token is for another document' };
+    }
+    const user = await findUserById(deps.db, claims.userId);
+    if (!user || user.erased_at) return { ok: false, code: 'UNAUTHENTICATED', reason: 'unknown user' };
+    actor = { userId: user.id, role: user.role };
+    tokenRole = claims.role;
+    expiresAt = claims.exp * 1000;
+    name = user.name;
+  }
+  const access = await findDocumentAccess(deps.db, documentId, actor.userId);
+  if (!access) return { ok: false, code: 'FORBIDDEN', reason: 'no access' };
+  const granted = grantedDocumentRole(actor, {
+    kind: 'document',
+    documentRole: access.documentRole,
+    workspaceRole: access.workspaceRole,
+  });
+  if (!granted) return { ok: false, code: 'FORBIDDEN', reason: 'no access' };
+  return {
+    ok: true,
+    principal: { userId: actor.userId, name, role: weaker(granted, tokenRole), tokenId, expiresAt },
+  };
+}

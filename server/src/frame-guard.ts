@@ -1,0 +1,106 @@
+import { validateUpdateV1 } from '@folio/shared';
+import * as decoding from 'lib0/decoding';
+
+/**
+ * First look at every WebSocket frame, before Hocuspocus or Yjs decode it: the frame
+ * must parse, updates must be valid V1 updates, awareness must be well-formed JSON
+ * states. A frame that fails closes its own connection with 1003 and reaches nothing
+ * else, so one hostile client can cost only its own socket.
+ */
+
+export type FrameVerdict = { ok: true; type: string } | { ok: false; code: number; reason: string };
+
+const MAX_DOCUMENT_NAME = 512;
+const MAX_AWARENESS_STATES = 64;
+
+const typeNames: Record<number, string> = {
+  0: 'sync',
+  1: 'awareness',
+  2: 'auth',
+  3: 'query_awareness',
+  4: 'sync_reply',
+  5: 'stateless',
+  7: 'close',
+  9: 'ping',
+  10: 'pong',
+};
+
+/** Message types a stock y-websocket client sends. */
+const yWebsocketTypes = new Set([0, 1, 3]);
+
+function checkStateVector(bytes: Uint8Array): void {
+  const decoder = decoding.createDecoder(bytes);
+  const n = decoding.readVarUint(decoder);
+  if (n > bytes.length) throw new Error('state vector count exceeds its bytes');
+  for (let i = 0; i < n; i++) {
+    decoding.readVarUint(decoder);
+    decoding.readVarUint(decoder);
+  }
+  if (decoder.pos !== bytes.length) throw new Error('trailing bytes after state vector');
+}
+
+function checkAwareness(bytes: Uint8Array): void {
+  const decoder = decoding.createDecoder(bytes);
+  const n = decoding.readVarUint(decoder);
+  if (n > MAX_AWARENESS_STATES) throw new Error('too many awareness states');
+  for (let i = 0; i < n; i++) {
+    decoding.readVarUint(decoder); // client id
+    decoding.readVarUint(decoder); // clock
+    const state = JSON.parse(decoding.readVarString(decoder));
+    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
+      throw new Error('awareness state must be an object or null');
+    }
+  }
+}
+
+export function checkFrame(frame: Uint8Array, protocol: 'hocuspocus' | 'y-websocket'): FrameVerdict {
+  try {
+    const decoder = decoding.createDecoder(frame);
+    if (protocol === 'hocuspocus') {
+      const name = decoding.readVarString(decoder);
+      if (name.length === 0 || name.length > MAX_DOCUMENT_NAME) throw new Error('bad document name');
+    }
+    const type = decoding.readVarUint(decoder);
+    const typeName = typeNames[type];
+    if (!typeName || (protocol === 'y-websocket' && !yWebsocketTypes.has(type))) {
+      return { ok: false, code: 1003, reason: `unsupported message type ${type}` };
+    }
+    if (type === 0 || type === 4) {
+      const syncType = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      if (syncType === 0) checkStateVector(payload);
+      else if (syncType === 1 || syncType === 2) validateUpdateV1(payload);
+      else throw new Error(`unknown sync message ${syncType}`);
+    } else if (type === 1) {
+      checkAwareness(decoding.readVarUint8Array(decoder));
+    }
+    return { ok: true, type: typeName };
+  } catch (error) {
+    return { ok: false, code: 1003, reason: `malformed frame: ${(error as Error).message}`.slice(0, 120) };
+  }
+}
+
+/**
+ * Token bucket per connection: `perSecond` sustained, bursts up to `burst`. Typing
+ * produces tens of messages a second; thousands is a client out of control.
+ */
+export class RateLimiter {
+  private tokens: number;
+  private last = performance.now();
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  take(cost = 1): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
+    return true;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Test support for the server's integration tests: collaboration servers on port 0
+ * against a per-file Postgres database and Redis prefix, and the real clients. Never
+ * used by production code.
+ */
+
+import { signConnectToken } from '@folio/shared';
+import { parseConfig } from '@folio/shared/config';
+import type { DocumentRole } from '@folio/shared/db';
+import { createLogger } from '@folio/shared/logger';
+import { createRedis, type Redis } from '@folio/shared/redis';
+import {
+  createTestDatabase,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  testRedisPrefix,
+} from '@folio/shared/testing';
+import { HocuspocusProvider } from '@hocuspocus/provider';
+import { vi } from 'vitest';
+import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { type CollabServer, createCollabServer } from './collab-server.js';
+import { collabConfigSchema } from './config.js';
+
+export const TEST_SECRET = 's'.repeat(40);
+
+export interface CollabTestContext {
+  db: TestDatabase;
+  redis: Redis;
+  prefix: string;
+  log: ReturnType<typeof createLogger>;
+  startServer(env?: Record<string, string>): Promise<{ server: CollabServer; url: string }>;
+  hocuspocusClient(
+    url: string,
+    documentId: string,
+    token: string,
+  ): { doc: Y.Doc; provider: HocuspocusProvider };
+  yWebsocketClient(
+    url: string,
+    documentId: string,
+    token: string,
+  ): { doc: Y.Doc; provider: WebsocketProvider };
+  tokenFor(userId: string, documentId: string, role: DocumentRole, ttlSeconds?: number): string;
+  /** Runs at teardown (providers to destroy and the like). */
+  defer(cleanup: () => void): void;
+  close(): Promise<void>;
+}
+
+export async function createCollabTestContext(): Promise<CollabTestContext> {
+  const db = await createTestDatabase();
+  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'collab-test' });
+  const redis = createRedis({ url: TEST_REDIS_URL, log, name: 'collab-test' }) as Redis;
+  const prefix = testRedisPrefix();
+  const servers: CollabServer[] = [];
+  const cleanups: (() => void)[] = [];
+  return {
+    db,
+    redis,
+    prefix,
+    log,
+    async startServer(env = {}) {
+      const config = parseConfig(collabConfigSchema, {
+        COLLAB_PORT: '0',
+        DATABASE_URL: db.url,
+        SECRET_KEY: TEST_SECRET,
+        REDIS_KEY_PREFIX: prefix,
+        ANTI_ENTROPY_MS: '200',
+        ...env,
+      });
+      const server = createCollabServer({ config, db: db.db, log, redis, secretKey: TEST_SECRET });
+      servers.push(server);
+      const port = await server.listen();
+      return { server, url: `ws://127.0.0.1:${port}` };
+    },
+    hocuspocusClient(url, documentId, token) {
+      const doc = new Y.Doc();
+      const provider = new HocuspocusProvider({ url, name: documentId, token, document: doc });
+      cleanups.push(() => provider.destroy());
+      return { doc, provider };
+    },
+    yWebsocketClient(url, documentId, token) {
+      const doc = new Y.Doc();
+      const provider = new WebsocketProvider(`${url}/yjs`, documentId, doc, {
+        params: { token },
+        WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+        disableBc: true,
+      });
+      cleanups.push(() => provider.destroy());
+      return { doc, provider };
+    },
+    tokenFor: (userId, documentId, role, ttlSeconds = 60) =>
+      signConnectToken({ userId, documentId, role, ttlSeconds }, TEST_SECRET).token,
+    defer: (cleanup) => cleanups.push(cleanup),
+    async close() {
+      for (const c of cleanups) c();
+      await Promise.all(servers.map((s) => s.close()));
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
+
+/** A retrying assertion with a timeout that holds on a loaded 2-core machine. */
+export const eventually = <T>(assertion: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  vi.waitFor(assertion, { timeout: options.timeout ?? 10_000, interval: 20 });

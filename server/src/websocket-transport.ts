@@ -1,0 +1,115 @@
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from '@folio/shared/logger';
+import type { Hocuspocus } from '@hocuspocus/server';
+import type { WebSocket } from 'ws';
+import type { AuthOutcome } from './auth.js';
+import { checkFrame, RateLimiter } from './frame-guard.js';
+import type { CollabMetrics } from './metrics.js';
+import { openYWebsocketSession } from './y-websocket-adapter.js';
+
+export interface TransportDeps {
+  hocuspocus: Hocuspocus;
+  log: Logger;
+  metrics: CollabMetrics;
+  maxMessagesPerSecond: number;
+  /** Largest frame; the byte budget per second is a small multiple of it. */
+  maxFrameBytes: number;
+  authorize(token: string | null, documentId: string): Promise<AuthOutcome>;
+}
+
+/** Node's request as the Fetch Request Hocuspocus hooks expect. */
+const toRequest = (req: IncomingMessage) =>
+  new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+    headers: Object.entries(req.headers).flatMap(([k, v]) =>
+      v === undefined
+        ? []
+        : Array.isArray(v)
+          ? v.map((x) => [k, x] as [string, string])
+          : [[k, v] as [string, string]],
+    ),
+  });
+
+/**
+ * Everything between an upgraded socket and a protocol session: `/yjs/<documentId>` goes
+ * to the y-websocket adapter, any other path to Hocuspocus. Each frame is rate-limited
+ * and checked by the frame guard first; a bad frame closes its own socket only.
+ */
+export function createSocketAcceptor(deps: TransportDeps) {
+  return (ws: WebSocket, req: IncomingMessage) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const yjsRoom = url.pathname.startsWith('/yjs/') ? url.pathname.slice('/yjs/'.length) : undefined;
+    const protocol = yjsRoom === undefined ? 'hocuspocus' : 'y-websocket';
+    const request = toRequest(req);
+    let session: { handleMessage(frame: Uint8Array): void; handleClose(code: number, reason: string): void };
+    if (yjsRoom === undefined) {
+      const connection = deps.hocuspocus.handleConnection(ws, request, { protocol: 'hocuspocus' });
+      session = {
+        handleMessage: (frame) => connection.handleMessage(frame),
+        handleClose: (code, reason) => connection.handleClose({ code, reason }),
+      };
+    } else {
+      let documentId = '';
+      try {
+        documentId = decodeURIComponent(yjsRoom);
+      } catch {}
+      if (!documentId || documentId.includes('/')) {
+        ws.close(4404, 'unknown document');
+        return;
+      }
+      session = openYWebsocketSession(
+        {
+          hocuspocus: deps.hocuspocus,
+          log: deps.log,
+          authorize: deps.authorize,
+          maxQueuedFrames: 200,
+          maxQueuedBytes: 1024 * 1024,
+        },
+        ws,
+        request,
+        documentId,
+        url.searchParams.get('token'),
+      );
+    }
+    deps.metrics.connections.inc({ protocol });
+    const limiter = new RateLimiter(deps.maxMessagesPerSecond, deps.maxMessagesPerSecond * 4);
+    // Bytes too: Hocuspocus queues a connection's frames while an update awaits its
+    // commit, so without a byte budget a stalled database would let one client park
+    // gigabytes in that queue.
+    const byteBudget = new RateLimiter(deps.maxFrameBytes * 2, deps.maxFrameBytes * 4);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (!isBinary) {
+        ws.close(1003, 'binary frames only');
+        return;
+      }
+      if (!limiter.take() || !byteBudget.take(data.byteLength)) {
+        ws.close(4429, 'too many messages');
+        return;
+      }
+      const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const verdict = checkFrame(frame, protocol);
+      if (!verdict.ok) {
+        deps.metrics.messages.inc({ type: 'rejected' });
+        deps.log.info(
+          { protocol, code: verdict.code, reason: verdict.reason },
+          'closing a connection on a bad frame',
+        );
+        ws.close(verdict.code, verdict.reason);
+        return;
+      }
+      deps.metrics.messages.inc({ type: verdict.type });
+      try {
+        session.handleMessage(frame);
+      } catch (error) {
+        deps.log.warn({ err: error }, 'message handling failed');
+        ws.close(1011, 'internal error');
+      }
+    });
+    ws.on('close', (code, reason) => {
+      deps.metrics.connections.dec({ protocol });
+      session.handleClose(code, reason.toString());
+    });
+    // ws closes the socket itself on protocol errors (1009 for an oversized frame).
+    ws.on('error', (error) => deps.log.debug({ err: error }, 'websocket error'));
+  };
+}

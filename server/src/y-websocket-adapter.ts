@@ -1,0 +1,179 @@
+import type { Logger } from '@folio/shared/logger';
+import type { Hocuspocus } from '@hocuspocus/server';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import type { WebSocket } from 'ws';
+import type { AuthOutcome } from './auth.js';
+import type { CollabContext } from './context.js';
+
+/**
+ * Serves the stock y-websocket `WebsocketProvider` through Hocuspocus. The two speak
+ * the same y-protocols sync and awareness messages, but Hocuspocus frames carry the
+ * document name first, wait for an Auth frame, and send message types y-websocket does
+ * not know. This adapter:
+ * - authorizes from `?token=` *before* Hocuspocus sees the socket, closing with 4401/4403
+ *   (after y-protocols' own permission-denied message) before any document data is sent;
+ * - inbound: injects the Auth frame, then prefixes every frame with the document name;
+ * - outbound: strips the name, maps SyncReply (4) to Sync (0), drops Hocuspocus-only
+ *   types (auth results, stateless, sync status, close, ping).
+ */
+
+// Hocuspocus message types.
+const HP_SYNC = 0;
+const HP_AWARENESS = 1;
+const HP_AUTH = 2;
+const HP_QUERY_AWARENESS = 3;
+const HP_SYNC_REPLY = 4;
+const HP_CLOSE = 7;
+const HP_AUTH_TOKEN = 0;
+const HP_AUTH_PERMISSION_DENIED = 1;
+// y-protocols auth message: permission denied is 0 there.
+const Y_AUTH_PERMISSION_DENIED = 0;
+
+export interface YWebsocketSession {
+  /** Feeds one frame from the client (already validated by the transport). */
+  handleMessage(frame: Uint8Array): void;
+  handleClose(code: number, reason: string): void;
+}
+
+export interface AdapterDeps {
+  hocuspocus: Hocuspocus;
+  log: Logger;
+  authorize(token: string | null, documentId: string): Promise<AuthOutcome>;
+  /** Frames buffered while authorizing; more closes the socket (1008). */
+  maxQueuedFrames: number;
+  maxQueuedBytes: number;
+}
+
+function prefixed(documentId: string, frame: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarString(encoder, documentId);
+  encoding.writeUint8Array(encoder, frame);
+  return encoding.toUint8Array(encoder);
+}
+
+function permissionDenied(reason: string): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, HP_AUTH);
+  encoding.writeVarUint(encoder, Y_AUTH_PERMISSION_DENIED);
+  encoding.writeVarString(encoder, reason);
+  return encoding.toUint8Array(encoder);
+}
+
+/** Hocuspocus frame → y-websocket frame, or undefined to drop it. */
+export function translateOutbound(frame: Uint8Array): { frame?: Uint8Array; denied?: string } {
+  const decoder = decoding.createDecoder(frame);
+  decoding.readVarString(decoder);
+  const type = decoding.readVarUint(decoder);
+  const rest = frame.subarray(decoder.pos);
+  const withType = (t: number) => {
+    const out = new Uint8Array(rest.length + 1);
+    out[0] = t;
+    out.set(rest, 1);
+    return out;
+  };
+  switch (type) {
+    case HP_SYNC:
+    case HP_SYNC_REPLY:
+      return { frame: withType(HP_SYNC) };
+    case HP_AWARENESS:
+    case HP_QUERY_AWARENESS:
+      return { frame: withType(type) };
+    case HP_AUTH:
+      if (decoding.readVarUint(decoder) === HP_AUTH_PERMISSION_DENIED) {
+        return { denied: decoding.readVarString(decoder) };
+      }
+      return {};
+    case HP_CLOSE:
+      return { denied: 'closed' };
+    default:
+      return {};
+  }
+}
+
+export function openYWebsocketSession(
+  deps: AdapterDeps,
+  ws: WebSocket,
+  request: Request,
+  documentId: string,
+  token: string | null,
+): YWebsocketSession {
+  let queue: Uint8Array[] | undefined = [];
+  let queuedBytes = 0;
+  let connection: ReturnType<Hocuspocus['handleConnection']> | undefined;
+  let closed = false;
+
+  const refuse = (code: number, reason: string) => {
+    if (ws.readyState === ws.OPEN) {
+      ws.send(permissionDenied(reason));
+      ws.close(code, reason);
+    }
+  };
+
+  // What Hocuspocus believes is its WebSocket.
+  const shim = {
+    get readyState() {
+      return ws.readyState;
+    },
+    send(data: Uint8Array) {
+      const out = translateOutbound(data);
+      if (out.frame) ws.send(out.frame);
+      else if (out.denied !== undefined) refuse(out.denied === 'closed' ? 1000 : 4403, out.denied);
+    },
+    close(code?: number, reason?: string) {
+      ws.close(code, reason);
+    },
+  };
+
+  deps.authorize(token, documentId).then(
+    (outcome) => {
+      if (closed) return;
+      if (!outcome.ok) {
+        deps.log.info({ documentId, code: outcome.code, detail: outcome.reason }, 'connection refused');
+        refuse(outcome.code === 'UNAUTHENTICATED' ? 4401 : 4403, outcome.reason);
+        queue = undefined;
+        return;
+      }
+      const context: CollabContext = {
+        preauthorized: { documentId, principal: outcome.principal },
+        protocol: 'y-websocket',
+      };
+      connection = deps.hocuspocus.handleConnection(shim, request, context);
+      const auth = encoding.createEncoder();
+      encoding.writeVarString(auth, documentId);
+      encoding.writeVarUint(auth, HP_AUTH);
+      encoding.writeVarUint(auth, HP_AUTH_TOKEN);
+      encoding.writeVarString(auth, token ?? '');
+      connection.handleMessage(encoding.toUint8Array(auth));
+      const pending = queue ?? [];
+      queue = undefined;
+      for (const frame of pending) connection.handleMessage(prefixed(documentId, frame));
+    },
+    (error) => {
+      deps.log.error({ err: error, documentId }, 'y-websocket authorization failed');
+      if (ws.readyState === ws.OPEN) ws.close(1011, 'internal error');
+    },
+  );
+
+  return {
+    handleMessage(frame) {
+      if (connection) {
+        connection.handleMessage(prefixed(documentId, frame));
+        return;
+      }
+      if (!queue) return; // refused
+      queuedBytes += frame.byteLength;
+      if (queue.length >= deps.maxQueuedFrames || queuedBytes > deps.maxQueuedBytes) {
+        queue = undefined;
+        ws.close(1008, 'too much data before authentication');
+        return;
+      }
+      queue.push(frame);
+    },
+    handleClose(code, reason) {
+      closed = true;
+      queue = undefined;
+      connection?.handleClose({ code, reason });
+    },
+  };
+}

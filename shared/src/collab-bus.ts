@@ -1,0 +1,96 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from './logger.js';
+import type { Redis } from './redis.js';
+
+/**
+ * How the REST API (or the CLI) tells every collaboration instance that something
+ * changed under it. With Redis it is one pub/sub channel, `<prefix>collab:events`; without
+ * Redis (single process, `pnpm start`) it is an in-process emitter, so the launcher must
+ * hand the same bus to the API and the collaboration server.
+ *
+ * Delivery is best effort by nature (pub/sub drops messages when a subscriber is
+ * disconnected); the server does not rely on it for correctness: it also follows the
+ * update log in Postgres, and revoked credentials are refused at every reconnect.
+ */
+export type CollabEvent =
+  /** Close the user's connections (all documents, or one), on every instance, at once. */
+  | { type: 'revoke'; userId: string; documentId?: string | undefined; tokenId?: string | undefined }
+  /** The update log of a document grew outside a WebSocket (REST update, restore). */
+  | { type: 'document-updated'; documentId: string; seq: number }
+  /** The document is gone: disconnect its clients and unload it. */
+  | { type: 'document-deleted'; documentId: string };
+
+export interface CollabBus {
+  publish(event: CollabEvent): Promise<void>;
+  /** Resolves once listening; call the returned function to stop. */
+  subscribe(listener: (event: CollabEvent) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export const collabEventsChannel = (prefix: string) => `${prefix}collab:events`;
+
+const MAX_EVENT_BYTES = 16 * 1024;
+
+function parseEvent(text: string): CollabEvent | undefined {
+  if (text.length > MAX_EVENT_BYTES) return undefined;
+  try {
+    const event = JSON.parse(text) as CollabEvent;
+    if (event.type === 'revoke' && typeof event.userId === 'string') return event;
+    if (event.type === 'document-updated' && typeof event.documentId === 'string') return event;
+    if (event.type === 'document-deleted' && typeof event.documentId === 'string') return event;
+  } catch {}
+  return undefined;
+}
+
+export function createCollabBus(deps: {
+  redis?: Redis | undefined;
+  /** Redis key prefix (REDIS_KEY_PREFIX); tests use one of their own. */
+  prefix: string;
+  log: Logger;
+}): CollabBus {
+  const channel = collabEventsChannel(deps.prefix);
+  const { redis, log } = deps;
+  if (!redis) {
+    const emitter = new EventEmitter();
+    return {
+      publish: async (event) => {
+        // Asynchronous like Redis, so publishers never run subscribers' work inline.
+        setImmediate(() => emitter.emit('event', event));
+      },
+      subscribe: async (listener) => {
+        emitter.on('event', listener);
+        return async () => {
+          emitter.off('event', listener);
+        };
+      },
+      close: async () => {
+        emitter.removeAllListeners();
+      },
+    };
+  }
+  const subscribers = new Set<Redis>();
+  return {
+    publish: async (event) => {
+      await redis.publish(channel, JSON.stringify(event));
+    },
+    subscribe: async (listener) => {
+      // A subscribed connection can do nothing else, hence a connection of its own.
+      const sub = redis.duplicate();
+      sub.on('error', (error) => log.warn({ err: error }, 'collab bus subscriber error'));
+      subscribers.add(sub);
+      sub.on('message', (_channel: string, message: string) => {
+        const event = parseEvent(message);
+        if (event) listener(event);
+      });
+      await sub.subscribe(channel);
+      return async () => {
+        subscribers.delete(sub);
+        sub.disconnect();
+      };
+    },
+    close: async () => {
+      for (const sub of subscribers) sub.disconnect();
+      subscribers.clear();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { CollabBus } from '../collab-bus.js';
+import type { Handle } from '../db/repositories/handle.js';
+import { FolioError } from '../errors.js';
+import { InvalidUpdateError, validateUpdateV1 } from '../yjs/update-validator.js';
+import { documentUpdateRecorder } from './document-update-recorder.js';
+
+/**
+ * Applies a Yjs update from outside a WebSocket (REST `POST /v1/documents/:id/updates`,
+ * `PUT …/content`, restore) to the live document: it is validated, appended to the
+ * update log as the caller's (and audited), and then every collaboration instance that
+ * has the document loaded is told to read the log, so connected clients see it within
+ * milliseconds. If the notification is lost, instances still pick the row up within
+ * their anti-entropy interval; an instance loading the document later reads it from
+ * the log. Authorization is the caller's job (`can(actor, 'document.write', …)`).
+ */
+export async function liveDocumentUpdater(
+  db: Handle,
+  bus: CollabBus | undefined,
+  input: { documentId: string; update: Uint8Array; actorId: string | null; maxBytes?: number },
+): Promise<{ seq: number }> {
+  if (input.maxBytes !== undefined && input.update.byteLength > input.maxBytes) {
+    throw new FolioError('PAYLOAD_TOO_LARGE', `the update exceeds ${input.maxBytes} bytes`);
+  }
+  try {
+    validateUpdateV1(input.update);
+  } catch (error) {
+    if (error instanceof InvalidUpdateError) {
+      throw new FolioError('BAD_REQUEST', `not a Yjs V1 update: ${error.message}`, { field: 'body' });
+    }
+    throw error;
+  }
+  const [seq] = await documentUpdateRecorder(db, [
+    { documentId: input.documentId, update: input.update, actorId: input.actorId, connectionId: null },
+  ]);
+  if (seq === undefined) throw new FolioError('NOT_FOUND', 'document not found');
+  await bus?.publish({ type: 'document-updated', documentId: input.documentId, seq }).catch(() => {});
+  return { seq };
+}
+
+/**
+ * Closes a user's live connections on every instance: call after revoking a document
+ * permission (with documentId), revoking an API token (with tokenId), or erasing or
+ * disabling a user (userId alone). Reconnects are refused by the server's own checks.
+ */
+export async function liveConnectionRevoker(
+  bus: CollabBus,
+  target: { userId: string; documentId?: string; tokenId?: string },
+): Promise<void> {
+  await bus.publish({ type: 'revoke', ...target });
+}

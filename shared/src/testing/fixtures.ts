@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { apiTokenIssuer } from '../commands/api-token-issuer.js';
+import { userCreator } from '../commands/user-creator.js';
+import { insertDocument, setDocumentPermission } from '../db/repositories/documents.js';
+import type { Handle } from '../db/repositories/handle.js';
+import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
+import type { DocumentRole, DocumentRow, InstanceRole, Scope, User } from '../db/schema.js';
+import { newId } from '../ids.js';
+
+/** Test factories: rows with sensible defaults, overridable per test. */
+
+export async function buildUser(
+  db: Handle,
+  overrides: { name?: string; role?: InstanceRole; email?: string } = {},
+): Promise<User> {
+  return userCreator(db, {
+    email: overrides.email ?? `user-${randomBytes(6).toString('hex')}@example.test`,
+    name: overrides.name ?? 'Test User',
+    role: overrides.role ?? 'member',
+    actorId: null,
+  });
+}
+
+/** A document in the owner's personal workspace, with an explicit owner permission. */
+export async function buildDocument(
+  db: Handle,
+  owner: User,
+  overrides: { title?: string; id?: string } = {},
+): Promise<DocumentRow> {
+  const workspace = await findPersonalWorkspace(db, owner.id);
+  if (!workspace) throw new Error('owner has no personal workspace');
+  const doc = await insertDocument(db, {
+    id: overrides.id ?? newId(),
+    workspaceId: workspace.id,
+    title: overrides.title ?? 'Test document',
+    createdBy: owner.id,
+  });
+  await setDocumentPermission(db, doc.id, owner.id, 'owner', owner.id);
+  return doc;
+}
+
+export async function grantDocumentRole(
+  db: Handle,
+  documentId: string,
+  userId: string,
+  role: DocumentRole,
+): Promise<void> {
+  await setDocumentPermission(db, documentId, userId, role, null);
+}
+
+export async function buildApiToken(db: Handle, user: User, scopes: Scope[] = ['read', 'write']) {
+  return apiTokenIssuer(db, { userId: user.id, scopes, actorId: null });
+}
