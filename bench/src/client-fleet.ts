@@ -113,12 +113,14 @@ export class ClientFleet {
     };
   }
 
-  seed(client: ClientSpec, updates: Uint8Array[], expectedLength: number, timeoutMs = 60_000) {
+  seed(client: ClientSpec, updates: Uint8Array[], updatesPerSecond: number, expectedLength: number) {
+    const timeoutMs = 30_000;
+    const pacedMs = (updates.length * 1000) / updatesPerSecond;
     return this.request(
       this.first,
-      { type: 'seed', client, updates, expectedLength, timeoutMs },
+      { type: 'seed', client, updates, updatesPerSecond, expectedLength, timeoutMs },
       'seeded',
-      3 * timeoutMs,
+      pacedMs + 3 * timeoutMs,
     );
   }
 

@@ -106,10 +106,12 @@ async function seed(command: Extract<WorkerCommand, { type: 'seed' }>) {
   const reader = new BenchClient(command.client);
   try {
     await withTimeout(writer.synced, command.timeoutMs, 'seeding client sync');
-    for (const update of command.updates) {
+    const startedAt = clock();
+    for (const [i, update] of command.updates.entries()) {
       Y.applyUpdate(writer.doc, update);
-      // Let the socket drain instead of queueing the whole history at once.
-      await sleep(0);
+      // Paced: a typist's history arrives over time, and servers may limit message rates.
+      const due = startedAt + ((i + 1) * 1000) / command.updatesPerSecond;
+      await sleep(Math.max(0, due - clock()));
     }
     await withTimeout(reader.synced, command.timeoutMs, 'verifying client sync');
     const deadline = clock() + command.timeoutMs;

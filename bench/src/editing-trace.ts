@@ -23,10 +23,10 @@ export interface RecordedHistory {
 /**
  * Replays the first `limit` transactions of the automerge-paper keystroke trace (Kleppmann,
  * CC BY 4.0) into a Y.Text named `text`, as a client would type it. Keystrokes are grouped
- * `perUpdate` to a Yjs transaction: sending 260,000 one-keystroke frames would measure the
- * seeding, not the load.
+ * `perUpdate` to a Yjs transaction: sending 260,000 one-keystroke frames would take minutes
+ * under a per-socket rate limit, and measure the seeding, not the load.
  */
-export function recordHistory(limit: number, perUpdate = 500): RecordedHistory {
+export function recordHistory(limit: number, perUpdate: number): RecordedHistory {
   const trace = JSON.parse(gunzipSync(readFileSync(TRACE_PATH)).toString('utf8')) as TraceFile;
   const txns = trace.txns.slice(0, limit);
   const doc = new Y.Doc();

@@ -26,6 +26,25 @@ export function sampleProcess(pid: number): ProcessSample {
   return { cpuSeconds: (utime + stime) / CLOCK_TICKS, rssBytes: rssKb * 1024, at: performance.now() };
 }
 
+export interface MachineSample {
+  busyTicks: number;
+  totalTicks: number;
+}
+
+/** All cores' busy and total time from /proc/stat: shows load from outside the benchmark too. */
+export function sampleMachine(): MachineSample {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.split(/\s+/).slice(1).map(Number) ?? [];
+  const total = cpu.slice(0, 8).reduce((n, v) => n + v, 0);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  return { busyTicks: total - idle, totalTicks: total };
+}
+
+/** Busy share of the whole machine between two samples, in % of one core (2 cores busy = 200). */
+export function machinePercent(before: MachineSample, after: MachineSample, cores: number): number {
+  const total = after.totalTicks - before.totalTicks;
+  return total > 0 ? (100 * cores * (after.busyTicks - before.busyTicks)) / total : 0;
+}
+
 /** CPU used between two samples of possibly several processes, in % of one core. */
 export function cpuPercent(before: ProcessSample[], after: ProcessSample[]): number {
   let cpu = 0;

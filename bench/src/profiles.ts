@@ -12,7 +12,11 @@ export interface Profiles {
   small: TypingProfile;
   medium: TypingProfile;
   saturation: Omit<TypingProfile, 'intervalMs'> & { intervalsMs: number[]; p99LimitMs: number };
-  cold: { transactions: number; repeats: number };
+  /**
+   * Keystroke transactions replayed, grouped per update, sent at most updatesPerSecond
+   * (Folio closes sockets sending more than 300 messages/s; every server gets the same pace).
+   */
+  cold: { transactions: number; keystrokesPerUpdate: number; updatesPerSecond: number; repeats: number };
   idle: { connections: number; docs: number };
   durability: TypingProfile;
   workers: number;
@@ -34,7 +38,12 @@ export const fullProfiles: Profiles = {
     durationMs: 4_000,
     p99LimitMs: 100,
   },
-  cold: { transactions: Number.POSITIVE_INFINITY, repeats: 3 },
+  cold: {
+    transactions: Number.POSITIVE_INFINITY,
+    keystrokesPerUpdate: 100,
+    updatesPerSecond: 200,
+    repeats: 3,
+  },
   idle: { connections: 2_000, docs: 100 },
   durability: { clients: 50, docs: 10, intervalMs: 100, warmupMs: 1_000, durationMs: 8_000 },
   workers: 3,
@@ -53,7 +62,7 @@ export const quickProfiles: Profiles = {
     durationMs: 600,
     p99LimitMs: 100,
   },
-  cold: { transactions: 20_000, repeats: 1 },
+  cold: { transactions: 20_000, keystrokesPerUpdate: 100, updatesPerSecond: 400, repeats: 1 },
   idle: { connections: 100, docs: 10 },
   durability: { clients: 10, docs: 2, intervalMs: 100, warmupMs: 100, durationMs: 600 },
   workers: 2,

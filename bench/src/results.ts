@@ -25,6 +25,8 @@ export interface TypingResult {
   serverRssMb: number;
   /** Sum over client processes, % of one core: when near 100 × processes, the clients limit. */
   clientCpuPercent: number;
+  /** Whole machine, % of one core: beyond server + clients, other load on a shared machine. */
+  machineCpuPercent: number;
   connectMs: number;
   connectFailures: number;
 }
@@ -38,6 +40,8 @@ export interface SaturationResult {
 }
 
 export interface ColdLoadResult {
+  /** Updates the history was sent as (each a group of keystrokes). */
+  updates: number;
   operations: number;
   deletions: number;
   historyBytes: number;
@@ -111,6 +115,8 @@ export interface RunResult {
     commit: string;
     machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; os: string };
     clientProcesses: number;
+    /** /proc/loadavg (1 min) when the run started and ended: other work on the machine. */
+    loadAverage: { start: number; end: number };
   };
   targets: { id: TargetId; label: string; protocol: Protocol }[];
   scenarios: Scenarios;

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { BenchInfrastructure } from './bench-infra.js';
 import { ClientFleet } from './client-fleet.js';
@@ -39,6 +40,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
   const profiles = options.quick ? quickProfiles : fullProfiles;
   const targets = allTargets.filter((t) => !options.only || options.only.includes(t.id));
   const startedAt = new Date();
+  const loadAtStart = loadAverage();
   const infra = await BenchInfrastructure.create();
   const fleet = ClientFleet.start(profiles.workers);
   let history: RecordedHistory | undefined;
@@ -48,7 +50,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
     profiles,
     log,
     history: () => {
-      history ??= recordHistory(profiles.cold.transactions);
+      history ??= recordHistory(profiles.cold.transactions, profiles.cold.keystrokesPerUpdate);
       return history;
     },
   };
@@ -87,6 +89,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
         );
       };
       await sessionScenarios(ctx, target, docs, step);
+      await step('idleConnections', () => scenario.idleConnections(ctx, target, docs.idle));
       await step('crossInstance', async () => {
         if (target.noCrossInstance) throw new NotMeasured(`n/a (${target.noCrossInstance})`);
         const server = await target.start(infra.env, { instances: 2, redis: true });
@@ -133,6 +136,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
         os: `${platform()} ${release()}`,
       },
       clientProcesses: profiles.workers,
+      loadAverage: { start: loadAtStart, end: loadAverage() },
     },
     targets: targets.map(({ id, label, protocol }) => ({ id, label, protocol })),
     scenarios,
@@ -143,7 +147,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
 async function sessionScenarios(
   ctx: ScenarioContext,
   target: Target,
-  docs: Record<'small' | 'medium' | 'saturation' | 'idle', string[]>,
+  docs: Record<'small' | 'medium' | 'saturation', string[]>,
   step: <K extends keyof Scenarios>(name: K, run: () => Promise<Scenarios[K][TargetId]>) => Promise<void>,
 ): Promise<void> {
   let server: RunningServer | undefined;
@@ -175,13 +179,13 @@ async function sessionScenarios(
       'saturation',
       withServer((s) => scenario.saturation(ctx, target, s, docs.saturation)),
     );
-    await step(
-      'idleConnections',
-      withServer((s) => scenario.idleConnections(ctx, target, s, docs.idle)),
-    );
   } finally {
     await server?.stop();
   }
+}
+
+function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
 function gitCommit(): string {

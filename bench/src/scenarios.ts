@@ -1,8 +1,16 @@
+import { cpus } from 'node:os';
 import { type ClientSpec, clock } from './bench-client.js';
 import type { BenchInfrastructure } from './bench-infra.js';
 import type { ClientFleet } from './client-fleet.js';
 import type { RecordedHistory } from './editing-trace.js';
-import { cpuPercent, type ProcessSample, sampleProcess } from './processes.js';
+import {
+  cpuPercent,
+  type MachineSample,
+  machinePercent,
+  type ProcessSample,
+  sampleMachine,
+  sampleProcess,
+} from './processes.js';
 import type { Profiles, TypingProfile } from './profiles.js';
 import type {
   ColdLoadResult,
@@ -70,12 +78,16 @@ async function typeRound(
   const measureFrom = startAt + profile.warmupMs;
   let before: ProcessSample[] = [];
   let after: ProcessSample[] = [];
+  let machineBefore: MachineSample = sampleMachine();
+  let machineAfter: MachineSample = machineBefore;
   const sampling = [
     sleep(measureFrom - clock()).then(() => {
       before = samplesOf(server);
+      machineBefore = sampleMachine();
     }),
     sleep(measureFrom + profile.durationMs - clock()).then(() => {
       after = samplesOf(server);
+      machineAfter = sampleMachine();
     }),
   ];
   const outcome = await ctx.fleet.type({
@@ -106,6 +118,7 @@ async function typeRound(
     serverCpuPercent: round(cpuPercent(before, after), 0),
     serverRssMb: mb(after.reduce((n, s) => n + s.rssBytes, 0)),
     clientCpuPercent: round(outcome.clientCpuPercent, 0),
+    machineCpuPercent: round(machinePercent(machineBefore, machineAfter, cpus().length), 0),
     connectMs: round(connected.ms, 0),
     connectFailures: connected.failed,
   };
@@ -138,10 +151,11 @@ export async function crossInstance(
   profile: TypingProfile,
 ): Promise<TypingResult> {
   const result = await typing(ctx, target, server, docs, profile);
-  // Edits that never crossed to the other instance show up as missing deliveries, not latency.
+  // Edits that never crossed to the other instance show up as missing deliveries, not
+  // latency: percentiles over the few that arrived would flatter the server.
   if (result.deliveredRatio < 0.9) {
     throw new NotMeasured(
-      `n/a (only ${Math.round(result.deliveredRatio * 100)} % of edits reached the other clients: instances do not share updates)`,
+      `n/a (only ${Math.round(result.deliveredRatio * 100)} % of edits reached the other clients within ${ctx.profiles.drainMs} ms of the window; p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms of those that did)`,
     );
   }
   return result;
@@ -189,15 +203,23 @@ export async function saturation(
   };
 }
 
+/**
+ * RSS growth of a fresh server process per synced, idle connection. A fresh process: one
+ * that already served the typing scenarios has heap to spare, and would hide the cost.
+ */
 export async function idleConnections(
   ctx: ScenarioContext,
   target: Target,
-  server: RunningServer,
   docs: string[],
 ): Promise<IdleResult> {
   const { connections } = ctx.profiles.idle;
-  const before = samplesOf(server);
+  const server = await target.start(ctx.infra.env, { instances: 1 });
   try {
+    // Warm up: code paths compiled and per-document state created once, as on a live server.
+    await connectAll(ctx, clientSpecs(target, server.urls, docs, docs.length, ctx.infra.token));
+    await ctx.fleet.disconnect();
+    await sleep(ctx.profiles.settleMs);
+    const before = samplesOf(server);
     const connected = await ctx.fleet.connect(
       clientSpecs(target, server.urls, docs, connections, ctx.infra.token),
       {
@@ -222,6 +244,7 @@ export async function idleConnections(
     };
   } finally {
     await ctx.fleet.disconnect();
+    await server.stop();
   }
 }
 
@@ -295,6 +318,7 @@ export async function coldLoad(ctx: ScenarioContext, target: Target, cold: strin
     const seeded = await ctx.fleet.seed(
       spec(cold, server.urls[0] as string),
       history.updates,
+      ctx.profiles.cold.updatesPerSecond,
       history.textLength,
     );
     if (seeded.length !== history.textLength) {
@@ -318,6 +342,7 @@ export async function coldLoad(ctx: ScenarioContext, target: Target, cold: strin
       loads.push(load);
     }
     const result: ColdLoadResult = {
+      updates: history.updates.length,
       operations: history.operations,
       deletions: history.deletions,
       historyBytes: history.historyBytes,

@@ -13,7 +13,14 @@ export type WorkerCommand =
       drainMs: number;
       measureAck: boolean;
     }
-  | { type: 'seed'; client: ClientSpec; updates: Uint8Array[]; expectedLength: number; timeoutMs: number }
+  | {
+      type: 'seed';
+      client: ClientSpec;
+      updates: Uint8Array[];
+      updatesPerSecond: number;
+      expectedLength: number;
+      timeoutMs: number;
+    }
   | { type: 'load'; client: ClientSpec; expectedLength: number; timeoutMs: number }
   | { type: 'disconnect' };
 
