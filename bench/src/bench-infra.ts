@@ -165,6 +165,17 @@ export class BenchInfrastructure {
     });
   }
 
+  /** Postgres backend processes connected to the bench database (the servers' pools). */
+  async backendPids(): Promise<number[]> {
+    return withAdmin(async (client) => {
+      const { rows } = await client.query<{ pid: number }>(
+        'select pid from pg_stat_activity where datname = $1',
+        [this.databaseName],
+      );
+      return rows.map((r) => r.pid);
+    });
+  }
+
   async close(): Promise<void> {
     await this.closeDb();
     await withAdmin((c) => c.query(`drop database if exists ${quoteIdent(this.databaseName)} with (force)`));

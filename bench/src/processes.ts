@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -45,6 +45,15 @@ export function machinePercent(before: MachineSample, after: MachineSample, core
   return total > 0 ? (100 * cores * (after.busyTicks - before.busyTicks)) / total : 0;
 }
 
+/** Like sampleProcess, but undefined for a process that has gone (or is not readable). */
+export function trySampleProcess(pid: number): ProcessSample | undefined {
+  try {
+    return sampleProcess(pid);
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU used between two samples of possibly several processes, in % of one core. */
 export function cpuPercent(before: ProcessSample[], after: ProcessSample[]): number {
   let cpu = 0;
@@ -65,6 +74,8 @@ export interface ServerProcess {
   tail(): string;
   /** The first match of `pattern` in its stdout/stderr; rejects on exit or timeout. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /** Live memory after a full GC, from the preloaded memory probe. */
+  probeMemory(timeoutMs?: number): Promise<NodeJS.MemoryUsage>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -75,8 +86,10 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+const memoryProbe = join(import.meta.dirname, 'servers/memory-probe.js');
+
 export function startProcess(args: string[], env: NodeJS.ProcessEnv): ServerProcess {
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', memoryProbe, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,6 +102,16 @@ export function startProcess(args: string[], env: NodeJS.ProcessEnv): ServerProc
     output = (output + chunk.toString('utf8')).slice(-16_384);
     for (const listener of listeners) listener();
   };
+  const probes: NodeJS.MemoryUsage[] = [];
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.startsWith('{"memoryProbe":'))
+        probes.push((JSON.parse(line) as { memoryProbe: NodeJS.MemoryUsage }).memoryProbe);
+    }
+  });
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -128,7 +151,19 @@ export function startProcess(args: string[], env: NodeJS.ProcessEnv): ServerProc
     clearTimeout(timer);
   };
 
-  return { child, pid: child.pid as number, tail: () => output, waitFor, stop };
+  const probeMemory = async (timeoutMs = 10_000) => {
+    const seen = probes.length;
+    child.kill('SIGUSR2');
+    const deadline = performance.now() + timeoutMs;
+    while (probes.length === seen) {
+      if (performance.now() > deadline || child.exitCode !== null)
+        throw new Error('memory probe did not answer');
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    return probes[seen] as NodeJS.MemoryUsage;
+  };
+
+  return { child, pid: child.pid as number, tail: () => output, waitFor, probeMemory, stop };
 }
 
 function lastLine(output: string): string {

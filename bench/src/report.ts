@@ -53,6 +53,21 @@ export function tableRows(result: RunResult): Row[] {
         better: 'lower',
       },
       { label: `${name}: server RSS MB`, values: metric(perTarget, (r) => r.serverRssMb), better: 'lower' },
+      {
+        label: `${name}: Postgres CPU %`,
+        values: metric(perTarget, (r) => r.databaseCpuPercent),
+        better: 'lower',
+      },
+      {
+        label: `${name}: client CPU %`,
+        values: metric(perTarget, (r) => r.clientCpuPercent),
+        better: 'lower',
+      },
+      {
+        label: `${name}: machine CPU %`,
+        values: metric(perTarget, (r) => r.machineCpuPercent),
+        better: 'lower',
+      },
     );
   };
   typingRows('typing small', s.typingSmall);
@@ -71,8 +86,13 @@ export function tableRows(result: RunResult): Row[] {
     },
     { label: 'cold load: ms to full text', values: metric(s.coldLoad, (r) => r.loadMs), better: 'lower' },
     {
-      label: 'idle: bytes per connection',
+      label: 'idle: RSS bytes per connection',
       values: metric(s.idleConnections, (r) => r.bytesPerConnection),
+      better: 'lower',
+    },
+    {
+      label: 'idle: heap bytes per connection',
+      values: metric(s.idleConnections, (r) => r.heapBytesPerConnection),
       better: 'lower',
     },
     { label: 'durability: ack p50 ms', values: metric(s.durability, (r) => r.ackP50Ms), better: 'lower' },
@@ -146,7 +166,7 @@ function readmeSection(result: RunResult, table: string): string {
     START,
     `Latest ${m.mode} run: \`${m.command}\` on ${m.startedAt} (commit ${m.commit}), ${m.durationSec} s.`,
     '',
-    `Machine: ${m.machine.cpus} × ${m.machine.cpuModel}, ${m.machine.memoryGb} GB RAM, Node ${m.machine.node}, ${m.machine.os}; ${m.clientProcesses} client processes on the same machine.`,
+    `Machine: ${m.machine.cpus} × ${m.machine.cpuModel}, ${m.machine.memoryGb} GB RAM, Node ${m.machine.node}, ${m.machine.os}; ${m.clientProcesses} client processes on the same machine; load average ${m.loadAverage.start} at the start, ${m.loadAverage.end} at the end.`,
     '',
     table,
     '',

@@ -21,6 +21,11 @@ export interface TypingResult {
   deliveredPerSec: number;
   /** Over all instances, % of one core. */
   serverCpuPercent: number;
+  /**
+   * Postgres backends serving the bench database over the window, % of one core: a server
+   * that commits per edit moves work there, and it is part of its cost.
+   */
+  databaseCpuPercent: number;
   /** Sum over instances at the end of the run. */
   serverRssMb: number;
   /** Sum over client processes, % of one core: when near 100 × processes, the clients limit. */
@@ -58,7 +63,10 @@ export interface IdleResult {
   connections: number;
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** RSS growth per connection after two full GCs (the "memory per idle connection"). */
   bytesPerConnection: number;
+  /** Growth of V8 heap used + external memory per connection, after the same GCs. */
+  heapBytesPerConnection: number;
 }
 
 export interface DurabilityResult {

@@ -10,6 +10,7 @@ import {
   type ProcessSample,
   sampleMachine,
   sampleProcess,
+  trySampleProcess,
 } from './processes.js';
 import type { Profiles, TypingProfile } from './profiles.js';
 import type {
@@ -62,6 +63,18 @@ async function connectAll(ctx: ScenarioContext, specs: ClientSpec[]) {
   return connected;
 }
 
+/** CPU of the backends that existed over the whole window, % of one core. */
+function databaseCpu(before: (ProcessSample | undefined)[], after: (ProcessSample | undefined)[]): number {
+  const pairs = before.flatMap((b, i) => {
+    const a = after[i];
+    return b && a ? [[b, a] as const] : [];
+  });
+  return cpuPercent(
+    pairs.map(([b]) => b),
+    pairs.map(([, a]) => a),
+  );
+}
+
 function samplesOf(server: RunningServer): ProcessSample[] {
   return server.processes.map((p) => sampleProcess(p.pid));
 }
@@ -80,14 +93,21 @@ async function typeRound(
   let after: ProcessSample[] = [];
   let machineBefore: MachineSample = sampleMachine();
   let machineAfter: MachineSample = machineBefore;
+  let backends: number[] = [];
+  let databaseBefore: (ProcessSample | undefined)[] = [];
+  let databaseAfter: (ProcessSample | undefined)[] = [];
   const sampling = [
-    sleep(measureFrom - clock()).then(() => {
+    ctx.infra.backendPids().then(async (pids) => {
+      backends = pids;
+      await sleep(measureFrom - clock());
       before = samplesOf(server);
       machineBefore = sampleMachine();
+      databaseBefore = backends.map(trySampleProcess);
     }),
     sleep(measureFrom + profile.durationMs - clock()).then(() => {
       after = samplesOf(server);
       machineAfter = sampleMachine();
+      databaseAfter = backends.map(trySampleProcess);
     }),
   ];
   const outcome = await ctx.fleet.type({
@@ -118,6 +138,7 @@ async function typeRound(
     serverCpuPercent: round(cpuPercent(before, after), 0),
     serverRssMb: mb(after.reduce((n, s) => n + s.rssBytes, 0)),
     clientCpuPercent: round(outcome.clientCpuPercent, 0),
+    databaseCpuPercent: round(databaseCpu(databaseBefore, databaseAfter), 0),
     machineCpuPercent: round(machinePercent(machineBefore, machineAfter, cpus().length), 0),
     connectMs: round(connected.ms, 0),
     connectFailures: connected.failed,
@@ -219,6 +240,9 @@ export async function idleConnections(
     await connectAll(ctx, clientSpecs(target, server.urls, docs, docs.length, ctx.infra.token));
     await ctx.fleet.disconnect();
     await sleep(ctx.profiles.settleMs);
+    const process = server.processes[0];
+    if (!process) throw new Error('no server process');
+    const heapBefore = await process.probeMemory();
     const before = samplesOf(server);
     const connected = await ctx.fleet.connect(
       clientSpecs(target, server.urls, docs, connections, ctx.infra.token),
@@ -231,16 +255,19 @@ export async function idleConnections(
         `n/a (only ${connected.synced} of ${connections} connections synced: ${connected.firstError ?? ''})`,
       );
     }
-    // Let allocation from the connection storm settle before reading RSS.
+    // Let the connection storm's garbage be collected before reading memory.
     await sleep(ctx.profiles.settleMs);
+    const heapAfter = await process.probeMemory();
     const after = samplesOf(server);
     const rssBefore = before.reduce((n, s) => n + s.rssBytes, 0);
     const rssAfter = after.reduce((n, s) => n + s.rssBytes, 0);
+    const live = (m: NodeJS.MemoryUsage) => m.heapUsed + m.external;
     return {
       connections: connected.synced,
       rssBeforeMb: mb(rssBefore),
       rssAfterMb: mb(rssAfter),
       bytesPerConnection: Math.round((rssAfter - rssBefore) / connected.synced),
+      heapBytesPerConnection: Math.round((live(heapAfter) - live(heapBefore)) / connected.synced),
     };
   } finally {
     await ctx.fleet.disconnect();
