@@ -88,12 +88,19 @@ process.on('exit', () => {
 
 const memoryProbe = join(import.meta.dirname, 'servers/memory-probe.js');
 
+/** Extra Node flags for the servers under test, e.g. `--cpu-prof` (see profile-folio.ts). */
+export const serverNodeArgs: string[] = [];
+
 export function startProcess(args: string[], env: NodeJS.ProcessEnv): ServerProcess {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', memoryProbe, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', '--import', memoryProbe, ...serverNodeArgs, ...args],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   live.add(child);
   child.once('exit', () => live.delete(child));
   let output = '';
