@@ -9,11 +9,12 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { clock } from './bench-client.js';
 import { BenchInfrastructure } from './bench-infra.js';
 import { ClientFleet } from './client-fleet.js';
 import { serverNodeArgs } from './processes.js';
-import { fullProfiles } from './profiles.js';
 import * as scenario from './scenarios.js';
+import { percentiles } from './stats.js';
 import { targets } from './targets.js';
 
 interface CpuProfile {
@@ -35,6 +36,7 @@ try {
   const ids = await infra.createDocuments(docs, 'profile');
   const server = await folio.start(infra.env, { instances: 1 });
   const sampler = new pg.Client({ connectionString: infra.env.databaseUrl });
+  sampler.on('error', () => {});
   await sampler.connect();
   const sampling = setInterval(() => {
     sampler
@@ -49,22 +51,30 @@ try {
         () => {},
       );
   }, 50);
-  const profile = { ...fullProfiles.medium, clients, docs, intervalMs, durationMs: seconds * 1000 };
-  const ctx = {
-    fleet,
-    infra,
-    profiles: fullProfiles,
-    history: () => {
-      throw new Error('unused');
-    },
-    log: console.log,
-  };
-  const result = await scenario.typing(ctx, folio, server, ids, profile);
+  const connected = await fleet.connect(scenario.clientSpecs(folio, server.urls, ids, clients, infra.token));
+  console.log(`connected ${connected.synced}, failed ${connected.failed} ${connected.firstError ?? ''}`);
+  const typed = await fleet.type({
+    intervalMs,
+    startAt: clock() + 200,
+    warmupMs: 1_000,
+    durationMs: seconds * 1000,
+    drainMs: 2_000,
+    measureAck: true,
+  });
+  await fleet.disconnect();
   clearInterval(sampling);
+  const perDoc = clients / docs;
+  const result = {
+    sends: typed.sends,
+    delivered: `${typed.latencies.length} of ${typed.sends * (perDoc - 1)}`,
+    latencyMs: percentiles(typed.latencies),
+    ackMs: percentiles(typed.acks),
+    clientCpuPercent: Math.round(typed.clientCpuPercent),
+  };
   const metrics = await (await fetch(`${(server.urls[0] as string).replace(/^ws/, 'http')}/metrics`)).text();
   await sampler.end();
   await server.stop();
-  console.log(JSON.stringify(result, null, 1));
+  console.log(JSON.stringify(result));
   console.log('\nFolio metrics:');
   for (const line of metrics.split('\n')) {
     if (/^folio_(store|update_apply)_\w+_(sum|count)|^folio_store_batch_size_(sum|count)/.test(line))
@@ -76,7 +86,9 @@ try {
   if (!file) throw new Error('no .cpuprofile written');
   const cpu = JSON.parse(await readFile(join(profileDir, file), 'utf8')) as CpuProfile;
   const self = new Map<number, number>();
-  cpu.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (cpu.timeDeltas[i] ?? 0)));
+  cpu.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (cpu.timeDeltas[i] ?? 0));
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const byFunction = new Map<string, number>();
   for (const node of cpu.nodes) {

@@ -122,7 +122,11 @@ async function typeRound(
   const perDoc = profile.clients / profile.docs;
   const expectedDeliveries = Math.round(outcome.sends * (perDoc - 1));
   const latency = percentiles(outcome.latencies);
-  if (!latency) throw new NotMeasured(`n/a (no edit reached another client; ${outcome.sends} sent)`);
+  if (!latency) {
+    throw new NotMeasured(
+      `n/a (of ${outcome.sends} edits sent, none reached another client within ${ctx.profiles.drainMs} ms after the window: the server fell behind)`,
+    );
+  }
   const seconds = profile.durationMs / 1000;
   const result: TypingResult = {
     clients: profile.clients,
