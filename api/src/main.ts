@@ -19,5 +19,6 @@ const running = await serveApi(api, { port: config.API_PORT, host: config.HOST }
 infra.log.info({ url: `http://${config.HOST}:${running.port}` }, 'API listening');
 stopOnSignals(infra.log, async () => {
   await running.close();
+  await api.bus.close();
   await infra.close();
 });

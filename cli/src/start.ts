@@ -35,12 +35,12 @@ async function main(): Promise<void> {
   const config = loadConfigs();
   const infra = await openInfrastructure(config.api, 'folio');
   const { db, replica } = infra.database;
-  const deps = { db, log: infra.log, redis: infra.redis, secretKey: infra.secretKey };
+  // One bus for both: without Redis it is in-process, and REST writes, deletions and
+  // revocations must reach this process's collaboration server.
+  const bus = createCollabBus({ redis: infra.redis, prefix: config.api.REDIS_KEY_PREFIX, log: infra.log });
+  const deps = { db, log: infra.log, redis: infra.redis, secretKey: infra.secretKey, bus };
   const first = await bootstrapFirstAdmin(db);
-  // One bus for both halves: without Redis it is in-process, and revocations and REST
-  // updates published by the API must reach this collaboration server.
-  const bus = createCollabBus({ redis: infra.redis, prefix: config.collab.REDIS_KEY_PREFIX, log: infra.log });
-  const collab = createCollabServer({ ...deps, bus, config: config.collab });
+  const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();
   const api = await serveApi(createApi({ ...deps, replica, config: config.api }), {
     port: config.api.API_PORT,

@@ -107,7 +107,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     expect(actors.map((r) => r.actor_id).sort()).toEqual([f.owner.id, f.editor.id].sort());
   });
 
-  it('drops every update of a f.viewer, on both protocols', async () => {
+  it('drops every update of a viewer, on both protocols', async () => {
     const document = await f.sharedDocument();
     const ed = f.track(hocuspocusClient(a.url, document.id, f.token(f.editor, document.id, 'editor')));
     const vwYw = f.track(yWebsocketClient(b.url, document.id, f.token(f.viewer, document.id, 'viewer')));
@@ -200,6 +200,21 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
       { send: new Uint8Array([0xff, 0xff, 0xff]), code: 1003 },
       { send: 'text frame', code: 1003 },
       { send: new Uint8Array(3 * 1024 * 1024), code: 1009 },
+      // Awareness whose JSON error message would quote non-ASCII input.
+      {
+        send: (() => {
+          const inner = encoding.createEncoder();
+          encoding.writeVarUint(inner, 1);
+          encoding.writeVarUint(inner, 99);
+          encoding.writeVarUint(inner, 1);
+          encoding.writeVarString(inner, `{"ü": ${'ü'.repeat(300)}`);
+          const e = encoding.createEncoder();
+          encoding.writeVarUint(e, 1);
+          encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
+          return encoding.toUint8Array(e);
+        })(),
+        code: 1003,
+      },
     ];
     const url = `${a.url}/yjs/${document.id}?token=${f.token(f.editor, document.id, 'editor')}`;
     for (const attack of attacks) {

@@ -44,6 +44,9 @@ describe('pnpm start with the embedded database', () => {
     }
     expect(await (await fetch(`${collabUrl}/metrics`)).text()).toContain('folio_connections');
     expect(token).toMatch(/^folio_[\w-]{43}$/);
+    const me = await fetch(`${apiUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ email: 'admin@folio.localhost', role: 'admin' });
 
     // While it runs, the embedded database is its alone: the CLI's commands run inside it.
     const viaSocket = await run(

@@ -135,4 +135,28 @@ describe('authentication and revocation', () => {
     await removeDocumentPermission(ctx.db.db, document.id, editor.id);
     expect(await closed).toBe(4403);
   });
+
+  it('accepts any Origin by default and only ALLOWED_ORIGINS when set', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const open = (url: string, origin?: string) =>
+      new Promise<string>((done) => {
+        const ws = new WebSocket(`${url}/yjs/${document.id}?token=${t}`, origin ? { origin } : {});
+        ws.on('open', () => {
+          ws.close();
+          done('open');
+        });
+        ws.on('unexpected-response', (_req, res) => done(String(res.statusCode)));
+        ws.on('error', () => {});
+      });
+    const any = await ctx.startServer();
+    expect(await open(any.url, 'https://editor.example')).toBe('open');
+    const restricted = await ctx.startServer({
+      ALLOWED_ORIGINS: 'https://app.example, https://other.example',
+    });
+    expect(await open(restricted.url, 'https://editor.example')).toBe('403');
+    expect(await open(restricted.url, 'https://other.example')).toBe('open');
+    expect(await open(restricted.url)).toBe('open');
+  });
 });

@@ -5,7 +5,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CollabBus, createCollabBus } from '@folio/shared';
+import { type CollabBus, type CollabEvent, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
 import { checkReadiness } from '@folio/shared/health';
 import type { Logger } from '@folio/shared/logger';
@@ -23,6 +23,7 @@ import { LogFollower } from './log-follower.js';
 import { type CollabMetrics, createCollabMetrics } from './metrics.js';
 import { PersistenceExtension } from './persistence.js';
 import { SearchIndexer } from './search-indexer.js';
+import { StateVectorExchange } from './state-vector-exchange.js';
 import { UpdateCommitter } from './update-committer.js';
 import { createSocketAcceptor } from './websocket-transport.js';
 
@@ -73,11 +74,9 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     onCommitted: (documentId) => indexer.markDirty(documentId),
   });
   const authDeps = { db: deps.db, secretKey: deps.secretKey };
+  const redisPrefix = `${config.REDIS_KEY_PREFIX}collab`;
   const redisExtension = deps.redis
-    ? new RedisExtension({
-        createClient: () => (deps.redis as Redis).duplicate(),
-        prefix: `${config.REDIS_KEY_PREFIX}collab`,
-      })
+    ? new RedisExtension({ createClient: () => (deps.redis as Redis).duplicate(), prefix: redisPrefix })
     : undefined;
   const extensions: Extension[] = [
     new AuthExtension({ ...authDeps, registry, log }),
@@ -97,6 +96,12 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     maxUnauthenticatedQueueMessages: 200,
     maxPendingDocuments: 20,
   });
+  const exchange = redisExtension
+    ? new StateVectorExchange(
+        { hocuspocus, redis: redisExtension, prefix: redisPrefix },
+        config.STATE_VECTOR_EXCHANGE_MS,
+      )
+    : undefined;
   const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
   const follower = new LogFollower(
     {
@@ -104,6 +109,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       hocuspocus,
       persistence,
       log,
+      metrics,
       onMissing: (documentId) => registry.closeDocument(documentId, 4404, 'document deleted'),
     },
     { intervalMs: config.ANTI_ENTROPY_MS },
@@ -166,7 +172,15 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => acceptSocket(ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        acceptSocket(ws, req);
+      } catch (error) {
+        // A request line or Host header that Node accepted but URL/Request do not.
+        log.info({ err: error }, 'refusing an unparseable WebSocket request');
+        ws.terminate();
+      }
+    });
   });
 
   const redisLag = deps.redis
@@ -180,6 +194,17 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     : undefined;
   redisLag?.unref();
 
+  const handleBusEvent = (event: CollabEvent) => {
+    if (event.type === 'revoke') {
+      const closed = registry.revoke(event);
+      if (closed > 0) log.info({ userId: event.userId, closed }, 'connections revoked');
+    } else if (event.type === 'document-updated') {
+      if (persistence.loaded.has(event.documentId)) follower.poke();
+    } else if (event.type === 'document-deleted') {
+      registry.closeDocument(event.documentId, 4404, 'document deleted');
+    }
+  };
+
   let closing: Promise<void> | undefined;
   return {
     hocuspocus,
@@ -188,16 +213,14 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     persistence,
     listen: async () => {
       unsubscribe = await bus.subscribe((event) => {
-        if (event.type === 'revoke') {
-          const closed = registry.revoke(event);
-          if (closed > 0) log.info({ userId: event.userId, closed }, 'connections revoked');
-        } else if (event.type === 'document-updated') {
-          if (persistence.loaded.has(event.documentId)) follower.poke();
-        } else if (event.type === 'document-deleted') {
-          registry.closeDocument(event.documentId, 4404, 'document deleted');
+        try {
+          handleBusEvent(event);
+        } catch (error) {
+          log.error({ err: error, event: event.type }, 'collab bus event failed');
         }
       });
       follower.start();
+      exchange?.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.COLLAB_PORT, config.HOST, () => {
@@ -216,6 +239,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         for (const ws of wss.clients) ws.close(1012, 'service restart');
         await committer.drain();
         await follower.stop();
+        exchange?.stop();
         await indexer.flush();
         const names = [...persistence.loaded.keys()];
         await Promise.race([

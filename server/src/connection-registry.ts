@@ -107,20 +107,28 @@ export class ConnectionRegistry {
   sweepExpired(now = Date.now()): void {
     for (const set of this.byUser.values()) {
       for (const entry of [...set]) {
-        const expiresAt = entry.expiresAt();
-        if (expiresAt === undefined) continue;
-        if (expiresAt <= now) {
-          set.delete(entry);
-          entry.close(4401, 'token expired');
-        } else if (
-          expiresAt - now <= REFRESH_LEAD_MS &&
-          entry.requestToken &&
-          this.refreshRequested.get(entry) !== expiresAt
-        ) {
-          this.refreshRequested.set(entry, expiresAt);
-          entry.requestToken();
+        try {
+          this.checkExpiry(set, entry, now);
+        } catch {
+          // A socket that failed to close or to send is going away anyway.
         }
       }
+    }
+  }
+
+  private checkExpiry(set: Set<RegisteredConnection>, entry: RegisteredConnection, now: number): void {
+    const expiresAt = entry.expiresAt();
+    if (expiresAt === undefined) return;
+    if (expiresAt <= now) {
+      set.delete(entry);
+      entry.close(4401, 'token expired');
+    } else if (
+      expiresAt - now <= REFRESH_LEAD_MS &&
+      entry.requestToken &&
+      this.refreshRequested.get(entry) !== expiresAt
+    ) {
+      this.refreshRequested.set(entry, expiresAt);
+      entry.requestToken();
     }
   }
 

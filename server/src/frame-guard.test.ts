@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { documentStateLoader } from '@folio/shared/commands';
 import { buildDocument, buildUser } from '@folio/shared/testing';
 import * as encoding from 'lib0/encoding';
@@ -92,6 +93,9 @@ describe('checkFrame', () => {
   it('refuses malformed awareness, server-only and unknown message types', () => {
     expect(checkFrame(awareness('{not json'), 'y-websocket')).toMatchObject({ ok: false, code: 1003 });
     expect(checkFrame(awareness('[1,2]'), 'y-websocket')).toMatchObject({ ok: false, code: 1003 });
+    // V8 quotes the input in JSON errors; the close reason must stay a short fixed text.
+    const verdict = checkFrame(awareness(`{"ü": ${'ü'.repeat(200)}`), 'y-websocket');
+    expect(verdict).toMatchObject({ ok: false, code: 1003, reason: 'malformed frame' });
     const broadcastStateless = frame((e) => {
       encoding.writeVarUint(e, 6);
       encoding.writeVarString(e, 'x');
@@ -112,5 +116,28 @@ describe('checkFrame', () => {
       false,
     ]);
     expect(new RateLimiter(10, 100).take(101)).toBe(false);
+  });
+
+  it('survives upgrade requests whose Host or path cannot be parsed', async () => {
+    const { url } = await ctx.startServer();
+    const port = Number(new URL(url).port);
+    for (const [path, host] of [
+      ['/yjs/doc', 'bad host name'],
+      ['http://[::1', 'localhost'],
+    ]) {
+      await new Promise<void>((done) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(
+            `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+              'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+          );
+        });
+        socket.on('error', () => done());
+        socket.on('close', () => done());
+        socket.setTimeout(500, () => socket.destroy());
+      });
+    }
+    const health = await fetch(`${url.replace('ws', 'http')}/healthz`);
+    expect(health.status).toBe(200);
   });
 });

@@ -8,7 +8,13 @@ import * as decoding from 'lib0/decoding';
  * else, so one hostile client can cost only its own socket.
  */
 
-export type FrameVerdict = { ok: true; type: string } | { ok: false; code: number; reason: string };
+/**
+ * `reason` goes into the close frame, which ws refuses (throws) beyond 123 bytes, so it
+ * is always a short fixed text; `detail` is for the log.
+ */
+export type FrameVerdict =
+  | { ok: true; type: string }
+  | { ok: false; code: number; reason: string; detail: string };
 
 const MAX_DOCUMENT_NAME = 512;
 const MAX_AWARENESS_STATES = 64;
@@ -63,7 +69,7 @@ export function checkFrame(frame: Uint8Array, protocol: 'hocuspocus' | 'y-websoc
     const type = decoding.readVarUint(decoder);
     const typeName = typeNames[type];
     if (!typeName || (protocol === 'y-websocket' && !yWebsocketTypes.has(type))) {
-      return { ok: false, code: 1003, reason: `unsupported message type ${type}` };
+      return { ok: false, code: 1003, reason: 'unsupported message type', detail: `type ${type}` };
     }
     if (type === 0 || type === 4) {
       const syncType = decoding.readVarUint(decoder);
@@ -76,7 +82,12 @@ export function checkFrame(frame: Uint8Array, protocol: 'hocuspocus' | 'y-websoc
     }
     return { ok: true, type: typeName };
   } catch (error) {
-    return { ok: false, code: 1003, reason: `malformed frame: ${(error as Error).message}`.slice(0, 120) };
+    return {
+      ok: false,
+      code: 1003,
+      reason: 'malformed frame',
+      detail: String((error as Error).message).slice(0, 500),
+    };
   }
 }
 

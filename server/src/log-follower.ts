@@ -2,6 +2,7 @@ import { type Db, findDocumentUpdateSeqs, listDocumentUpdatesAfter } from '@foli
 import type { Logger } from '@folio/shared/logger';
 import type { Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
+import type { CollabMetrics } from './metrics.js';
 import { type PersistenceExtension, replayOrigin } from './persistence.js';
 
 export interface LogFollowerConfiguration {
@@ -35,6 +36,7 @@ export class LogFollower {
       hocuspocus: Hocuspocus;
       persistence: PersistenceExtension;
       log: Logger;
+      metrics?: CollabMetrics;
       /** A loaded document no longer exists (deleted; the bus message may have been lost). */
       onMissing?: (documentId: string) => void;
     },
@@ -103,8 +105,10 @@ export class LogFollower {
         }
       }, replayOrigin);
       log.appliedThrough = Math.max(log.appliedThrough, Number(rows.at(-1)?.seq ?? from));
-      if (applied > 0)
+      if (applied > 0) {
+        this.deps.metrics?.antiEntropyApplied.inc(applied);
         this.deps.log.debug({ documentId: name, applied }, 'anti-entropy applied missing updates');
+      }
     }
   }
 }

@@ -46,6 +46,11 @@ export function createCollabMetrics() {
       help: 'Bytes of updates not yet committed (data at risk)',
       registers: [registry],
     }),
+    antiEntropyApplied: new Counter({
+      name: 'folio_anti_entropy_updates_total',
+      help: 'Update-log rows applied by anti-entropy (missed by pub/sub or written over REST)',
+      registers: [registry],
+    }),
     redisLagSeconds: new Gauge({
       name: 'folio_redis_roundtrip_seconds',
       help: 'Last measured Redis round trip',

@@ -65,6 +65,12 @@ describe('persistence and anti-entropy', () => {
     await liveDocumentUpdater(ctx.db.db, bus, { documentId: document.id, update, actorId: owner.id });
     // The anti-entropy period is a minute here: only the notification can be this fast.
     await eventually(() => expect(client.doc.getText('t').toString()).toBe('via REST'), { timeout: 2_000 });
+    const indexed = await ctx.db.db
+      .selectFrom('document_search')
+      .select('body')
+      .where('document_id', '=', document.id)
+      .executeTakeFirst();
+    expect(indexed?.body).toBe('via REST');
     await expect(
       liveDocumentUpdater(ctx.db.db, bus, {
         documentId: document.id,
@@ -92,6 +98,8 @@ describe('persistence and anti-entropy', () => {
     await eventually(() => expect(onB.doc.getText('t').toString()).toBe('before and after'), {
       timeout: 3_000,
     });
+    const applied = await b.server.metrics.antiEntropyApplied.get();
+    expect(applied.values[0]?.value).toBeGreaterThan(0);
   });
 
   it('disconnects the clients of a deleted document, even without a bus message', async () => {
@@ -105,5 +113,25 @@ describe('persistence and anti-entropy', () => {
     await eventually(() => expect(client.provider.synced).toBe(true));
     await deleteDocument(ctx.db.db, document.id);
     expect(await closed).toBe(4404);
+  });
+
+  it('converges in-memory state that never reached the log through the state-vector exchange', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const a = await ctx.startServer({ STATE_VECTOR_EXCHANGE_MS: '200' });
+    const b = await ctx.startServer({ STATE_VECTOR_EXCHANGE_MS: '200' });
+    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const onA = ctx.hocuspocusClient(a.url, document.id, t);
+    const onB = ctx.hocuspocusClient(b.url, document.id, t);
+    await eventually(() => expect(onA.provider.isSynced && onB.provider.isSynced).toBe(true));
+    // State only instance B holds: applied as if relayed, so neither stored nor published.
+    const extra = new Y.Doc();
+    extra.getText('t').insert(0, 'only in memory on B');
+    const live = b.server.hocuspocus.documents.get(document.id);
+    if (!live) throw new Error('document not loaded on B');
+    Y.applyUpdate(live, Y.encodeStateAsUpdate(extra), { source: 'redis' });
+    await eventually(() => expect(onA.doc.getText('t').toString()).toBe('only in memory on B'), {
+      timeout: 3_000,
+    });
   });
 });

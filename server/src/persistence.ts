@@ -54,8 +54,10 @@ export const replayOrigin = { source: 'local', skipStoreHooks: true } as const;
  * snapshot + log; `onStoreDocument` (debounced by Hocuspocus) compacts from Postgres.
  */
 export class PersistenceExtension implements Extension {
-  // After authentication, before Redis (whose afterLoadDocument syncs from peers).
-  priority = 1500;
+  // Below the Redis extension (1000): its onStoreDocument takes a lock first and skips
+  // the rest of the chain on the instance that did not get it, so two instances do not
+  // compact the same document at once. (Loading runs before any afterLoadDocument anyway.)
+  priority = 500;
 
   readonly loaded = new Map<string, LoadedDocumentLog>();
 

@@ -1,5 +1,5 @@
-import { documentPlainText } from '@folio/shared';
-import { type Db, findDocument, upsertSearchText } from '@folio/shared/db';
+import { documentSearchIndexer } from '@folio/shared/commands';
+import type { Db } from '@folio/shared/db';
 import type { Logger } from '@folio/shared/logger';
 import type { Hocuspocus } from '@hocuspocus/server';
 
@@ -63,14 +63,6 @@ export class SearchIndexer {
   private async index(documentId: string): Promise<void> {
     const document = this.deps.hocuspocus.documents.get(documentId);
     if (!document) return;
-    const body = documentPlainText(document);
-    const row = await findDocument(this.deps.db, documentId);
-    if (!row) return;
-    await upsertSearchText(this.deps.db, {
-      documentId,
-      workspaceId: row.workspace_id,
-      title: row.title,
-      body,
-    });
+    await documentSearchIndexer(this.deps.db, documentId, document);
   }
 }

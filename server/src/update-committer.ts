@@ -30,6 +30,7 @@ export class UpdateCommitter {
   private queue: Pending[] = [];
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate = false;
   private inFlight: Promise<void> | undefined;
 
   constructor(
@@ -58,12 +59,12 @@ export class UpdateCommitter {
 
   /** Resolves when everything recorded so far is committed (or failed). */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight) {
-      if (this.timer) {
-        clearTimeout(this.timer);
-        this.timer = undefined;
-        this.commitNext();
-      }
+    for (;;) {
+      // Skip any pending window: whoever drains wants it all now.
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      if (!this.inFlight) this.commitNext();
+      if (!this.inFlight) return;
       await this.inFlight;
     }
   }
@@ -72,6 +73,17 @@ export class UpdateCommitter {
     if (this.inFlight || this.timer) return;
     if (this.queue.length >= this.configuration.maxBatch) {
       this.commitNext();
+      return;
+    }
+    if (this.configuration.delayMs === 0) {
+      // No window: commit after this event-loop turn's other frames have queued up.
+      // Under load, what arrives during a transaction still shares the next one.
+      if (this.immediate) return;
+      this.immediate = true;
+      setImmediate(() => {
+        this.immediate = false;
+        this.commitNext();
+      });
       return;
     }
     this.timer = setTimeout(() => {

@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws';
 import type { AuthOutcome } from './auth.js';
 import { checkFrame, RateLimiter } from './frame-guard.js';
 import type { CollabMetrics } from './metrics.js';
-import { openYWebsocketSession } from './y-websocket-adapter.js';
+import { openYWebsocketSession, type translateOutbound } from './y-websocket-adapter.js';
 
 export interface TransportDeps {
   hocuspocus: Hocuspocus;
@@ -35,6 +35,7 @@ const toRequest = (req: IncomingMessage) =>
  * and checked by the frame guard first; a bad frame closes its own socket only.
  */
 export function createSocketAcceptor(deps: TransportDeps) {
+  const translations = new WeakMap<Uint8Array, ReturnType<typeof translateOutbound>>();
   return (ws: WebSocket, req: IncomingMessage) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const yjsRoom = url.pathname.startsWith('/yjs/') ? url.pathname.slice('/yjs/'.length) : undefined;
@@ -63,6 +64,7 @@ export function createSocketAcceptor(deps: TransportDeps) {
           authorize: deps.authorize,
           maxQueuedFrames: 200,
           maxQueuedBytes: 1024 * 1024,
+          translations,
         },
         ws,
         request,
@@ -76,7 +78,7 @@ export function createSocketAcceptor(deps: TransportDeps) {
     // commit, so without a byte budget a stalled database would let one client park
     // gigabytes in that queue.
     const byteBudget = new RateLimiter(deps.maxFrameBytes * 2, deps.maxFrameBytes * 4);
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const onMessage = (data: Buffer, isBinary: boolean) => {
       if (ws.readyState !== ws.OPEN) return;
       if (!isBinary) {
         ws.close(1003, 'binary frames only');
@@ -91,18 +93,23 @@ export function createSocketAcceptor(deps: TransportDeps) {
       if (!verdict.ok) {
         deps.metrics.messages.inc({ type: 'rejected' });
         deps.log.info(
-          { protocol, code: verdict.code, reason: verdict.reason },
+          { protocol, code: verdict.code, reason: verdict.reason, detail: verdict.detail },
           'closing a connection on a bad frame',
         );
         ws.close(verdict.code, verdict.reason);
         return;
       }
       deps.metrics.messages.inc({ type: verdict.type });
+      session.handleMessage(frame);
+    };
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      // Nothing a client sends may throw past this point: one socket's failure ends
+      // that socket, never the process.
       try {
-        session.handleMessage(frame);
+        onMessage(data, isBinary);
       } catch (error) {
         deps.log.warn({ err: error }, 'message handling failed');
-        ws.close(1011, 'internal error');
+        ws.terminate();
       }
     });
     ws.on('close', (code, reason) => {

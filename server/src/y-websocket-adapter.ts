@@ -3,7 +3,7 @@ import type { Hocuspocus } from '@hocuspocus/server';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
-import type { AuthOutcome } from './auth.js';
+import type { AuthOutcome, CollabPrincipal } from './auth.js';
 import type { CollabContext } from './context.js';
 
 /**
@@ -43,6 +43,12 @@ export interface AdapterDeps {
   /** Frames buffered while authorizing; more closes the socket (1008). */
   maxQueuedFrames: number;
   maxQueuedBytes: number;
+  /**
+   * Translations by input frame. Hocuspocus encodes a broadcast once and hands the same
+   * buffer to every connection, so with this cache (shared by all sessions) a document
+   * with many y-websocket clients translates each broadcast once, not once per client.
+   */
+  translations?: WeakMap<Uint8Array, ReturnType<typeof translateOutbound>>;
 }
 
 function prefixed(documentId: string, frame: Uint8Array): Uint8Array {
@@ -116,7 +122,11 @@ export function openYWebsocketSession(
       return ws.readyState;
     },
     send(data: Uint8Array) {
-      const out = translateOutbound(data);
+      let out = deps.translations?.get(data);
+      if (!out) {
+        out = translateOutbound(data);
+        deps.translations?.set(data, out);
+      }
       if (out.frame) ws.send(out.frame);
       else if (out.denied !== undefined) refuse(out.denied === 'closed' ? 1000 : 4403, out.denied);
     },
@@ -134,26 +144,35 @@ export function openYWebsocketSession(
         queue = undefined;
         return;
       }
-      const context: CollabContext = {
-        preauthorized: { documentId, principal: outcome.principal },
-        protocol: 'y-websocket',
-      };
-      connection = deps.hocuspocus.handleConnection(shim, request, context);
-      const auth = encoding.createEncoder();
-      encoding.writeVarString(auth, documentId);
-      encoding.writeVarUint(auth, HP_AUTH);
-      encoding.writeVarUint(auth, HP_AUTH_TOKEN);
-      encoding.writeVarString(auth, token ?? '');
-      connection.handleMessage(encoding.toUint8Array(auth));
-      const pending = queue ?? [];
-      queue = undefined;
-      for (const frame of pending) connection.handleMessage(prefixed(documentId, frame));
+      try {
+        attach(outcome.principal);
+      } catch (error) {
+        deps.log.error({ err: error, documentId }, 'y-websocket session failed to start');
+        ws.terminate();
+      }
     },
     (error) => {
       deps.log.error({ err: error, documentId }, 'y-websocket authorization failed');
       if (ws.readyState === ws.OPEN) ws.close(1011, 'internal error');
     },
   );
+
+  function attach(principal: CollabPrincipal): void {
+    const context: CollabContext = {
+      preauthorized: { documentId, principal },
+      protocol: 'y-websocket',
+    };
+    connection = deps.hocuspocus.handleConnection(shim, request, context);
+    const auth = encoding.createEncoder();
+    encoding.writeVarString(auth, documentId);
+    encoding.writeVarUint(auth, HP_AUTH);
+    encoding.writeVarUint(auth, HP_AUTH_TOKEN);
+    encoding.writeVarString(auth, token ?? '');
+    connection.handleMessage(encoding.toUint8Array(auth));
+    const pending = queue ?? [];
+    queue = undefined;
+    for (const frame of pending) connection.handleMessage(prefixed(documentId, frame));
+  }
 
   return {
     handleMessage(frame) {

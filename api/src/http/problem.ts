@@ -14,11 +14,17 @@ export interface Problem {
   requestId?: string;
 }
 
+/** Statuses that have no FolioError code but that Hono or the routes produce. */
+const otherTitles: Record<number, string> = {
+  405: 'Method not allowed',
+  415: 'Unsupported media type',
+};
+
 export function problem(c: Context, status: number, detail: string, extra: Partial<Problem> = {}): Response {
   const code = Object.entries(errorCodes).find(([, v]) => v.http === status)?.[0];
   const body: Problem = {
     type: code ? `https://folio.dev/problems/${code.toLowerCase().replaceAll('_', '-')}` : 'about:blank',
-    title: code ? errorCodes[code as keyof typeof errorCodes].title : 'Error',
+    title: code ? errorCodes[code as keyof typeof errorCodes].title : (otherTitles[status] ?? 'Error'),
     status,
     detail,
     ...extra,
@@ -33,6 +39,7 @@ export function problem(c: Context, status: number, detail: string, extra: Parti
 /** One error renderer: known errors keep their status, anything else is a bare 500. */
 export function renderError(error: unknown, c: Context): Response {
   if (error instanceof FolioError) {
+    if (error.code === 'UNAUTHENTICATED') c.header('WWW-Authenticate', 'Bearer realm="folio"');
     return problem(c, error.httpStatus, error.message, error.field ? { field: error.field } : {});
   }
   if (error instanceof HTTPException) {

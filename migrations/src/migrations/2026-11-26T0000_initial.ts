@@ -75,6 +75,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .execute();
 
+  // Every foreign key that deletes cascade into or null out has an index on the
+  // referencing side, so deleting a user or document never scans a table.
+  await db.schema.createIndex('workspaces_created_by_idx').on('workspaces').column('created_by').execute();
+
   await db.schema
     .createTable('workspace_members')
     .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
@@ -124,6 +128,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createIndex('document_permissions_user_id_idx')
     .on('document_permissions')
     .columns(['user_id', 'document_id'])
+    .execute();
+
+  await db.schema
+    .createIndex('document_permissions_granted_by_idx')
+    .on('document_permissions')
+    .column('granted_by')
     .execute();
 
   // The merged Yjs snapshot of a document and the update-log position it covers.

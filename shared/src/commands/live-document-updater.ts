@@ -2,6 +2,7 @@ import type { CollabBus } from '../collab-bus.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { FolioError } from '../errors.js';
 import { InvalidUpdateError, validateUpdateV1 } from '../yjs/update-validator.js';
+import { documentSearchIndexer } from './document-search-indexer.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
 
 /**
@@ -16,7 +17,14 @@ import { documentUpdateRecorder } from './document-update-recorder.js';
 export async function liveDocumentUpdater(
   db: Handle,
   bus: CollabBus | undefined,
-  input: { documentId: string; update: Uint8Array; actorId: string | null; maxBytes?: number },
+  input: {
+    documentId: string;
+    update: Uint8Array;
+    actorId: string | null;
+    maxBytes?: number;
+    /** Refresh the search index from Postgres afterwards (default true). */
+    index?: boolean;
+  },
 ): Promise<{ seq: number }> {
   if (input.maxBytes !== undefined && input.update.byteLength > input.maxBytes) {
     throw new FolioError('PAYLOAD_TOO_LARGE', `the update exceeds ${input.maxBytes} bytes`);
@@ -34,6 +42,9 @@ export async function liveDocumentUpdater(
   ]);
   if (seq === undefined) throw new FolioError('NOT_FOUND', 'document not found');
   await bus?.publish({ type: 'document-updated', documentId: input.documentId, seq }).catch(() => {});
+  // Searchable at once, whether or not an instance holds the document. A failure here
+  // does not undo the (committed) update.
+  if (input.index !== false) await documentSearchIndexer(db, input.documentId).catch(() => {});
   return { seq };
 }
 

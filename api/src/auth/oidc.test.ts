@@ -1,0 +1,238 @@
+/**
+ * Single sign-on end to end against a real OpenID provider (`oidc-provider`) on
+ * loopback: its development login and consent forms are driven with fetch and a
+ * cookie jar; the API runs in-process.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApi, type TestApi } from '../test-app.js';
+
+const PUBLIC_URL = 'http://127.0.0.1:3999';
+const names: Record<string, string> = { alice: 'Alice Liddell', bob: 'Bob' };
+
+let server: Server;
+let issuer: string;
+let h: TestApi;
+
+beforeAll(async () => {
+  server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: 'folio',
+        client_secret: 'folio-client-secret',
+        redirect_uris: [`${PUBLIC_URL}/auth/callback`],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    findAccount: (_ctx, id) => ({
+      accountId: id,
+      claims: () => ({ sub: id, email: `${id}@example.com`, email_verified: true, name: names[id] ?? id }),
+    }),
+    cookies: { keys: ['oidc-test-cookie-key'] },
+  });
+  server.on('request', provider.callback());
+  h = await buildTestApi({
+    PUBLIC_URL,
+    OIDC_ISSUER: issuer,
+    OIDC_CLIENT_ID: 'folio',
+    OIDC_CLIENT_SECRET: 'folio-client-secret',
+  });
+});
+
+afterAll(async () => {
+  await h?.close();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+/** A minimal cookie jar: name → value, from Set-Cookie headers. */
+class Jar {
+  private cookies = new Map<string, string>();
+  take(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const eq = pair.indexOf('=');
+      const value = pair.slice(eq + 1);
+      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line))
+        this.cookies.delete(pair.slice(0, eq));
+      else this.cookies.set(pair.slice(0, eq), value);
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  get(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+}
+
+/**
+ * Starts at /auth/login, signs in at the provider as `account` and returns the
+ * API's cookie jar after the callback plus the final redirect.
+ */
+async function signIn(account: string, returnTo?: string) {
+  const apiJar = new Jar();
+  const login = await h.request(`/auth/login${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`);
+  expect(login.status).toBe(302);
+  apiJar.take(login);
+  const providerJar = new Jar();
+  let url = new URL(login.headers.get('location') ?? '');
+  expect(url.origin).toBe(issuer);
+  expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+  expect(url.searchParams.get('state')).toBeTruthy();
+  expect(url.searchParams.get('nonce')).toBeTruthy();
+  for (let step = 0; step < 20 && url.origin === issuer; step++) {
+    let response = await fetch(url, { redirect: 'manual', headers: { cookie: providerJar.header() } });
+    providerJar.take(response);
+    if (response.status === 200) {
+      // A development interaction form: login first, then consent.
+      const html = await response.text();
+      const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+      const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
+      expect(action, html).toBeTruthy();
+      const form = new URLSearchParams({ prompt: prompt ?? '' });
+      if (prompt === 'login') {
+        form.set('login', account);
+        form.set('password', 'any');
+      }
+      response = await fetch(new URL(action ?? '', url), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: providerJar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      });
+      providerJar.take(response);
+    }
+    expect([302, 303]).toContain(response.status);
+    url = new URL(response.headers.get('location') ?? '', url);
+  }
+  expect(`${url.origin}${url.pathname}`).toBe(`${PUBLIC_URL}/auth/callback`);
+  const callback = await h.request(`/auth/callback${url.search}`, { headers: { cookie: apiJar.header() } });
+  apiJar.take(callback);
+  return { callback, jar: apiJar };
+}
+
+describe('single sign-on', () => {
+  it('provisions the user on first login and opens a session with a safe cookie', async () => {
+    const { callback, jar } = await signIn('alice', '/v1/workspaces');
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get('location')).toBe('/v1/workspaces');
+    const sessionCookie = callback.headers.getSetCookie().find((c) => c.startsWith('folio_session='));
+    expect(sessionCookie).toMatch(/HttpOnly/i);
+    expect(sessionCookie).toMatch(/SameSite=Lax/i);
+    expect(sessionCookie).not.toMatch(/Secure/i);
+
+    const me = await h.request('/v1/me', { headers: { cookie: jar.header() } });
+    expect(me.status).toBe(200);
+    const body = (await me.json()) as { id: string; email: string; name: string; role: string };
+    expect(body).toMatchObject({ email: 'alice@example.com', name: 'Alice Liddell', role: 'member' });
+
+    // The session is stored hashed: the cookie value appears nowhere in the table.
+    const rows = await h.t.db.selectFrom('sessions').selectAll().where('user_id', '=', body.id).execute();
+    expect(rows).toHaveLength(1);
+    expect(Buffer.from(rows[0]?.id_hash ?? []).toString()).not.toContain(jar.get('folio_session'));
+
+    // A personal workspace came with the account.
+    const workspaces = await h.request('/v1/workspaces', { headers: { cookie: jar.header() } });
+    expect(((await workspaces.json()) as { items: { personal: boolean }[] }).items).toEqual([
+      expect.objectContaining({ personal: true, role: 'admin' }),
+    ]);
+    const logins = await h.t.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('actor_id', '=', body.id)
+      .where('action', '=', 'user.login')
+      .execute();
+    expect(logins).toHaveLength(1);
+  });
+
+  it('updates the profile on a later login instead of creating a second user', async () => {
+    const first = await signIn('bob');
+    const firstMe = (await (
+      await h.request('/v1/me', { headers: { cookie: first.jar.header() } })
+    ).json()) as {
+      id: string;
+    };
+    names.bob = 'Robert Tables';
+    const second = await signIn('bob');
+    const me = (await (await h.request('/v1/me', { headers: { cookie: second.jar.header() } })).json()) as {
+      id: string;
+      name: string;
+    };
+    expect(me).toMatchObject({ id: firstMe.id, name: 'Robert Tables' });
+  });
+
+  it('refuses cookie-authenticated writes without our Origin, and logs out', async () => {
+    const { jar } = await signIn('carol');
+    const cookie = jar.header();
+    const create = (headers: Record<string, string>) =>
+      h.request('/v1/workspaces', {
+        method: 'POST',
+        json: { name: 'Team' },
+        headers: { cookie, ...headers },
+      });
+    expect((await create({})).status).toBe(403);
+    expect((await create({ origin: 'https://evil.example' })).status).toBe(403);
+    expect((await create({ origin: PUBLIC_URL })).status).toBe(201);
+
+    expect((await h.request('/auth/logout', { method: 'POST', headers: { cookie } })).status).toBe(403);
+    const logout = await h.request('/auth/logout', {
+      method: 'POST',
+      headers: { cookie, origin: PUBLIC_URL },
+    });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.getSetCookie().join()).toMatch(/folio_session=;/);
+    expect((await h.request('/v1/me', { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('rejects a callback whose state does not match the pending login', async () => {
+    const { jar } = await signIn('dave');
+    const login = await h.request('/auth/login');
+    const pending =
+      login.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('folio_oidc='))
+        ?.split(';')[0] ?? '';
+    const forged = await h.request('/auth/callback?code=stolen&state=forged', {
+      headers: { cookie: pending },
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('content-type')).toMatch(/problem\+json/);
+    const noPending = await h.request('/auth/callback?code=x&state=y', { headers: { cookie: jar.header() } });
+    expect(noPending.status).toBe(400);
+  });
+
+  it('marks cookies Secure when PUBLIC_URL is https', async () => {
+    const secure = await buildTestApi({
+      PUBLIC_URL: 'https://folio.example',
+      OIDC_ISSUER: issuer,
+      OIDC_CLIENT_ID: 'folio',
+      OIDC_CLIENT_SECRET: 'folio-client-secret',
+    });
+    try {
+      const login = await secure.request('/auth/login');
+      expect(login.status).toBe(302);
+      const pending = login.headers.getSetCookie().find((c) => c.startsWith('folio_oidc='));
+      expect(pending).toMatch(/;\s*Secure/i);
+      expect(pending).toMatch(/HttpOnly/i);
+      expect(new URL(login.headers.get('location') ?? '').searchParams.get('redirect_uri')).toBe(
+        'https://folio.example/auth/callback',
+      );
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('never redirects to another site after login', async () => {
+    const login = await h.request('/auth/login?returnTo=//evil.example/x');
+    expect(login.status).toBe(302);
+    const { callback } = await signIn('erin', 'https://evil.example/');
+    expect(callback.headers.get('location')).toBe('/v1/me');
+  });
+});

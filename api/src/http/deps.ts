@@ -1,0 +1,13 @@
+import type { CollabBus } from '@folio/shared';
+import type { Db } from '@folio/shared/db';
+import type { ApiConfig } from '../config.js';
+
+/** What route modules need; built once in `createApi`. */
+export interface RouteDeps {
+  config: ApiConfig;
+  db: Db;
+  replica: Db;
+  secretKey: string;
+  /** Tells collaboration instances about REST writes, deletions and revocations. */
+  bus: CollabBus;
+}

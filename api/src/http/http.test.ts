@@ -1,0 +1,118 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildTestApi, type TestApi } from '../test-app.js';
+
+const built: TestApi[] = [];
+const build = async (...args: Parameters<typeof buildTestApi>) => {
+  const h = await buildTestApi(...args);
+  built.push(h);
+  return h;
+};
+afterAll(async () => {
+  await Promise.all(built.map((h) => h.close()));
+});
+
+const expectProblem = async (response: Response, status: number) => {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+  const body = (await response.json()) as Record<string, unknown>;
+  expect(body).toMatchObject({
+    status,
+    type: expect.any(String),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
+  return body;
+};
+
+describe('errors are problem+json', () => {
+  it('404 for unknown routes, inside and outside /v1', async () => {
+    const h = await build();
+    await expectProblem(await h.request('/v1/nothing-here'), 404);
+    await expectProblem(await h.request('/nope'), 404);
+  });
+
+  it('413 for a body over MAX_BODY_BYTES', async () => {
+    const h = await build({ MAX_BODY_BYTES: '1024' });
+    const user = await h.user('big@example.com');
+    const response = await h.request('/v1/documents', {
+      method: 'POST',
+      token: user.token,
+      json: { title: 'big', content: { text: 'x'.repeat(5000) } },
+    });
+    await expectProblem(response, 413);
+  });
+
+  it('500 without a stack trace or the error message', async () => {
+    const h = await build();
+    h.api.app.get('/boom', () => {
+      throw new Error('database password is hunter2');
+    });
+    const response = await h.request('/boom');
+    const body = await expectProblem(response, 500);
+    expect(JSON.stringify(body)).not.toMatch(/hunter2|at .*\.js/);
+  });
+});
+
+describe('rate limit per credential', () => {
+  for (const redis of [false, true]) {
+    it(`429 after RATE_LIMIT_PER_MINUTE requests (${redis ? 'Redis' : 'in-memory'})`, async () => {
+      const h = await build({ RATE_LIMIT_PER_MINUTE: '3' }, { redis });
+      const a = await h.user('a@example.com');
+      const b = await h.user('b@example.com');
+      // 8 requests span at most two one-minute windows of 3 each, so at least 2 are refused.
+      const responses: Response[] = [];
+      for (let i = 0; i < 8; i++) responses.push(await h.request('/v1/me', { token: a.token }));
+      expect(responses.slice(0, 3).map((r) => r.status)).toEqual([200, 200, 200]);
+      const limited = responses.find((r) => r.status === 429);
+      expect(responses.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(2);
+      if (!limited) return;
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      await expectProblem(limited, 429);
+      // Another credential is unaffected.
+      expect((await h.request('/v1/me', { token: b.token })).status).toBe(200);
+    });
+  }
+});
+
+describe('OpenAPI', () => {
+  it('describes every /v1 route of the contract, and /docs renders it without external assets', async () => {
+    const h = await build();
+    const spec = (await (await h.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    const routes = Object.entries(spec.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    for (const route of [
+      'GET /v1/me',
+      'POST /v1/tokens',
+      'GET /v1/tokens',
+      'DELETE /v1/tokens/{id}',
+      'POST /v1/workspaces',
+      'GET /v1/workspaces',
+      'PUT /v1/workspaces/{id}/members/{userId}',
+      'DELETE /v1/workspaces/{id}/members/{userId}',
+      'POST /v1/documents',
+      'GET /v1/documents',
+      'GET /v1/documents/{id}',
+      'PATCH /v1/documents/{id}',
+      'DELETE /v1/documents/{id}',
+      'GET /v1/documents/{id}/content',
+      'PUT /v1/documents/{id}/content',
+      'POST /v1/documents/{id}/updates',
+      'GET /v1/documents/{id}/permissions',
+      'PUT /v1/documents/{id}/permissions/{userId}',
+      'DELETE /v1/documents/{id}/permissions/{userId}',
+      'POST /v1/documents/{id}/connect-token',
+    ]) {
+      expect(routes).toContain(route);
+    }
+    expect(spec.components.schemas).toHaveProperty('DocumentCreate');
+    const docs = await h.request('/docs');
+    expect(docs.status).toBe(200);
+    const html = await docs.text();
+    expect(html).toContain('/openapi.json');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="https?:/);
+  });
+});

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { buildTestApi, type TestApi } from '../test-app.js';
+
+let h: TestApi;
+beforeAll(async () => {
+  h = await buildTestApi();
+});
+afterAll(async () => h?.close());
+
+type Doc = { id: string; title: string; workspaceId: string; role?: string };
+
+async function createDoc(token: string, body: Record<string, unknown>): Promise<Doc> {
+  const response = await h.request('/v1/documents', { method: 'POST', token, json: body });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return (await response.json()) as Doc;
+}
+
+const text = async (token: string, id: string) => {
+  const response = await h.request(`/v1/documents/${id}/content?format=text`, { token });
+  expect(response.status).toBe(200);
+  return response.text();
+};
+
+/** The document's binary state, as an editor would sync it. */
+async function editorDoc(token: string, id: string): Promise<Y.Doc> {
+  const response = await h.request(`/v1/documents/${id}/content?format=yjs`, { token });
+  expect(response.headers.get('content-type')).toBe('application/octet-stream');
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, new Uint8Array(await response.arrayBuffer()));
+  return doc;
+}
+
+const postUpdate = (token: string, id: string, update: Uint8Array) =>
+  h.request(`/v1/documents/${id}/updates`, {
+    method: 'POST',
+    token,
+    headers: { 'content-type': 'application/octet-stream' },
+    body: update,
+  });
+
+describe('content', () => {
+  it('reads text and ProseMirror JSON of XML fragments and text types', async () => {
+    const owner = await h.user('content@example.com');
+    const doc = await createDoc(owner.token, {
+      title: 'Rich',
+      content: { markdown: '# Title\n\nSome **bold** and [a link](https://example.com).\n\n- one\n- two' },
+    });
+    const json = (await (
+      await h.request(`/v1/documents/${doc.id}/content?format=json`, { token: owner.token })
+    ).json()) as {
+      default: { type: string; content: { type: string }[] };
+    };
+    expect(json.default.type).toBe('doc');
+    expect(json.default.content.map((n) => n.type)).toEqual(['heading', 'paragraph', 'bulletList']);
+    expect(JSON.stringify(json.default)).toContain('{"type":"text","text":"bold","marks":[{"type":"bold"}]}');
+    expect(JSON.stringify(json.default)).toContain(
+      '"marks":[{"type":"link","attrs":{"href":"https://example.com"}}]',
+    );
+    expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo');
+
+    // An editor adds a Y.Text next to the fragment: both are in the text output.
+    const editor = await editorDoc(owner.token, doc.id);
+    const before = Y.encodeStateVector(editor);
+    editor.getText('notes').insert(0, 'side note');
+    expect((await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor, before))).status).toBe(200);
+    expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo\n\nside note');
+    const both = (await (
+      await h.request(`/v1/documents/${doc.id}/content?format=json`, { token: owner.token })
+    ).json()) as Record<string, unknown>;
+    expect(both.notes).toBe('side note');
+  });
+
+  it('stores binary updates attributed to the caller and reflects them in every format', async () => {
+    const owner = await h.user('bin@example.com');
+    const doc = await createDoc(owner.token, { title: 'Binary' });
+    const editor = new Y.Doc();
+    editor.getText('body').insert(0, 'typed by an editor');
+    const response = await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ changed: true, seq: 1 });
+    expect(await text(owner.token, doc.id)).toBe('typed by an editor');
+    const replica = await editorDoc(owner.token, doc.id);
+    expect(replica.getText('body').toString()).toBe('typed by an editor');
+
+    // Sending the same update again changes nothing and stores nothing.
+    const again = await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor));
+    expect(await again.json()).toMatchObject({ changed: false });
+    const rows = await h.t.db
+      .selectFrom('document_updates')
+      .select(['actor_id', 'seq'])
+      .where('document_id', '=', doc.id)
+      .execute();
+    expect(rows).toEqual([{ actor_id: owner.id, seq: 1 }]);
+    const audit = await h.t.db
+      .selectFrom('audit_events')
+      .select(['actor_id', 'details'])
+      .where('document_id', '=', doc.id)
+      .where('action', '=', 'document.update')
+      .execute();
+    expect(audit).toEqual([{ actor_id: owner.id, details: expect.objectContaining({ updates: 1 }) }]);
+  });
+
+  it('rejects malformed, forged and dangling updates without storing anything', async () => {
+    const owner = await h.user('evil@example.com');
+    const doc = await createDoc(owner.token, { title: 'Target' });
+    // A struct count claiming millions of structs in a few bytes (Yjs would preallocate).
+    const forged = Uint8Array.of(1, 0xff, 0xff, 0xff, 0x7f, 1, 0, 4, 1, 1, 97, 0);
+    const cases = [forged, Uint8Array.of(0xff, 0xff, 0xff), Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)];
+    for (const bytes of cases) {
+      const response = await postUpdate(owner.token, doc.id, bytes);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ field: 'body' });
+    }
+    // Well-formed but depending on state the document never had.
+    const base = new Y.Doc();
+    base.getText('t').insert(0, 'abc');
+    const sv = Y.encodeStateVector(base);
+    base.getText('t').insert(3, 'def');
+    const dangling = await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(base, sv));
+    expect(dangling.status).toBe(400);
+    const wrongType = await h.request(`/v1/documents/${doc.id}/updates`, {
+      method: 'POST',
+      token: owner.token,
+      json: { update: 'abc' },
+    });
+    expect(wrongType.status).toBe(415);
+    const rows = await h.t.db
+      .selectFrom('document_updates')
+      .select('seq')
+      .where('document_id', '=', doc.id)
+      .execute();
+    expect(rows).toEqual([]);
+  });
+
+  it('replaces text minimally in a Y.Text so concurrent edits elsewhere survive', async () => {
+    const owner = await h.user('merge@example.com');
+    const doc = await createDoc(owner.token, { title: 'Merge' });
+    const editor = new Y.Doc();
+    editor.getText('body').insert(0, 'alpha beta gamma');
+    await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor));
+    const put = await h.request(`/v1/documents/${doc.id}/content`, {
+      method: 'PUT',
+      token: owner.token,
+      json: { text: 'alpha BETA gamma' },
+    });
+    expect(put.status).toBe(200);
+    // Concurrently, the editor appended text without seeing the REST write.
+    editor.getText('body').insert(16, '!');
+    const sv = Y.encodeStateVector(await editorDoc(owner.token, doc.id));
+    await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor, sv));
+    expect(await text(owner.token, doc.id)).toBe('alpha BETA gamma!');
+  });
+});

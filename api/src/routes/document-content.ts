@@ -1,0 +1,125 @@
+import { FolioError } from '@folio/shared';
+import {
+  documentContentReader,
+  documentContentReplacer,
+  documentUpdateApplier,
+} from '@folio/shared/commands';
+import { documentJson, documentText } from '@folio/shared/documents';
+import { createRoute, z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import * as Y from 'yjs';
+import { authorizeDocument } from '../http/access.js';
+import type { RouteDeps } from '../http/deps.js';
+import { createRouter } from '../http/router.js';
+import { ContentInput, ContentQuery, DocumentIdParam, errors, json, WriteResult } from '../schemas.js';
+
+/** Reading and writing a document's content over REST. */
+export function documentContentRoutes(deps: RouteDeps) {
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}/content',
+      tags: ['content'],
+      summary: 'The content as plain text, JSON per top-level type, or the binary Yjs state',
+      request: { params: DocumentIdParam, query: ContentQuery },
+      responses: {
+        200: {
+          description: 'the content',
+          content: {
+            'text/plain': { schema: z.string() },
+            'application/json': { schema: z.record(z.string(), z.unknown()) },
+            'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) },
+          },
+        },
+        ...errors(400, 401, 403, 404, 429),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { format } = c.req.valid('query');
+      const principal = c.get('principal');
+      const { access } = await authorizeDocument(deps.db, principal, id, 'document.read');
+      const { doc } = await documentContentReader(deps.db, {
+        documentId: id,
+        workspaceId: access.workspaceId,
+        actorId: principal.userId,
+        format,
+      });
+      try {
+        if (format === 'yjs') {
+          return c.body(Y.encodeStateAsUpdate(doc) as Uint8Array<ArrayBuffer>, 200, {
+            'content-type': 'application/octet-stream',
+          });
+        }
+        if (format === 'json') return c.json(documentJson(doc), 200);
+        return c.text(documentText(doc), 200);
+      } finally {
+        doc.destroy();
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/{id}/content',
+      tags: ['content'],
+      summary: 'Replace the text (editors and owners); reaches live clients',
+      request: {
+        params: DocumentIdParam,
+        body: { content: { 'application/json': { schema: ContentInput } }, required: true },
+      },
+      responses: { 200: json(WriteResult, 'stored'), ...errors(400, 401, 403, 404, 413, 429) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const replacement = c.req.valid('json');
+      const principal = c.get('principal');
+      await authorizeDocument(deps.db, principal, id, 'document.write');
+      const result = await documentContentReplacer(deps.db, deps.bus, {
+        documentId: id,
+        actorId: principal.userId,
+        replacement,
+      });
+      return c.json(result, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{id}/updates',
+      tags: ['content'],
+      summary: 'Apply a binary Yjs update (V1) (editors and owners); reaches live clients',
+      request: {
+        params: DocumentIdParam,
+        body: {
+          content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+          required: true,
+        },
+      },
+      responses: { 200: json(WriteResult, 'stored'), ...errors(400, 401, 403, 404, 413, 415, 429) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const principal = c.get('principal');
+      const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/octet-stream') {
+        throw new HTTPException(415, { message: 'send the update as application/octet-stream' });
+      }
+      await authorizeDocument(deps.db, principal, id, 'document.write');
+      const update = new Uint8Array(await c.req.arrayBuffer());
+      if (update.byteLength === 0) throw new FolioError('BAD_REQUEST', 'empty update', { field: 'body' });
+      const result = await documentUpdateApplier(deps.db, deps.bus, {
+        documentId: id,
+        actorId: principal.userId,
+        update,
+      });
+      return c.json(result, 200);
+    },
+  );
+
+  return app;
+}

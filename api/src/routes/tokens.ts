@@ -1,0 +1,113 @@
+import { FolioError } from '@folio/shared';
+import { apiTokenIssuer, apiTokenRevoker } from '@folio/shared/commands';
+import { listApiTokens, type Scope } from '@folio/shared/db';
+import { createRoute } from '@hono/zod-openapi';
+import { requireScope } from '../http/access.js';
+import type { RouteDeps } from '../http/deps.js';
+import { createRouter } from '../http/router.js';
+import { CreatedToken, errors, json, TokenCreate, TokenIdParam, TokenList } from '../schemas.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function presentToken(t: {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  created_at: Date;
+  last_used_at: Date | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}) {
+  return {
+    id: t.id,
+    name: t.name,
+    scopes: t.scopes,
+    createdAt: t.created_at.toISOString(),
+    lastUsedAt: iso(t.last_used_at),
+    expiresAt: iso(t.expires_at),
+    revokedAt: iso(t.revoked_at),
+  };
+}
+
+const SCOPE_ORDER: Scope[] = ['read', 'write', 'admin'];
+
+/** The caller's own API tokens. */
+export function tokenRoutes(deps: RouteDeps) {
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/',
+      tags: ['tokens'],
+      summary: 'Create an API token (the secret is shown once)',
+      request: { body: { content: { 'application/json': { schema: TokenCreate } }, required: true } },
+      responses: { 201: json(CreatedToken, 'the new token with its secret'), ...errors(400, 401, 403, 429) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const principal = c.get('principal');
+      requireScope(principal, 'write');
+      const scopes = SCOPE_ORDER.filter((s) => (body.scopes ?? ['read', 'write']).includes(s));
+      // A token can only mint tokens narrower than itself, or scopes would escalate.
+      const beyond = scopes.filter((s) => principal.scopes !== undefined && !principal.scopes.includes(s));
+      if (beyond.length > 0) {
+        throw new FolioError('FORBIDDEN', `this token cannot grant the ${beyond.join(', ')} scope`, {
+          field: 'scopes',
+        });
+      }
+      const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
+      if (expiresAt && expiresAt.getTime() <= Date.now()) {
+        throw new FolioError('BAD_REQUEST', 'expiresAt must be in the future', { field: 'expiresAt' });
+      }
+      const { token, record } = await apiTokenIssuer(deps.db, {
+        userId: principal.userId,
+        scopes,
+        name: body.name ?? '',
+        expiresAt,
+        actorId: principal.userId,
+      });
+      return c.json({ ...presentToken(record), token }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags: ['tokens'],
+      summary: "The caller's API tokens (never their secrets)",
+      responses: { 200: json(TokenList, 'tokens, newest first'), ...errors(401, 403, 429) },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      requireScope(principal, 'read');
+      const tokens = await listApiTokens(deps.db, principal.userId);
+      return c.json({ items: tokens.map(presentToken) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/{id}',
+      tags: ['tokens'],
+      summary: 'Revoke an API token',
+      request: { params: TokenIdParam },
+      responses: { 204: { description: 'revoked' }, ...errors(401, 403, 404, 429) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const principal = c.get('principal');
+      requireScope(principal, 'write');
+      await apiTokenRevoker(
+        deps.db,
+        { userId: principal.userId, tokenId: id, actorId: principal.userId },
+        deps.bus,
+      );
+      return c.body(null, 204);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,144 @@
+import { workspaceCreator, workspaceMemberRemover, workspaceMemberSetter } from '@folio/shared/commands';
+import { listWorkspaceMembers, listWorkspacesOfUser } from '@folio/shared/db';
+import { createRoute } from '@hono/zod-openapi';
+import { authorizeWorkspace, requireScope } from '../http/access.js';
+import type { RouteDeps } from '../http/deps.js';
+import { createRouter } from '../http/router.js';
+import {
+  errors,
+  json,
+  Member,
+  MemberList,
+  MemberSet,
+  Workspace,
+  WorkspaceCreate,
+  WorkspaceIdParam,
+  WorkspaceList,
+  WorkspaceUserParams,
+} from '../schemas.js';
+
+const presentWorkspace = (
+  w: { id: string; name: string; personal_user_id: string | null; created_at: Date },
+  role: 'admin' | 'member' | null,
+) => ({
+  id: w.id,
+  name: w.name,
+  personal: w.personal_user_id !== null,
+  role,
+  createdAt: w.created_at.toISOString(),
+});
+
+export function workspaceRoutes(deps: RouteDeps) {
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/',
+      tags: ['workspaces'],
+      summary: 'Create a workspace; the caller becomes its admin',
+      request: { body: { content: { 'application/json': { schema: WorkspaceCreate } }, required: true } },
+      responses: { 201: json(Workspace, 'the workspace'), ...errors(400, 401, 403, 429) },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('json');
+      const principal = c.get('principal');
+      requireScope(principal, 'write');
+      const workspace = await workspaceCreator(deps.db, { name, actorId: principal.userId });
+      return c.json(presentWorkspace(workspace, 'admin'), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      tags: ['workspaces'],
+      summary: "The caller's workspaces",
+      responses: {
+        200: json(WorkspaceList, 'workspaces the caller is a member of'),
+        ...errors(401, 403, 429),
+      },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      requireScope(principal, 'read');
+      const rows = await listWorkspacesOfUser(deps.db, principal.userId);
+      return c.json({ items: rows.map((w) => presentWorkspace(w, w.role)) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}/members',
+      tags: ['workspaces'],
+      summary: "A workspace's members",
+      request: { params: WorkspaceIdParam },
+      responses: { 200: json(MemberList, 'members'), ...errors(401, 403, 404, 429) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      await authorizeWorkspace(deps.db, c.get('principal'), id, 'workspace.read');
+      const members = await listWorkspaceMembers(deps.db, id);
+      return c.json(
+        {
+          items: members.map((m) => ({
+            workspaceId: id,
+            userId: m.userId,
+            role: m.role,
+            email: m.email,
+            name: m.name,
+          })),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/{id}/members/{userId}',
+      tags: ['workspaces'],
+      summary: 'Add a member or change their role (workspace admins)',
+      request: {
+        params: WorkspaceUserParams,
+        body: { content: { 'application/json': { schema: MemberSet } }, required: true },
+      },
+      responses: { 200: json(Member, 'the membership'), ...errors(400, 401, 403, 404, 409, 429) },
+    }),
+    async (c) => {
+      const { id, userId } = c.req.valid('param');
+      const { role } = c.req.valid('json');
+      const principal = c.get('principal');
+      await authorizeWorkspace(deps.db, principal, id, 'workspace.manage');
+      const member = await workspaceMemberSetter(
+        deps.db,
+        { workspaceId: id, userId, role, actorId: principal.userId },
+        deps.bus,
+      );
+      return c.json(member, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/{id}/members/{userId}',
+      tags: ['workspaces'],
+      summary: 'Remove a member (workspace admins)',
+      request: { params: WorkspaceUserParams },
+      responses: { 204: { description: 'removed' }, ...errors(401, 403, 404, 409, 429) },
+    }),
+    async (c) => {
+      const { id, userId } = c.req.valid('param');
+      const principal = c.get('principal');
+      await authorizeWorkspace(deps.db, principal, id, 'workspace.manage');
+      await workspaceMemberRemover(deps.db, { workspaceId: id, userId, actorId: principal.userId }, deps.bus);
+      return c.body(null, 204);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,205 @@
+import { documentRoleSchema, instanceRoleSchema, scopeSchema, workspaceRoleSchema } from '@folio/shared';
+import { z } from '@hono/zod-openapi';
+
+/**
+ * Request and response shapes of the REST API. The same schemas validate requests,
+ * type the handlers' responses and generate /openapi.json. Request bodies are strict:
+ * unknown fields are a 400 naming the field.
+ */
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    field: z.string().optional(),
+    requestId: z.string().optional(),
+  })
+  .openapi('Problem');
+
+const id = (name: string) =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\w-]+$/, 'must be an id')
+    .openapi({ param: { name, in: 'path' }, example: '0192f1a0-7d2c-7c4e-9a5b-3f1e2d4c5b6a' });
+
+export const DocumentIdParam = z.object({ id: id('id') });
+export const WorkspaceIdParam = z.object({ id: id('id') });
+export const TokenIdParam = z.object({ id: id('id') });
+export const DocumentUserParams = z.object({ id: id('id'), userId: id('userId') });
+export const WorkspaceUserParams = z.object({ id: id('id'), userId: id('userId') });
+
+const title = z.string().trim().min(1).max(500);
+const timestamp = z.string().openapi({ format: 'date-time' });
+
+export const Me = z
+  .object({
+    id: z.string(),
+    email: z.string().nullable(),
+    name: z.string(),
+    role: instanceRoleSchema,
+  })
+  .openapi('Me');
+
+export const TokenCreate = z
+  .strictObject({
+    name: z.string().trim().max(200).optional(),
+    scopes: z.array(scopeSchema).min(1).max(3).optional().openapi({ description: 'default: read, write' }),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .openapi('TokenCreate');
+
+export const Token = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scopes: z.array(scopeSchema),
+    createdAt: timestamp,
+    lastUsedAt: timestamp.nullable(),
+    expiresAt: timestamp.nullable(),
+    revokedAt: timestamp.nullable(),
+  })
+  .openapi('Token');
+
+export const CreatedToken = Token.extend({
+  token: z.string().openapi({ description: 'The secret; shown only in this response.' }),
+}).openapi('CreatedToken');
+
+export const TokenList = z.object({ items: z.array(Token) }).openapi('TokenList');
+
+export const WorkspaceCreate = z
+  .strictObject({ name: z.string().trim().min(1).max(200) })
+  .openapi('WorkspaceCreate');
+
+export const Workspace = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    personal: z.boolean(),
+    role: workspaceRoleSchema
+      .nullable()
+      .openapi({ description: "The caller's role; null for instance admins who are not members" }),
+    createdAt: timestamp,
+  })
+  .openapi('Workspace');
+
+export const WorkspaceList = z.object({ items: z.array(Workspace) }).openapi('WorkspaceList');
+
+export const MemberSet = z.strictObject({ role: workspaceRoleSchema }).openapi('MemberSet');
+
+export const Member = z
+  .object({
+    workspaceId: z.string(),
+    userId: z.string(),
+    role: workspaceRoleSchema,
+    email: z.string().nullable().optional(),
+    name: z.string().optional(),
+  })
+  .openapi('Member');
+
+export const MemberList = z.object({ items: z.array(Member) }).openapi('MemberList');
+
+export const ContentInput = z
+  .union(
+    [
+      z.strictObject({
+        text: z.string().max(2_000_000),
+        field: z.string().min(1).max(200).optional(),
+      }),
+      z.strictObject({
+        markdown: z.string().max(2_000_000),
+        field: z.string().min(1).max(200).optional(),
+      }),
+    ],
+    { error: 'give exactly one of text or markdown (and optionally field)' },
+  )
+  .openapi('ContentInput', {
+    description:
+      'Replaces the document text. Goes to the top-level type named `field`; by default `default`, else the first XML fragment, else the first text.',
+  });
+
+export const DocumentCreate = z
+  .strictObject({
+    title,
+    workspaceId: z.string().min(1).max(64).optional(),
+    content: ContentInput.optional(),
+  })
+  .openapi('DocumentCreate');
+
+export const DocumentPatch = z.strictObject({ title }).openapi('DocumentPatch');
+
+export const Document = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    workspaceId: z.string(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    createdBy: z.string().nullable(),
+    role: documentRoleSchema.optional().openapi({ description: "The caller's effective role" }),
+  })
+  .openapi('Document');
+
+export const DocumentList = z
+  .object({ items: z.array(Document), nextCursor: z.string().nullable() })
+  .openapi('DocumentList');
+
+/** Query strings are lenient about extra parameters (cache busters); JSON bodies are strict. */
+export const DocumentListQuery = z.object({
+  workspaceId: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const PermissionSet = z.strictObject({ role: documentRoleSchema }).openapi('PermissionSet');
+
+export const Permission = z
+  .object({
+    userId: z.string(),
+    role: documentRoleSchema,
+    email: z.string().nullable().optional(),
+    name: z.string().optional(),
+    createdAt: timestamp.optional(),
+  })
+  .openapi('Permission');
+
+export const PermissionList = z.object({ items: z.array(Permission) }).openapi('PermissionList');
+
+export const ConnectToken = z
+  .object({
+    token: z.string(),
+    expiresAt: timestamp,
+    role: documentRoleSchema,
+    url: z.string(),
+    documentName: z.string(),
+  })
+  .openapi('ConnectToken');
+
+export const ContentQuery = z.object({
+  format: z.enum(['text', 'json', 'yjs']).default('text'),
+});
+
+export const WriteResult = z
+  .object({
+    changed: z.boolean(),
+    seq: z.number().int(),
+    bytes: z.number().int(),
+  })
+  .openapi('WriteResult');
+
+/** Standard error responses, for the OpenAPI document. */
+export const errors = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: 'problem', content: { 'application/problem+json': { schema: Problem } } },
+    ]),
+  );
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});

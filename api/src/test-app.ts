@@ -1,0 +1,81 @@
+/** Test support: an in-process API on a database of the test file's own. Not used in production. */
+
+import { apiTokenIssuer, userCreator } from '@folio/shared/commands';
+import { parseConfig } from '@folio/shared/config';
+import type { InstanceRole, Scope } from '@folio/shared/db';
+import { createLogger } from '@folio/shared/logger';
+import { createRedis } from '@folio/shared/redis';
+import {
+  createTestDatabase,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  testRedisPrefix,
+} from '@folio/shared/testing';
+import { createApi } from './app.js';
+import { apiConfigSchema } from './config.js';
+
+export interface TestApi {
+  t: TestDatabase;
+  api: ReturnType<typeof createApi>;
+  request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
+  /** A user with a personal workspace and an API token. */
+  user(
+    email: string,
+    options?: { role?: InstanceRole; scopes?: Scope[] },
+  ): Promise<{ id: string; token: string; email: string }>;
+  close(): Promise<void>;
+}
+
+/** With `{ redis: true }` the API uses the test Redis under a key prefix of its own. */
+export async function buildTestApi(
+  env: Record<string, string> = {},
+  options: { redis?: boolean } = {},
+): Promise<TestApi> {
+  const t = await createTestDatabase();
+  const config = parseConfig(apiConfigSchema, {
+    DATABASE_URL: t.url,
+    SECRET_KEY: 'test-secret-key-test-secret-key-0123456789',
+    LOG_LEVEL: 'silent',
+    ...(options.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: testRedisPrefix() } : {}),
+    ...env,
+  });
+  const log = createLogger({ level: 'silent', name: 'api-test' });
+  const redis = createRedis({ url: config.REDIS_URL, log, name: 'api-test' });
+  const api = createApi({ config, db: t.db, replica: t.db, log, redis, secretKey: config.SECRET_KEY ?? '' });
+  return {
+    t,
+    api,
+    request: (path, init = {}) => {
+      const { token, json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      return Promise.resolve(
+        api.app.request(path, {
+          ...rest,
+          headers,
+          ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+        }),
+      );
+    },
+    user: async (email, options = {}) => {
+      const user = await userCreator(t.db, {
+        email,
+        name: email.split('@')[0],
+        role: options.role,
+        actorId: null,
+      });
+      const { token } = await apiTokenIssuer(t.db, {
+        userId: user.id,
+        scopes: options.scopes ?? ['read', 'write', 'admin'],
+        actorId: null,
+      });
+      return { id: user.id, token, email };
+    },
+    close: async () => {
+      await api.bus.close();
+      redis?.disconnect();
+      await t.drop();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { createLogger } from '@folio/shared/logger';
+import { buildDocument, buildUser, createTestDatabase, type TestDatabase } from '@folio/shared/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createCollabMetrics } from './metrics.js';
+import { UpdateCommitter } from './update-committer.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.drop());
+
+const log = createLogger({ level: 'silent', name: 'committer-test' });
+
+function updates(n: number): Uint8Array[] {
+  const doc = new Y.Doc();
+  const out: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => out.push(u));
+  for (let i = 0; i < n; i++) doc.getText('t').insert(i, 'x');
+  return out;
+}
+
+describe('UpdateCommitter', () => {
+  it('commits concurrent updates of several documents in few transactions, in arrival order', async () => {
+    const owner = await buildUser(db.db);
+    const [d1, d2] = [await buildDocument(db.db, owner), await buildDocument(db.db, owner)];
+    const metrics = createCollabMetrics();
+    const committer = new UpdateCommitter(db.db, log, metrics, { delayMs: 5 });
+    const seqs = await Promise.all(
+      updates(60).map((update, i) =>
+        committer.record({
+          documentId: i % 2 ? d1.id : d2.id,
+          update,
+          actorId: owner.id,
+          connectionId: `c${i % 3}`,
+        }),
+      ),
+    );
+    // Per document, sequence numbers follow arrival order without gaps.
+    expect(seqs.filter((_, i) => i % 2)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(seqs.filter((_, i) => i % 2 === 0)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const batches = (await metrics.storeBatchSize.get()).values.find((v) => v.metricName?.endsWith('_count'));
+    expect(batches?.value).toBeLessThanOrEqual(3);
+    expect(committer.pendingBytes).toBe(0);
+    const audit = await db.db
+      .selectFrom('audit_events')
+      .select(['document_id', 'details'])
+      .where('action', '=', 'document.update')
+      .execute();
+    const counted = audit.reduce((sum, e) => sum + Number((e.details as { updates: number }).updates), 0);
+    expect(counted).toBe(60);
+  });
+
+  it('answers undefined for a document that does not exist, and drains', async () => {
+    const committer = new UpdateCommitter(db.db, log, createCollabMetrics());
+    const pending = committer.record({
+      documentId: 'no-such-document',
+      update: updates(1)[0] as Uint8Array,
+      actorId: null,
+      connectionId: null,
+    });
+    await committer.drain();
+    expect(await pending).toBeUndefined();
+  });
+
+  it('without a window, still batches what arrives during a transaction, and drains', async () => {
+    const owner = await buildUser(db.db);
+    const document = await buildDocument(db.db, owner);
+    const metrics = createCollabMetrics();
+    const committer = new UpdateCommitter(db.db, log, metrics, { delayMs: 0 });
+    const pending = updates(40).map((update) =>
+      committer.record({ documentId: document.id, update, actorId: owner.id, connectionId: null }),
+    );
+    await committer.drain();
+    expect(await Promise.all(pending)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const batches = (await metrics.storeBatchSize.get()).values.find((v) => v.metricName?.endsWith('_count'));
+    expect(batches?.value).toBeLessThan(40);
+  });
+});

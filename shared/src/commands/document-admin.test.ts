@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CollabEvent, createCollabBus } from '../collab-bus.js';
+import { createLogger } from '../logger.js';
+import { buildDocument, buildUser } from '../testing/fixtures.js';
+import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { documentDeleter, documentRenamer, permissionGranter, permissionRevoker } from './document-admin.js';
+import { documentCreator } from './document-creator.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t?.drop());
+
+const recordingBus = () => {
+  const bus = createCollabBus({ prefix: 'test:', log: createLogger({ level: 'silent', name: 'test' }) });
+  const seen: CollabEvent[] = [];
+  void bus.subscribe((e) => seen.push(e));
+  return { bus, seen, settle: () => new Promise((r) => setImmediate(r)) };
+};
+
+describe('documentCreator', () => {
+  it('makes the creator owner and stores initial content as their first update', async () => {
+    const user = await buildUser(t.db);
+    const { findPersonalWorkspace } = await import('../db/repositories/workspaces.js');
+    const ws = await findPersonalWorkspace(t.db, user.id);
+    const doc = await documentCreator(t.db, {
+      workspaceId: ws?.id ?? '',
+      title: 'New',
+      content: { text: 'hi' },
+      actorId: user.id,
+    });
+    const permissions = await t.db
+      .selectFrom('document_permissions')
+      .select(['user_id', 'role'])
+      .where('document_id', '=', doc.id)
+      .execute();
+    expect(permissions).toEqual([{ user_id: user.id, role: 'owner' }]);
+    const rows = await t.db
+      .selectFrom('document_updates')
+      .select(['seq', 'actor_id'])
+      .where('document_id', '=', doc.id)
+      .execute();
+    expect(rows).toEqual([{ seq: 1, actor_id: user.id }]);
+  });
+});
+
+describe('permissions', () => {
+  it('grants, downgrades and revokes, announcing revocations, and keeps an owner', async () => {
+    const owner = await buildUser(t.db);
+    const other = await buildUser(t.db);
+    const doc = await buildDocument(t.db, owner);
+    const { bus, seen, settle } = recordingBus();
+    await permissionGranter(
+      t.db,
+      { documentId: doc.id, userId: other.id, role: 'editor', actorId: owner.id },
+      bus,
+    );
+    await settle();
+    expect(seen).toEqual([]);
+    await permissionGranter(
+      t.db,
+      { documentId: doc.id, userId: other.id, role: 'viewer', actorId: owner.id },
+      bus,
+    );
+    await permissionRevoker(t.db, { documentId: doc.id, userId: other.id, actorId: owner.id }, bus);
+    await settle();
+    expect(seen).toEqual([
+      { type: 'revoke', userId: other.id, documentId: doc.id },
+      { type: 'revoke', userId: other.id, documentId: doc.id },
+    ]);
+    await expect(
+      permissionRevoker(t.db, { documentId: doc.id, userId: owner.id, actorId: owner.id }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      permissionGranter(t.db, { documentId: doc.id, userId: owner.id, role: 'viewer', actorId: owner.id }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      permissionRevoker(t.db, { documentId: doc.id, userId: other.id, actorId: owner.id }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const audit = await t.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('document_id', '=', doc.id)
+      .orderBy('id')
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(['permission.grant', 'permission.grant', 'permission.revoke']);
+  });
+});
+
+describe('documentRenamer and documentDeleter', () => {
+  it('renames with the search row, and deletes announcing it', async () => {
+    const owner = await buildUser(t.db);
+    const doc = await buildDocument(t.db, owner);
+    const renamed = await documentRenamer(t.db, { documentId: doc.id, title: 'Renamed', actorId: owner.id });
+    expect(renamed.title).toBe('Renamed');
+    const { bus, seen, settle } = recordingBus();
+    await documentDeleter(t.db, { documentId: doc.id, actorId: owner.id }, bus);
+    await settle();
+    expect(seen).toEqual([{ type: 'document-deleted', documentId: doc.id }]);
+    await expect(documentDeleter(t.db, { documentId: doc.id, actorId: owner.id })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+});

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { Handle } from '../db/repositories/handle.js';
+import {
+  deleteExpiredSessions,
+  deleteSession,
+  findActiveSession,
+  insertSession,
+  touchSession,
+} from '../db/repositories/sessions.js';
+import type { InstanceRole } from '../db/schema.js';
+import { randomSecret } from '../ids.js';
+
+/** Browser sessions: the cookie carries a random secret; only its sha256 is stored. */
+export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** Sliding expiry is written at most this often per session. */
+const REFRESH_EVERY_MS = 5 * 60 * 1000;
+
+const hashSession = (secret: string) => createHash('sha256').update(`session:${secret}`).digest();
+
+export async function sessionStarter(
+  db: Handle,
+  input: { userId: string; userAgent?: string | null; now?: Date },
+): Promise<{ secret: string; expiresAt: Date }> {
+  const now = input.now ?? new Date();
+  const secret = randomSecret(256);
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  // Logins are rare enough to sweep expired sessions here instead of in a timer.
+  await deleteExpiredSessions(db, now);
+  await insertSession(db, {
+    idHash: hashSession(secret),
+    userId: input.userId,
+    expiresAt,
+    userAgent: input.userAgent?.slice(0, 512) ?? null,
+  });
+  return { secret, expiresAt };
+}
+
+export interface SessionPrincipal {
+  userId: string;
+  role: InstanceRole;
+  sessionKey: string;
+}
+
+/** The user behind a session cookie, or undefined for an unknown or expired one. */
+export async function authenticateSession(
+  db: Handle,
+  secret: string,
+  now = new Date(),
+): Promise<SessionPrincipal | undefined> {
+  if (secret.length < 32 || secret.length > 128) return undefined;
+  const idHash = hashSession(secret);
+  const found = await findActiveSession(db, idHash, now);
+  if (!found) return undefined;
+  if (now.getTime() - found.lastSeenAt.getTime() > REFRESH_EVERY_MS) {
+    await touchSession(db, idHash, now, new Date(now.getTime() + SESSION_TTL_MS));
+  }
+  return { userId: found.userId, role: found.role, sessionKey: idHash.toString('base64url') };
+}
+
+export async function sessionEnder(db: Handle, secret: string): Promise<boolean> {
+  return deleteSession(db, hashSession(secret));
+}

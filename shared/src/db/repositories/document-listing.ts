@@ -1,0 +1,81 @@
+import type { DocumentRole, DocumentRow } from '../schema.js';
+import type { Handle } from './handle.js';
+
+export interface ReadableDocumentsQuery {
+  userId: string;
+  /** Instance admins read everything. */
+  instanceAdmin: boolean;
+  workspaceId?: string | undefined;
+  limit: number;
+  /** Keyset cursor: the last id of the previous page (ids sort by creation time). */
+  beforeId?: string | undefined;
+}
+
+/**
+ * Documents the user may read, newest first: those they hold a role on and every
+ * document of workspaces they administer (the policy's `effectiveDocumentRole`, as SQL).
+ * Workspace membership alone grants nothing.
+ */
+export function listReadableDocuments(db: Handle, query: ReadableDocumentsQuery): Promise<DocumentRow[]> {
+  let q = db.selectFrom('documents').selectAll('documents');
+  if (!query.instanceAdmin) {
+    q = q.where((eb) =>
+      eb.or([
+        eb(
+          'documents.id',
+          'in',
+          eb.selectFrom('document_permissions').select('document_id').where('user_id', '=', query.userId),
+        ),
+        eb(
+          'documents.workspace_id',
+          'in',
+          eb
+            .selectFrom('workspace_members')
+            .select('workspace_id')
+            .where('user_id', '=', query.userId)
+            .where('role', '=', 'admin'),
+        ),
+      ]),
+    );
+  }
+  if (query.workspaceId !== undefined) q = q.where('documents.workspace_id', '=', query.workspaceId);
+  if (query.beforeId !== undefined) q = q.where('documents.id', '<', query.beforeId);
+  return q.orderBy('documents.id', 'desc').limit(query.limit).execute();
+}
+
+export function updateDocumentTitle(db: Handle, id: string, title: string): Promise<DocumentRow | undefined> {
+  return db
+    .updateTable('documents')
+    .set({ title, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function updateSearchTitle(db: Handle, documentId: string, title: string): Promise<void> {
+  await db.updateTable('document_search').set({ title }).where('document_id', '=', documentId).execute();
+}
+
+export async function countDocumentRole(db: Handle, documentId: string, role: DocumentRole): Promise<number> {
+  const row = await db
+    .selectFrom('document_permissions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('document_id', '=', documentId)
+    .where('role', '=', role)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function findDocumentPermission(
+  db: Handle,
+  documentId: string,
+  userId: string,
+): Promise<DocumentRole | undefined> {
+  const row = await db
+    .selectFrom('document_permissions')
+    .select('role')
+    .where('document_id', '=', documentId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.role;
+}

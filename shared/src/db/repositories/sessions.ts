@@ -1,0 +1,51 @@
+import type { Handle } from './handle.js';
+
+export function insertSession(
+  db: Handle,
+  session: { idHash: Uint8Array; userId: string; expiresAt: Date; userAgent: string | null },
+): Promise<unknown> {
+  return db
+    .insertInto('sessions')
+    .values({
+      id_hash: session.idHash,
+      user_id: session.userId,
+      expires_at: session.expiresAt,
+      user_agent: session.userAgent,
+    })
+    .execute();
+}
+
+/** An unexpired session of a user who has not been erased. */
+export function findActiveSession(db: Handle, idHash: Uint8Array, now = new Date()) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.user_id as userId',
+      'sessions.last_seen_at as lastSeenAt',
+      'sessions.expires_at as expiresAt',
+      'users.role',
+    ])
+    .where('sessions.id_hash', '=', idHash)
+    .where('sessions.expires_at', '>', now)
+    .where('users.erased_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Handle, idHash: Uint8Array, at: Date, expiresAt: Date): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_seen_at: at, expires_at: expiresAt })
+    .where('id_hash', '=', idHash)
+    .execute();
+}
+
+export async function deleteSession(db: Handle, idHash: Uint8Array): Promise<boolean> {
+  const result = await db.deleteFrom('sessions').where('id_hash', '=', idHash).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function deleteExpiredSessions(db: Handle, now = new Date()): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,3 @@
+export * from './content.js';
+export * from './markdown.js';
+export * from './writer.js';
