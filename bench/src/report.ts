@@ -152,6 +152,45 @@ export function renderTable(result: RunResult): string {
   return [line(header), rule, ...body.map(line), '', ...noteLines].join('\n');
 }
 
+const value = <T>(outcome: Outcome<T> | undefined, pick: (v: T) => number | string): number | string =>
+  outcome === undefined ? 'not run' : isNa(outcome) ? outcome.na : pick(outcome);
+
+const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measurable' : ok ? 'met' : 'not met');
+
+/** The issue's targets (point 5) checked against this run: for the reader, never asserted. */
+export function targetChecks(result: RunResult): string[] {
+  const s = result.scenarios;
+  const num = (v: number | string) => (typeof v === 'number' ? v : undefined);
+  const both = (a: number | undefined, b: number | undefined, test: (a: number, b: number) => boolean) =>
+    a === undefined || b === undefined ? undefined : test(a, b);
+  const folioP99 = value(s.typingMedium.folio, (r) => r.latencyMs.p99);
+  const plainP99 = value(s.typingMedium.hocuspocus, (r) => r.latencyMs.p99);
+  const folioSat = value(s.saturation.folio, (r) => r.sustainedEditsPerSec);
+  const plainSat = value(s.saturation.hocuspocus, (r) => r.sustainedEditsPerSec);
+  const ywsSat = value(s.saturation['y-websocket'], (r) => r.sustainedEditsPerSec);
+  const ack = value(s.durability.folio, (r) => r.ackP99Ms);
+  const cold = value(s.coldLoad.folio, (r) => r.loadMs);
+  const idleRss = value(s.idleConnections.folio, (r) => r.bytesPerConnection);
+  const idleHeap = value(s.idleConnections.folio, (r) => r.heapBytesPerConnection);
+  const show = (v: number | string) => (typeof v === 'number' ? String(v) : v);
+  // A server that fell behind, or sustained not even the first step, missed the target.
+  const fellBehind = (v: number | string) =>
+    typeof v === 'string' && /fell behind|not even the first step/.test(v);
+  const medium = fellBehind(folioP99) ? false : both(num(folioP99), num(plainP99), (f, p) => f <= 1.1 * p);
+  const folioSatValue = fellBehind(folioSat) ? 0 : num(folioSat);
+  const saturation =
+    folioSatValue === undefined || num(plainSat) === undefined
+      ? undefined
+      : folioSatValue >= 0.9 * (num(plainSat) as number) && folioSatValue > (num(ywsSat) ?? 0);
+  return [
+    `- medium propagation p99 ≤ 1.1 × plain Hocuspocus: ${verdict(medium)} (Folio ${show(folioP99)}; Hocuspocus ${show(plainP99)} ms)`,
+    `- saturation ≥ 0.9 × plain Hocuspocus and ahead of y-websocket: ${verdict(saturation)} (Folio ${show(folioSat)}; Hocuspocus ${show(plainSat)}, y-websocket ${show(ywsSat)} edits/s)`,
+    `- acknowledgement p99 < 25 ms: ${verdict(num(ack) === undefined ? undefined : (num(ack) as number) < 25)} (${show(ack)} ms)`,
+    `- cold load of the long-history document < 150 ms: ${verdict(num(cold) === undefined ? undefined : (num(cold) as number) < 150)} (${show(cold)} ms)`,
+    `- < 10 KB per idle connection: ${verdict(num(idleRss) === undefined ? undefined : (num(idleRss) as number) < 10_240)} (RSS ${show(idleRss)} B, live heap ${show(idleHeap)} B per connection)`,
+  ];
+}
+
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
 
@@ -168,7 +207,17 @@ function readmeSection(result: RunResult, table: string): string {
     '',
     `Machine: ${m.machine.cpus} × ${m.machine.cpuModel}, ${m.machine.memoryGb} GB RAM, Node ${m.machine.node}, ${m.machine.os}; ${m.clientProcesses} client processes on the same machine; load average ${m.loadAverage.start} at the start, ${m.loadAverage.end} at the end.`,
     '',
+    ...(Math.max(m.loadAverage.start, m.loadAverage.end) > m.machine.cpus
+      ? [
+          `**The machine was shared with other work during this run** (load average up to ${Math.max(m.loadAverage.start, m.loadAverage.end)} on ${m.machine.cpus} cores, before counting the benchmark itself): absolute figures are worse than on a quiet machine and vary between servers measured at different moments; see \`machine CPU %\` per scenario.`,
+          '',
+        ]
+      : []),
     table,
+    '',
+    'Targets of issue 5 in this run (for the product; the harness only reports):',
+    '',
+    ...targetChecks(result),
     '',
     'Saturation stopped:',
     '',
@@ -199,5 +248,5 @@ export async function writeResults(result: RunResult, options: { readme: boolean
         : `${readme}\n${section}\n`;
     await writeFile(readmePath, next);
   }
-  return { jsonPath, table };
+  return { jsonPath, table: `${table}\n\nTargets:\n${targetChecks(result).join('\n')}` };
 }

@@ -2,8 +2,11 @@
  * `pnpm bench [--quick] [--only=folio,hocuspocus]`: measures Folio and its baselines side by
  * side, prints the table, writes bench/results/<timestamp>.json and, for a full run (or
  * with --readme), refreshes bench/README.md and bench/results/latency.svg.
+ * `--report=<results.json>` re-renders those from an earlier run without measuring.
  */
+import { readFile } from 'node:fs/promises';
 import { writeResults } from './report.js';
+import type { RunResult } from './results.js';
 import { runBench } from './run-bench.js';
 import type { TargetId } from './targets.js';
 
@@ -22,7 +25,13 @@ const watchdog = setTimeout(() => {
 }, limitMs);
 watchdog.unref();
 
-const result = await runBench({ quick, ...(only ? { only } : {}) });
-const written = await writeResults(result, { readme: !quick || args.includes('--readme') });
+// --report=<results.json>: re-render the table, README section and plot of an earlier run.
+const reportPath = args.find((a) => a.startsWith('--report='))?.slice('--report='.length);
+const result = reportPath
+  ? (JSON.parse(await readFile(reportPath, 'utf8')) as RunResult)
+  : await runBench({ quick, ...(only ? { only } : {}) });
+const written = await writeResults(result, {
+  readme: result.meta.mode === 'full' || args.includes('--readme'),
+});
 process.stdout.write(`\n${written.table}\nresults: ${written.jsonPath}\n`);
 process.exit(0);
