@@ -209,7 +209,7 @@ function readmeSection(result: RunResult, table: string): string {
     '',
     ...(Math.max(m.loadAverage.start, m.loadAverage.end) > m.machine.cpus
       ? [
-          `**The machine was shared with other work during this run** (load average up to ${Math.max(m.loadAverage.start, m.loadAverage.end)} on ${m.machine.cpus} cores, before counting the benchmark itself): absolute figures are worse than on a quiet machine and vary between servers measured at different moments; see \`machine CPU %\` per scenario.`,
+          `**The machine was shared with other work during this run** (load average ${m.loadAverage.start} on ${m.machine.cpus} cores before the benchmark started, ${m.loadAverage.end} at its end): absolute figures are worse than on a quiet machine and servers measured at different moments saw different contention; see \`machine CPU %\` per scenario.`,
           '',
         ]
       : []),

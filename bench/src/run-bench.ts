@@ -6,7 +6,7 @@ import { ClientFleet } from './client-fleet.js';
 import { type RecordedHistory, recordHistory } from './editing-trace.js';
 import { repoRoot } from './processes.js';
 import { fullProfiles, quickProfiles } from './profiles.js';
-import type { Outcome, PerTarget, RunResult, Scenarios } from './results.js';
+import { isNa, type Outcome, type PerTarget, type RunResult, type Scenarios } from './results.js';
 import * as scenario from './scenarios.js';
 import { NotMeasured, type ScenarioContext } from './scenarios.js';
 import { targets as allTargets, type RunningServer, type Target, type TargetId } from './targets.js';
@@ -74,46 +74,68 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
       durability: await infra.createDocuments(profiles.durability.docs, 'durability'),
       cold: await infra.createDocuments(2, 'cold load'),
     };
-    for (const target of targets) {
-      log(`${target.label}`);
-      const step = async <K extends keyof Scenarios>(
-        name: K,
-        run: () => Promise<Scenarios[K][TargetId]>,
-      ): Promise<void> => {
-        const began = performance.now();
-        const outcome = (await attempt(run)) as Scenarios[K][TargetId];
-        scenarios[name][target.id] = outcome;
-        const seconds = ((performance.now() - began) / 1000).toFixed(1);
-        log(
-          `  ${name}: ${'na' in (outcome as object) ? (outcome as { na: string }).na : 'done'} (${seconds} s)`,
-        );
-      };
-      await sessionScenarios(ctx, target, docs, step);
-      await step('idleConnections', () => scenario.idleConnections(ctx, target, docs.idle));
-      await step('crossInstance', async () => {
-        if (target.noCrossInstance) throw new NotMeasured(`n/a (${target.noCrossInstance})`);
-        const server = await target.start(infra.env, { instances: 2, redis: true });
-        try {
-          return await scenario.crossInstance(ctx, target, server, docs.cross, profiles.medium);
-        } finally {
-          await server.stop();
-        }
-      });
-      await step('durability', async () => {
-        if (target.protocol === 'y-websocket') {
-          throw new NotMeasured(
-            'n/a (no acknowledgement in the y-websocket protocol and no Postgres storage)',
+    const byScenario: { name: keyof Scenarios; run: (target: Target) => Promise<unknown> }[] = [
+      {
+        name: 'typingSmall',
+        run: (t) => withServer(ctx, t, {}, (s) => scenario.typing(ctx, t, s, docs.small, profiles.small)),
+      },
+      {
+        name: 'typingMedium',
+        run: (t) => withServer(ctx, t, {}, (s) => scenario.typing(ctx, t, s, docs.medium, profiles.medium)),
+      },
+      {
+        name: 'crossInstance',
+        run: async (t) => {
+          if (t.noCrossInstance) throw new NotMeasured(`n/a (${t.noCrossInstance})`);
+          return withServer(ctx, t, { instances: 2, redis: true }, (s) =>
+            scenario.crossInstance(ctx, t, s, docs.cross, profiles.medium),
           );
-        }
-        return scenario.durability(ctx, target, docs.durability);
-      });
-      await step('coldLoad', async () => {
-        if (target.noPersistence) throw new NotMeasured(`n/a (${target.noPersistence})`);
-        return scenario.coldLoad(ctx, target, docs.cold[0] as string, docs.cold[1] as string);
-      });
-      await step('search', async () => {
-        throw new NotMeasured('n/a: search not implemented');
-      });
+        },
+      },
+      {
+        name: 'saturation',
+        run: (t) => withServer(ctx, t, {}, (s) => scenario.saturation(ctx, t, s, docs.saturation)),
+      },
+      { name: 'idleConnections', run: (t) => scenario.idleConnections(ctx, t, docs.idle) },
+      {
+        name: 'durability',
+        run: async (t) => {
+          if (t.protocol === 'y-websocket') {
+            throw new NotMeasured(
+              'n/a (no acknowledgement in the y-websocket protocol and no Postgres storage)',
+            );
+          }
+          return scenario.durability(ctx, t, docs.durability);
+        },
+      },
+      {
+        name: 'coldLoad',
+        run: async (t) => {
+          if (t.noPersistence) throw new NotMeasured(`n/a (${t.noPersistence})`);
+          return scenario.coldLoad(ctx, t, docs.cold[0] as string, docs.cold[1] as string);
+        },
+      },
+      {
+        name: 'search',
+        run: async () => {
+          throw new NotMeasured('n/a: search not implemented');
+        },
+      },
+    ];
+    // Scenario by scenario, every server in turn (alternating the order): on a machine
+    // whose load changes, servers compared in one row were measured minutes apart at most.
+    for (const [index, { name, run }] of byScenario.entries()) {
+      log(name);
+      const order = index % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
+        if (name === 'saturation') log(`  ${target.label}:`);
+        const began = performance.now();
+        const outcome = await attempt(() => run(target));
+        (scenarios[name] as Record<TargetId, unknown>)[target.id] = outcome;
+        const seconds = ((performance.now() - began) / 1000).toFixed(1);
+        const summary = isNa(outcome as Outcome<unknown>) ? (outcome as { na: string }).na : 'done';
+        log(`  ${target.label}: ${summary} (${seconds} s)`);
+      }
     }
   } finally {
     fleet.close();
@@ -143,44 +165,26 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
   };
 }
 
-/** The scenarios that share one single-instance server process per target. */
-async function sessionScenarios(
+/** Starts a fresh server for one scenario and stops it afterwards. */
+async function withServer<T>(
   ctx: ScenarioContext,
   target: Target,
-  docs: Record<'small' | 'medium' | 'saturation', string[]>,
-  step: <K extends keyof Scenarios>(name: K, run: () => Promise<Scenarios[K][TargetId]>) => Promise<void>,
-): Promise<void> {
-  let server: RunningServer | undefined;
-  let startError: unknown;
+  options: { instances?: number; redis?: boolean },
+  run: (server: RunningServer) => Promise<T>,
+): Promise<T> {
+  let server: RunningServer;
   try {
-    server = await target.start(ctx.infra.env, { instances: 1 });
+    server = await target.start(ctx.infra.env, {
+      instances: options.instances ?? 1,
+      redis: options.redis ?? false,
+    });
   } catch (error) {
-    startError = error;
+    throw new NotMeasured(notAvailable(new Error(`server did not start: ${(error as Error).message}`)).na);
   }
-  const withServer =
-    <T>(run: (s: RunningServer) => Promise<T>) =>
-    async () => {
-      if (!server)
-        throw new NotMeasured(
-          notAvailable(new Error(`server did not start: ${(startError as Error).message}`)).na,
-        );
-      return run(server);
-    };
   try {
-    await step(
-      'typingSmall',
-      withServer((s) => scenario.typing(ctx, target, s, docs.small, ctx.profiles.small)),
-    );
-    await step(
-      'typingMedium',
-      withServer((s) => scenario.typing(ctx, target, s, docs.medium, ctx.profiles.medium)),
-    );
-    await step(
-      'saturation',
-      withServer((s) => scenario.saturation(ctx, target, s, docs.saturation)),
-    );
+    return await run(server);
   } finally {
-    await server?.stop();
+    await server.stop();
   }
 }
 
