@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as Y from 'yjs';
 
-export const TRACE_PATH = process.env.BENCH_TRACE ?? '/work/shared/traces/automerge-paper.json.gz';
+/** The repository's copy (see bench/traces/README.md), or BENCH_TRACE. */
+export const TRACE_PATH =
+  process.env.BENCH_TRACE ?? join(import.meta.dirname, '../traces/automerge-paper.json.gz');
 
 interface TraceFile {
   endContent: string;

@@ -18,7 +18,9 @@ export function latencyChart(result: RunResult): string {
   const series = result.targets.flatMap((t) => {
     const outcome = result.scenarios.saturation[t.id];
     if (!outcome || isNa(outcome) || outcome.steps.length === 0) return [];
-    return [{ id: t.id, label: t.label, steps: outcome.steps }];
+    // A step measured twice (retried after a failure) is drawn with its last measurement.
+    const last = new Map(outcome.steps.map((step) => [step.offeredEditsPerSec, step]));
+    return [{ id: t.id, label: t.label, steps: [...last.values()] }];
   });
   const width = 720;
   const height = 420;
