@@ -1,5 +1,6 @@
 /** Composition root of the stand-alone REST API (`pnpm --filter ./api start`). */
 import { loadConfigOrExit } from '@folio/shared/config';
+import { routeConsoleToLogger } from '@folio/shared/logger';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { createApi } from './app.js';
 import { apiConfigSchema } from './config.js';
@@ -7,6 +8,8 @@ import { serveApi } from './serve.js';
 
 const config = loadConfigOrExit(apiConfigSchema);
 const infra = await openInfrastructure(config, 'folio-api');
+// Libraries that print to the console still log JSON lines on stdout.
+routeConsoleToLogger(infra.log);
 const api = createApi({
   config,
   db: infra.database.db,

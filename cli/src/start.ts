@@ -6,9 +6,10 @@
 
 import { join } from 'node:path';
 import { apiConfigSchema, createApi, serveApi } from '@folio/api';
-import { collabConfigSchema, createCollabServer } from '@folio/server';
+import { collabConfigSchema, collabConsoleLevel, createCollabServer } from '@folio/server';
 import { createCollabBus } from '@folio/shared';
 import { ConfigError, parseConfig } from '@folio/shared/config';
+import { routeConsoleToLogger } from '@folio/shared/logger';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { serveAdminSocket } from './admin-socket.js';
 import { bootstrapFirstAdmin } from './bootstrap.js';
@@ -34,6 +35,9 @@ function loadConfigs() {
 async function main(): Promise<void> {
   const config = loadConfigs();
   const infra = await openInfrastructure(config.api, 'folio');
+  // Hocuspocus and its Redis extension print to the console and take no logger: make
+  // those lines JSON on stdout like every other (see routeConsoleToLogger).
+  routeConsoleToLogger(infra.log, collabConsoleLevel);
   const { db, replica } = infra.database;
   // One bus for both: without Redis it is in-process, and REST writes, deletions and
   // revocations must reach this process's collaboration server.

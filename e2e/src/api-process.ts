@@ -12,7 +12,11 @@ export interface ApiProcess {
   exited: Promise<number | null>;
 }
 
-/** A free loopback port: the API's PUBLIC_URL (the OIDC redirect) must be known before it starts. */
+/**
+ * A loopback port that was free a moment ago: the API's PUBLIC_URL (the OIDC redirect)
+ * must be known before it starts. Another process may take it before the API binds it,
+ * so callers retry on EADDRINUSE (`isAddressInUse`).
+ */
 export function freePort(): Promise<number> {
   return new Promise((done, reject) => {
     const server = createServer();
@@ -37,7 +41,11 @@ export async function spawnApi(port: number, env: Record<string, string>): Promi
     stderr = (stderr + chunk.toString()).slice(-4_000);
   });
   const url = await new Promise<string>((done, reject) => {
-    const timer = setTimeout(() => reject(new Error(`API did not start in time: ${stderr}`)), 15_000);
+    // Generous for a loaded machine; a process that did not make it is killed.
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`API did not start in time: ${stderr}`));
+    }, 30_000);
     createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
@@ -54,3 +62,6 @@ export async function spawnApi(port: number, env: Record<string, string>): Promi
   });
   return { url, proc, exited };
 }
+
+/** Whether `spawnApi` failed because its port was taken in the meantime. */
+export const isAddressInUse = (error: unknown): boolean => /EADDRINUSE/.test(String(error));

@@ -26,7 +26,8 @@ export interface CollabFixture {
   token(user: User, documentId: string, role: DocumentRole, ttlSeconds?: number): string;
   /** A document of `owner` with `editor` and `viewer` roles granted. */
   sharedDocument(): Promise<{ id: string }>;
-  spawn(): Promise<CollabProcess>;
+  /** A collaboration server process; `env` adds to or overrides the fixture's. */
+  spawn(env?: Record<string, string>): Promise<CollabProcess>;
   track<T extends { destroy(): void }>(client: T): T;
   close(): Promise<void>;
 }
@@ -55,12 +56,13 @@ export async function createCollabFixture(): Promise<CollabFixture> {
       await grantDocumentRole(db.db, document.id, viewer.id, 'viewer');
       return document;
     },
-    async spawn() {
+    async spawn(env = {}) {
       const p = await spawnCollab({
         DATABASE_URL: db.url,
         REDIS_URL: TEST_REDIS_URL,
         REDIS_KEY_PREFIX: prefix,
         ANTI_ENTROPY_MS: '300',
+        ...env,
       });
       processes.push(p);
       return p;

@@ -17,6 +17,10 @@ export interface CollabProcess {
   proc: ChildProcess;
   /** Every JSON log line the process printed. */
   logs: Record<string, unknown>[];
+  /** Lines on stdout that were not JSON (the contract allows none). */
+  strayLines: string[];
+  /** The last 4 000 characters written to stderr (the contract allows none). */
+  stderr(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal: NodeJS.Signals): void;
 }
@@ -33,6 +37,7 @@ export async function spawnCollab(env: Record<string, string>): Promise<CollabPr
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
+  const strayLines: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     proc.once('exit', (code, signal) => done({ code, signal })),
   );
@@ -41,7 +46,12 @@ export async function spawnCollab(env: Record<string, string>): Promise<CollabPr
     stderr = (stderr + chunk.toString()).slice(-4_000);
   });
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time: ${stderr}`)), 15_000);
+    // Generous: a loaded 2-core machine may take a while to load the modules. A process
+    // that did not make it is killed, so it cannot outlive the test run.
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`server did not start in time: ${stderr}`));
+    }, 30_000);
     createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
@@ -50,14 +60,16 @@ export async function spawnCollab(env: Record<string, string>): Promise<CollabPr
           clearTimeout(timer);
           resolveUrl(entry.url.replace(/^http/, 'ws'));
         }
-      } catch {}
+      } catch {
+        strayLines.push(line);
+      }
     });
     exited.then(({ code }) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening: ${stderr}`));
     });
   });
-  return { url, proc, logs, exited, kill: (signal) => proc.kill(signal) };
+  return { url, proc, logs, strayLines, stderr: () => stderr, exited, kill: (signal) => proc.kill(signal) };
 }
 
 export function hocuspocusClient(url: string, documentId: string, token: string) {

@@ -13,7 +13,7 @@ import {
 } from '@folio/shared/testing';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import { type ApiProcess, freePort, spawnApi } from './api-process.js';
+import { type ApiProcess, freePort, isAddressInUse, spawnApi } from './api-process.js';
 import { type CollabProcess, spawnCollab, yWebsocketClient } from './harness.js';
 import { type CookieJar, type OidcTestProvider, signIn, startOidcProvider } from './sso.js';
 
@@ -26,20 +26,30 @@ const destroyers: (() => void)[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   const prefix = testRedisPrefix();
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  oidc = await startOidcProvider(`${publicUrl}/auth/callback`, { alice: 'Alice Owner', bob: 'Bob Viewer' });
   collab = await spawnCollab({ DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix });
-  api = await spawnApi(port, {
-    DATABASE_URL: db.url,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: prefix,
-    PUBLIC_URL: publicUrl,
-    COLLAB_PUBLIC_URL: collab.url,
-    OIDC_ISSUER: oidc.issuer,
-    OIDC_CLIENT_ID: oidc.clientId,
-    OIDC_CLIENT_SECRET: oidc.clientSecret,
-  });
+  // The API's port is chosen before it starts (it is in the OIDC redirect URI), so
+  // another process may take it first: then start over on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    oidc = await startOidcProvider(`${publicUrl}/auth/callback`, { alice: 'Alice Owner', bob: 'Bob Viewer' });
+    try {
+      api = await spawnApi(port, {
+        DATABASE_URL: db.url,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        PUBLIC_URL: publicUrl,
+        COLLAB_PUBLIC_URL: collab.url,
+        OIDC_ISSUER: oidc.issuer,
+        OIDC_CLIENT_ID: oidc.clientId,
+        OIDC_CLIENT_SECRET: oidc.clientSecret,
+      });
+      break;
+    } catch (error) {
+      if (!isAddressInUse(error) || attempt === 5) throw error;
+      await oidc.close();
+    }
+  }
 });
 
 afterAll(async () => {

@@ -10,6 +10,29 @@ beforeAll(async () => {
 afterAll(() => f.close());
 
 describe('process lifecycle', () => {
+  it('logs JSON lines on stdout only, including what Hocuspocus reports', async () => {
+    const document = await f.sharedDocument();
+    // Small enough that one edit is refused: Hocuspocus reports the refusing hook's
+    // error and the closed connection (with a stack) through the console.
+    const p = await f.spawn({ MAX_DOCUMENT_BYTES: '1024' });
+    const hp = f.track(hocuspocusClient(p.url, document.id, f.token(f.owner, document.id, 'owner')));
+    const codes: number[] = [];
+    hp.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
+    await eventually(() => expect(hp.provider.isSynced).toBe(true));
+    hp.doc.getText('t').insert(0, 'x'.repeat(4_096));
+    await eventually(() => expect(codes).toContain(1009));
+    hp.destroy();
+    await eventually(() =>
+      expect(p.logs.map((l) => l.msg)).toContain(
+        'closing a connection whose update would make the document too large',
+      ),
+    );
+    p.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+    expect(p.strayLines).toEqual([]);
+    expect(p.stderr()).toBe('');
+  });
+
   it('loses no acknowledged edit when an instance is killed with SIGKILL', async () => {
     const document = await f.sharedDocument();
     const c = await f.spawn();

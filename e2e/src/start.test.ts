@@ -9,6 +9,13 @@ import { run, type Spawned, spawnProcess } from './processes.js';
 describe('pnpm start with the embedded database', () => {
   let dataDir: string;
   let started: Spawned | undefined;
+  /** Every process started, stopped at the end even if a test failed before stopping it. */
+  const spawned: Spawned[] = [];
+  const start = (command: string, args: string[]) => {
+    const child = spawnProcess(command, args, env());
+    spawned.push(child);
+    return child;
+  };
   const env = () => ({
     DATA_DIR: dataDir,
     API_PORT: '0',
@@ -22,12 +29,12 @@ describe('pnpm start with the embedded database', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'folio-start-'));
   });
   afterAll(async () => {
-    await started?.stop('SIGKILL');
+    await Promise.all(spawned.map((p) => p.stop('SIGKILL')));
     await rm(dataDir, { recursive: true, force: true });
   });
 
   it('serves health on both processes, prints a first admin token once and stops cleanly on SIGTERM', async () => {
-    started = spawnProcess('pnpm', ['start'], env());
+    started = start('pnpm', ['start']);
     const banner = await started.waitFor(/First admin: .*\n\s+(folio_\S+)/, 45_000);
     const token = banner[1] as string;
     const apiUrl = (await started.waitFor(/REST API:\s+(http:\S+)/))[1] as string;
@@ -109,7 +116,7 @@ describe('pnpm start with the embedded database', () => {
     expect(again.stderr.trim()).toBe('folio: a user with email reader@example.com already exists');
 
     // What `pnpm start` runs, without pnpm in between, to see its own exit code.
-    started = spawnProcess('node', ['cli/dist/start.js'], env());
+    started = start('node', ['cli/dist/start.js']);
     await started.waitFor(/Collaboration:/, 45_000);
     expect(started.output()).not.toContain('First admin');
     expect(await started.stop('SIGINT')).toBe(0);

@@ -9,7 +9,7 @@ import type {
 } from '@hocuspocus/server';
 import { authorizeConnection } from './auth.js';
 import type { ConnectionRegistry } from './connection-registry.js';
-import type { CollabContext } from './context.js';
+import { CloseError, type CollabContext } from './context.js';
 
 export interface AuthConfiguration {
   db: Db;
@@ -77,13 +77,25 @@ export class AuthExtension implements Extension {
     if (!outcome.ok || !current || outcome.principal.userId !== current.userId) {
       // Hocuspocus would only detach the document; the socket has to go as well.
       data.connection.webSocket.close(4401, 'unauthenticated');
-      throw Object.assign(new Error('token refresh refused'), { code: 4401, reason: 'unauthenticated' });
+      this.configuration.log.info(
+        {
+          documentId: data.documentName,
+          userId: current?.userId,
+          detail: outcome.ok ? 'other user' : outcome.reason,
+        },
+        'token refresh refused',
+      );
+      throw new CloseError(4401, 'unauthenticated');
     }
     // The role may only stay or shrink for the life of the connection: the read-only
     // flag was fixed at connect, so a downgrade to viewer closes and reconnects.
     if (outcome.principal.role === 'viewer' && current.role !== 'viewer') {
       data.connection.webSocket.close(4403, 'role changed');
-      throw Object.assign(new Error('role changed'), { code: 4403, reason: 'role changed' });
+      this.configuration.log.info(
+        { documentId: data.documentName, userId: current.userId },
+        'closing a connection downgraded to viewer',
+      );
+      throw new CloseError(4403, 'role changed');
     }
     current.expiresAt = outcome.principal.expiresAt;
     context.token = data.token;

@@ -10,7 +10,11 @@ export interface CollabPrincipal {
   role: DocumentRole;
   /** The API token used, so revoking that token can close exactly its connections. */
   tokenId?: string | undefined;
-  /** When the credential stops being valid (ms since the epoch); unset for API tokens without expiry. */
+  /**
+   * When the credential stops being valid (ms since the epoch): a connect token's `exp`
+   * or an API token's `expires_at`; unset for API tokens without expiry. The connection
+   * registry closes the connection (4401) at this instant.
+   */
   expiresAt?: number | undefined;
 }
 
@@ -43,6 +47,7 @@ export async function authorizeConnection(
     if (!principal) return { ok: false, code: 'UNAUTHENTICATED', reason: 'invalid token' };
     actor = { userId: principal.userId, role: principal.role, scopes: principal.scopes };
     tokenId = principal.tokenId;
+    expiresAt = principal.expiresAt?.getTime();
     name = (await findUserById(deps.db, principal.userId))?.name ?? '';
   } else {
     const claims = verifyConnectToken(token, deps.secretKey);

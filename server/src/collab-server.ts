@@ -10,7 +10,6 @@ import type { Db } from '@folio/shared/db';
 import { checkReadiness } from '@folio/shared/health';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
-import { Redis as RedisExtension } from '@hocuspocus/extension-redis';
 import { type Extension, Hocuspocus } from '@hocuspocus/server';
 import { WebSocketServer } from 'ws';
 import { authorizeConnection } from './auth.js';
@@ -22,6 +21,7 @@ import type { CollabContext } from './context.js';
 import { LogFollower } from './log-follower.js';
 import { type CollabMetrics, createCollabMetrics } from './metrics.js';
 import { PersistenceExtension } from './persistence.js';
+import { RedisExtension } from './redis-extension.js';
 import { SearchIndexer } from './search-indexer.js';
 import { StateVectorExchange } from './state-vector-exchange.js';
 import { UpdateCommitter } from './update-committer.js';
@@ -76,7 +76,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
   const authDeps = { db: deps.db, secretKey: deps.secretKey };
   const redisPrefix = `${config.REDIS_KEY_PREFIX}collab`;
   const redisExtension = deps.redis
-    ? new RedisExtension({ createClient: () => (deps.redis as Redis).duplicate(), prefix: redisPrefix })
+    ? new RedisExtension({ redis: deps.redis, prefix: redisPrefix, log })
     : undefined;
   const extensions: Extension[] = [
     new AuthExtension({ ...authDeps, registry, log }),

@@ -1,3 +1,4 @@
+import type { Level } from 'pino';
 import type { CollabPrincipal } from './auth.js';
 
 /**
@@ -15,13 +16,22 @@ export interface CollabContext {
   protocol?: 'hocuspocus' | 'y-websocket';
 }
 
-/** A hook failure Hocuspocus turns into a close: it reads `code` and `reason`. */
+/**
+ * A hook failure Hocuspocus turns into a close: it reads `code` and `reason`. Thrown
+ * only after the close was decided and logged, so it is expected, not an error: the
+ * message stays empty because Hocuspocus prints every hook error's message to the
+ * console, and `isCloseError` lets the console router demote the stack it prints too.
+ */
 export class CloseError extends Error {
   override readonly name = 'CloseError';
   constructor(
     readonly code: number,
     readonly reason: string,
   ) {
-    super(reason);
+    super('');
   }
 }
+
+/** Console level for what Hocuspocus prints: a deliberate close is debug, the rest as printed. */
+export const collabConsoleLevel = (args: unknown[], level: Level): Level =>
+  args.some((a) => a instanceof CloseError) ? 'debug' : level;

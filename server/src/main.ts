@@ -3,12 +3,17 @@
  * Several of them share one Postgres (DATABASE_URL) and one Redis (REDIS_URL).
  */
 import { loadConfigOrExit } from '@folio/shared/config';
+import { routeConsoleToLogger } from '@folio/shared/logger';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { createCollabServer } from './collab-server.js';
 import { collabConfigSchema } from './config.js';
+import { collabConsoleLevel } from './context.js';
 
 const config = loadConfigOrExit(collabConfigSchema);
 const infra = await openInfrastructure(config, 'folio-collab');
+// Hocuspocus and its Redis extension print to the console and take no logger: make
+// those lines JSON on stdout like every other (see routeConsoleToLogger).
+routeConsoleToLogger(infra.log, collabConsoleLevel);
 // A safety net, not a code path: Hocuspocus runs some hooks without awaiting them, and
 // one client's failure must never take every other connection down with the process.
 process.on('unhandledRejection', (error) => infra.log.error({ err: error }, 'unhandled rejection'));

@@ -93,13 +93,20 @@ export class PersistenceExtension implements Extension {
       // The transport validated the frame already; this is the authoritative check on
       // exactly the bytes Yjs is about to decode.
       summary = validateUpdateV1(update);
-    } catch {
+    } catch (error) {
+      this.closeLogged(data, 'info', { err: error }, 'closing a connection on an invalid update');
       connection.webSocket.close(1003, 'invalid update');
       throw new CloseError(1003, 'invalid update');
     }
     if (!carriesNews(document, summary, update)) return;
     const log = this.loaded.get(documentName);
     if (log && log.approxBytes + update.byteLength > this.configuration.maxDocumentBytes) {
+      this.closeLogged(
+        data,
+        'info',
+        { bytes: log.approxBytes, updateBytes: update.byteLength },
+        'closing a connection whose update would make the document too large',
+      );
       connection.webSocket.close(1009, 'document too large');
       throw new CloseError(1009, 'document too large');
     }
@@ -112,13 +119,15 @@ export class PersistenceExtension implements Extension {
         actorId: context.principal?.userId ?? null,
         connectionId: context.connectionId ?? null,
       });
-    } catch {
+    } catch (error) {
       // Not durable, so not applied and not acknowledged: the client keeps the edit and
       // sends it again after reconnecting.
+      this.closeLogged(data, 'warn', { err: error }, 'closing a connection: its update could not be stored');
       connection.webSocket.close(1013, 'storage unavailable');
       throw new CloseError(1013, 'storage unavailable');
     }
     if (seq === undefined) {
+      this.closeLogged(data, 'info', {}, 'closing a connection to a deleted document');
       connection.webSocket.close(4404, 'document deleted');
       throw new CloseError(4404, 'document deleted');
     }
@@ -128,6 +137,25 @@ export class PersistenceExtension implements Extension {
     }
     this.applyStarted.set(connection, performance.now());
     this.configuration.onCommitted?.(documentName);
+  }
+
+  /** Logs why a connection is being closed, with who and where, before the CloseError. */
+  private closeLogged(
+    { documentName, connection }: beforeSyncPayload<CollabContext>,
+    level: 'info' | 'warn',
+    details: Record<string, unknown>,
+    message: string,
+  ): void {
+    const context = connection.context as CollabContext;
+    this.configuration.log[level](
+      {
+        ...details,
+        documentId: documentName,
+        connectionId: context.connectionId,
+        userId: context.principal?.userId,
+      },
+      message,
+    );
   }
 
   /** Runs synchronously inside the Yjs transaction that applied a client's update. */

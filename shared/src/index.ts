@@ -4,5 +4,4 @@ export * from './errors.js';
 export * from './ids.js';
 export * from './policy.js';
 export * from './schemas.js';
-export * from './yjs/document-text.js';
 export * from './yjs/update-validator.js';

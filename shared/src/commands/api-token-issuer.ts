@@ -47,6 +47,12 @@ export interface TokenPrincipal {
   role: InstanceRole;
   scopes: Scope[];
   tokenId: string;
+  /**
+   * When the token stops being valid, or null for a token without expiry. Long-lived
+   * holders of a principal (collaboration connections) close at this instant instead of
+   * waiting for their next periodic re-check.
+   */
+  expiresAt: Date | null;
 }
 
 /** last_used_at is written at most this often per token, not on every request. */
@@ -61,5 +67,11 @@ export async function authenticateApiToken(db: Handle, token: string): Promise<T
   if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await touchApiToken(db, found.tokenId, now);
   }
-  return { userId: found.userId, role: found.role, scopes: found.scopes, tokenId: found.tokenId };
+  return {
+    userId: found.userId,
+    role: found.role,
+    scopes: found.scopes,
+    tokenId: found.tokenId,
+    expiresAt: found.expiresAt,
+  };
 }

@@ -8,9 +8,9 @@ import {
 } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import type { DocumentRow } from '../db/schema.js';
+import { documentText } from '../documents/content.js';
 import { applyContentReplacement, type ContentReplacement } from '../documents/writer.js';
 import { newId } from '../ids.js';
-import { documentPlainText } from '../yjs/document-text.js';
 
 export interface DocumentCreation {
   workspaceId: string;
@@ -32,7 +32,7 @@ export async function documentCreator(db: Handle, input: DocumentCreation): Prom
     const doc = new Y.Doc();
     applyContentReplacement(doc, input.content, 'rest');
     initial = Y.encodeStateAsUpdate(doc);
-    body = documentPlainText(doc);
+    body = documentText(doc);
     doc.destroy();
   }
   return inTransaction(db, async (trx) => {

@@ -1,7 +1,7 @@
 import type * as Y from 'yjs';
 import { findDocument, upsertSearchText } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
-import { documentPlainText } from '../yjs/document-text.js';
+import { documentText } from '../documents/content.js';
 import { documentStateLoader } from './document-state.js';
 
 /**
@@ -15,11 +15,11 @@ export async function documentSearchIndexer(db: Handle, documentId: string, doc?
   if (!row) return false;
   let body: string;
   if (doc) {
-    body = documentPlainText(doc);
+    body = documentText(doc);
   } else {
     const loaded = await documentStateLoader(db, documentId);
     try {
-      body = documentPlainText(loaded.doc);
+      body = documentText(loaded.doc);
     } finally {
       loaded.doc.destroy();
     }

@@ -3,9 +3,9 @@ import type { CollabBus } from '../collab-bus.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import { findDocument, upsertSearchText } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
+import { documentText } from '../documents/content.js';
 import { applyContentReplacement, type ContentReplacement, ContentTargetError } from '../documents/writer.js';
 import { FolioError } from '../errors.js';
-import { documentPlainText } from '../yjs/document-text.js';
 import { InvalidUpdateError, validateUpdateV1 } from '../yjs/update-validator.js';
 import { documentStateLoader, type LoadedDocumentState } from './document-state.js';
 import { liveDocumentUpdater } from './live-document-updater.js';
@@ -55,7 +55,7 @@ async function writeDocument(
       workspaceId: document.workspace_id,
       title: document.title,
       // The same text the collaboration server indexes.
-      body: documentPlainText(loaded.doc),
+      body: documentText(loaded.doc),
     });
     return { changed: true, seq, bytes: update.byteLength };
   } finally {

@@ -56,6 +56,34 @@ describe('reading a document without a schema', () => {
     });
   });
 
+  it('reads a live document exactly as the same state reloaded, keeping empty blocks', () => {
+    const live = new Y.Doc();
+    live.getText('body').insert(0, 'plain body');
+    live.getText('body').format(0, 5, { bold: true });
+    const fragment = live.getXmlFragment('prosemirror');
+    const heading = new Y.XmlElement('heading');
+    heading.insert(0, [new Y.XmlText('Title')]);
+    const empty = new Y.XmlElement('paragraph');
+    const paragraph = new Y.XmlElement('paragraph');
+    const inline = new Y.XmlText('Hello ');
+    paragraph.insert(0, [inline]);
+    inline.insert(6, 'world', { italic: true });
+    fragment.insert(0, [heading, empty, paragraph]);
+    live.getMap('meta').set('secret', 'not text');
+    live.getArray('list').insert(0, ['nor this']);
+    live.getText('emptied').insert(0, 'gone');
+    live.getText('emptied').delete(0, 4);
+
+    const expected = 'plain body\n\nTitle\n\nHello world';
+    expect(documentText(live)).toBe(expected);
+    const decoded = reload(live);
+    expect(documentText(decoded)).toBe(expected);
+    // Reading text never fixes the type of a root it does not read.
+    expect(decoded.share.get('meta')).not.toBeInstanceOf(Y.Map);
+    expect(decoded.share.get('list')).not.toBeInstanceOf(Y.Array);
+    expect(documentText(new Y.Doc())).toBe('');
+  });
+
   it('leaves out roots whose content was entirely deleted', () => {
     const editor = new Y.Doc();
     editor.getText('gone').insert(0, 'bye');

@@ -81,17 +81,29 @@ function xmlText(node: Y.XmlElement | Y.XmlFragment): string {
   return blocks.join(BLOCK_SEPARATOR);
 }
 
-/** Plain text of every top-level Y.Text and Y.XmlFragment, in name order. */
+/**
+ * The one plain-text reading of a document, for `GET …/content?format=text` and the
+ * search index alike: every top-level Y.Text and Y.XmlFragment in name order, separated
+ * by a blank line; in a fragment each block element is a line and inline text is
+ * concatenated. Empty blocks stay (an empty paragraph is an empty line), so text written
+ * with `PUT …/content {text}` reads back exactly.
+ *
+ * Only text and XML roots are materialised (`getText`/`getXmlFragment` of the kind they
+ * already hold): this also reads the collaboration server's live documents, where
+ * turning a bare root into a map or array would fix its type for every later reader.
+ * Roots with no live content are left out, so a live document and the same state
+ * reloaded from bytes (where such roots have no type at all) read the same.
+ */
 export function documentText(doc: Y.Doc): string {
-  return rootTypes(doc)
-    .flatMap(({ kind, type }) =>
-      kind === 'text'
-        ? [(type as Y.Text).toString()]
-        : kind === 'xml'
-          ? [xmlText(type as Y.XmlFragment)]
-          : [],
-    )
-    .join('\n\n');
+  const parts: string[] = [];
+  for (const name of [...doc.share.keys()].sort()) {
+    const bare = doc.share.get(name);
+    if (!bare || bare._length === 0) continue;
+    const kind = inferKind(bare);
+    if (kind === 'text') parts.push(doc.getText(name).toString());
+    else if (kind === 'xml') parts.push(xmlText(doc.getXmlFragment(name)));
+  }
+  return parts.join('\n\n');
 }
 
 export interface ProseMirrorNode {

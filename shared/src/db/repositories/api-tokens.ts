@@ -34,6 +34,7 @@ export function findActiveApiTokenByHash(db: Handle, tokenHash: Uint8Array, now 
       'api_tokens.id as tokenId',
       'api_tokens.scopes',
       'api_tokens.last_used_at as lastUsedAt',
+      'api_tokens.expires_at as expiresAt',
       'users.id as userId',
       'users.role',
       'users.email',

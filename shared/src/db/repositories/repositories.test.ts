@@ -69,7 +69,11 @@ describe('api tokens', () => {
       .where('id', '=', record.id)
       .executeTakeFirstOrThrow();
     expect(Buffer.from(stored.token_hash).toString('utf8')).not.toContain(token);
-    expect(await authenticateApiToken(t.db, token)).toMatchObject({ userId: user.id, scopes: ['read'] });
+    expect(await authenticateApiToken(t.db, token)).toMatchObject({
+      userId: user.id,
+      scopes: ['read'],
+      expiresAt: null,
+    });
     const touched = await t.db
       .selectFrom('api_tokens')
       .select('last_used_at')
@@ -79,6 +83,20 @@ describe('api tokens', () => {
     expect(await authenticateApiToken(t.db, `${token}x`)).toBeUndefined();
     expect(await revokeApiToken(t.db, user.id, record.id)).toBe(true);
     expect(await authenticateApiToken(t.db, token)).toBeUndefined();
+  });
+
+  it('returns the expiry of a token that has one, and refuses it once past', async () => {
+    const user = await createUser('expiring@example.com');
+    const expiresAt = new Date(Date.now() + 60_000);
+    const live = await apiTokenIssuer(t.db, { userId: user.id, scopes: ['read'], expiresAt, actorId: null });
+    expect((await authenticateApiToken(t.db, live.token))?.expiresAt?.getTime()).toBe(expiresAt.getTime());
+    const past = await apiTokenIssuer(t.db, {
+      userId: user.id,
+      scopes: ['read'],
+      expiresAt: new Date(Date.now() - 1_000),
+      actorId: null,
+    });
+    expect(await authenticateApiToken(t.db, past.token)).toBeUndefined();
   });
 
   it('rejects unknown scopes at the database', async () => {
