@@ -146,7 +146,9 @@ export function renderTable(result: RunResult): string {
     ...BASELINES.map((id) => ratio(row.values.folio, row.values[id])),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  // Right-aligned figures, as the rule row declares (and as Biome formats Markdown tables).
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
   const rule = `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(Math.max(1, w - 1))}:`)).join(' | ')} |`;
   const noteLines = notes.map((n, i) => `[${i + 1}] ${n}`);
   return [line(header), rule, ...body.map(line), '', ...noteLines].join('\n');
