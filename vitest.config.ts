@@ -22,6 +22,11 @@ export default defineConfig({
         // Spawns real processes: fewer at once on a 2-core machine.
         test: { name: 'e2e', include: ['e2e/src/**/*.test.ts'], maxWorkers: 2, testTimeout: 60_000 },
       },
+      {
+        extends: true,
+        // `pnpm bench --quick` (built: bench/dist/run.js) as CI runs it, about 40 s.
+        test: { name: 'bench', include: ['bench/src/**/*.test.ts'], testTimeout: 90_000 },
+      },
     ],
   },
 });

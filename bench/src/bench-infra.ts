@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { migrateToLatest } from '@folio/migrations';
+import { newId } from '@folio/shared';
+import { apiTokenIssuer, userCreator } from '@folio/shared/commands';
+import {
+  type Db,
+  findPersonalWorkspace,
+  insertDocument,
+  openDatabase,
+  setDocumentPermission,
+} from '@folio/shared/db';
+import { createLogger } from '@folio/shared/logger';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { RunEnvironment } from './targets.js';
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Bench databases carry the creating process's pid, so leftovers of killed runs can be dropped. */
+const DATABASE_PREFIX = 'folio_bench_';
+export const SNAPSHOT_TABLE = 'bench_hocuspocus_documents';
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface PgCounters {
+  commits: number;
+  tuplesWritten: number;
+  databaseBytes: number;
+  /** Cluster-wide: includes anything else the Postgres server did meanwhile. */
+  walBytes: number;
+}
+
+/**
+ * The run's own Postgres database (migrated, with one user, an API token and the
+ * documents every scenario uses) and Redis key prefix; dropped and deleted by close().
+ */
+export class BenchInfrastructure {
+  private constructor(
+    readonly env: RunEnvironment,
+    readonly databaseName: string,
+    readonly token: string,
+    private readonly db: Db,
+    private readonly closeDb: () => Promise<void>,
+    private readonly workspaceId: string,
+    private readonly userId: string,
+  ) {}
+
+  static async create(): Promise<BenchInfrastructure> {
+    const databaseName = `${DATABASE_PREFIX}${process.pid}_${randomBytes(3).toString('hex')}`;
+    await withAdmin(async (client) => {
+      const { rows } = await client.query<{ datname: string }>(
+        'select datname from pg_database where datname like $1',
+        [`${DATABASE_PREFIX}%`],
+      );
+      for (const { datname } of rows) {
+        const pid = Number(datname.slice(DATABASE_PREFIX.length).split('_')[0]);
+        if (!isAlive(pid)) await client.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
+      }
+      await client.query(`create database ${quoteIdent(databaseName)}`);
+    });
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${databaseName}`;
+    const databaseUrl = url.toString();
+    const handle = await openDatabase({
+      url: databaseUrl,
+      dataDir: '.',
+      poolSize: 4,
+      log: createLogger({ level: 'silent', name: 'bench' }),
+    });
+    await migrateToLatest(handle.db);
+    await handle.db.schema
+      .createTable(SNAPSHOT_TABLE)
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('state', 'bytea', (c) => c.notNull())
+      .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(new Date(0)))
+      .execute();
+    const user = await userCreator(handle.db, {
+      email: `bench-${process.pid}@folio.invalid`,
+      name: 'Bench',
+      actorId: null,
+    });
+    const workspace = await findPersonalWorkspace(handle.db, user.id);
+    if (!workspace) throw new Error('userCreator made no personal workspace');
+    const { token } = await apiTokenIssuer(handle.db, {
+      userId: user.id,
+      scopes: ['read', 'write'],
+      name: 'bench',
+      actorId: user.id,
+    });
+    const env: RunEnvironment = {
+      databaseUrl,
+      redisUrl: REDIS_URL,
+      redisPrefix: `folio-bench:${process.pid}-${randomBytes(3).toString('hex')}:`,
+      snapshotTable: SNAPSHOT_TABLE,
+      secretKey: randomBytes(32).toString('base64url'),
+    };
+    return new BenchInfrastructure(
+      env,
+      databaseName,
+      token,
+      handle.db,
+      () => handle.close(),
+      workspace.id,
+      user.id,
+    );
+  }
+
+  /** Creates `count` documents the bench user owns; every server uses the same ids. */
+  async createDocuments(count: number, title: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = newId();
+      await insertDocument(this.db, {
+        id,
+        workspaceId: this.workspaceId,
+        title: `${title} ${i}`,
+        createdBy: this.userId,
+      });
+      await setDocumentPermission(this.db, id, this.userId, 'owner', this.userId);
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Counters of the bench database; Postgres publishes them up to a second late. */
+  async pgCounters(): Promise<PgCounters> {
+    return withAdmin(async (client) => {
+      const { rows } = await client.query<{
+        commits: string;
+        tuples: string;
+        size: string;
+        wal: string;
+      }>(
+        `select xact_commit as commits, tup_inserted + tup_updated + tup_deleted as tuples,
+                pg_database_size(datname) as size, (select wal_bytes from pg_stat_wal) as wal
+           from pg_stat_database where datname = $1`,
+        [this.databaseName],
+      );
+      const row = rows[0];
+      return {
+        commits: Number(row?.commits ?? 0),
+        tuplesWritten: Number(row?.tuples ?? 0),
+        databaseBytes: Number(row?.size ?? 0),
+        walBytes: Number(row?.wal ?? 0),
+      };
+    });
+  }
+
+  /** Postgres backend processes connected to the bench database (the servers' pools). */
+  async backendPids(): Promise<number[]> {
+    return withAdmin(async (client) => {
+      const { rows } = await client.query<{ pid: number }>(
+        'select pid from pg_stat_activity where datname = $1',
+        [this.databaseName],
+      );
+      return rows.map((r) => r.pid);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.closeDb();
+    await withAdmin((c) => c.query(`drop database if exists ${quoteIdent(this.databaseName)} with (force)`));
+    const redis = new Redis(this.env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.env.redisPrefix}*`, 'COUNT', 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+  }
+}

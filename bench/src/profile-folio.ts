@@ -1,0 +1,110 @@
+/**
+ * `node bench/dist/profile-folio.js [clients] [docs] [intervalMs] [seconds]`: runs one
+ * typing profile (default: the medium one) against Folio started with --cpu-prof, then
+ * prints the latency, Folio's own store metrics (/metrics), Postgres wait events seen
+ * during the run, and the functions with the most self time. For finding where Folio
+ * falls short of its targets, and for before/after comparisons of a fix.
+ */
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { clock } from './bench-client.js';
+import { BenchInfrastructure } from './bench-infra.js';
+import { ClientFleet } from './client-fleet.js';
+import { serverNodeArgs } from './processes.js';
+import * as scenario from './scenarios.js';
+import { percentiles } from './stats.js';
+import { targets } from './targets.js';
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [clients = 500, docs = 100, intervalMs = 100, seconds = 8] = process.argv.slice(2).map(Number);
+const profileDir = await mkdtemp(join(tmpdir(), 'folio-cpu-prof-'));
+serverNodeArgs.push('--cpu-prof', '--cpu-prof-dir', profileDir);
+const folio = targets.find((t) => t.id === 'folio');
+if (!folio) throw new Error('no folio target');
+
+const infra = await BenchInfrastructure.create();
+const fleet = ClientFleet.start(3);
+const waits = new Map<string, number>();
+try {
+  const ids = await infra.createDocuments(docs, 'profile');
+  const server = await folio.start(infra.env, { instances: 1 });
+  const sampler = new pg.Client({ connectionString: infra.env.databaseUrl });
+  sampler.on('error', () => {});
+  await sampler.connect();
+  const sampling = setInterval(() => {
+    sampler
+      .query<{ wait: string }>(
+        `select coalesce(wait_event_type || ':' || wait_event, state) as wait from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`,
+      )
+      .then(
+        ({ rows }) => {
+          for (const { wait } of rows) waits.set(wait, (waits.get(wait) ?? 0) + 1);
+        },
+        () => {},
+      );
+  }, 50);
+  const connected = await fleet.connect(scenario.clientSpecs(folio, server.urls, ids, clients, infra.token));
+  console.log(`connected ${connected.synced}, failed ${connected.failed} ${connected.firstError ?? ''}`);
+  const typed = await fleet.type({
+    intervalMs,
+    startAt: clock() + 200,
+    warmupMs: 1_000,
+    durationMs: seconds * 1000,
+    drainMs: 2_000,
+    measureAck: true,
+  });
+  await fleet.disconnect();
+  clearInterval(sampling);
+  const perDoc = clients / docs;
+  const result = {
+    sends: typed.sends,
+    delivered: `${typed.latencies.length} of ${typed.sends * (perDoc - 1)}`,
+    latencyMs: percentiles(typed.latencies),
+    ackMs: percentiles(typed.acks),
+    clientCpuPercent: Math.round(typed.clientCpuPercent),
+  };
+  const metrics = await (await fetch(`${(server.urls[0] as string).replace(/^ws/, 'http')}/metrics`)).text();
+  await sampler.end();
+  await server.stop();
+  console.log(JSON.stringify(result));
+  console.log('\nFolio metrics:');
+  for (const line of metrics.split('\n')) {
+    if (/^folio_(store|update_apply)_\w+_(sum|count)|^folio_store_batch_size_(sum|count)/.test(line))
+      console.log(`  ${line}`);
+  }
+  console.log('\nPostgres backends of the bench database, sampled every 50 ms (state or wait event):');
+  for (const [wait, n] of [...waits].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${n}\t${wait}`);
+  const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('no .cpuprofile written');
+  const cpu = JSON.parse(await readFile(join(profileDir, file), 'utf8')) as CpuProfile;
+  const self = new Map<number, number>();
+  cpu.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (cpu.timeDeltas[i] ?? 0));
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byFunction = new Map<string, number>();
+  for (const node of cpu.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url
+      .replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '')
+      .replace(/^file:\/\/.*?\/(server|shared)\//, '$1/');
+    const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + (self.get(node.id) ?? 0));
+  }
+  console.log(`\nCPU profile ${join(profileDir, file)}: top self time of ${(total / 1e6).toFixed(1)} s`);
+  for (const [key, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}`);
+  }
+} finally {
+  fleet.close();
+  await infra.close();
+}
+process.exit(0);

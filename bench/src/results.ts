@@ -1,0 +1,131 @@
+import type { Percentiles } from './stats.js';
+import type { Protocol, TargetId } from './targets.js';
+
+/** A measurement that could not be taken, and why: always a string starting with "n/a". */
+export type NotAvailable = `n/a${string}`;
+export type Outcome<T> = T | { na: NotAvailable };
+
+export const isNa = <T>(outcome: Outcome<T>): outcome is { na: NotAvailable } =>
+  typeof outcome === 'object' && outcome !== null && 'na' in outcome;
+
+export interface TypingResult {
+  clients: number;
+  docs: number;
+  instances: number;
+  offeredEditsPerSec: number;
+  sends: number;
+  expectedDeliveries: number;
+  deliveries: number;
+  deliveredRatio: number;
+  latencyMs: Percentiles;
+  deliveredPerSec: number;
+  /** Over all instances, % of one core. */
+  serverCpuPercent: number;
+  /**
+   * Postgres backends serving the bench database over the window, % of one core: a server
+   * that commits per edit moves work there, and it is part of its cost.
+   */
+  databaseCpuPercent: number;
+  /** Sum over instances at the end of the run. */
+  serverRssMb: number;
+  /** Sum over client processes, % of one core: when near 100 × processes, the clients limit. */
+  clientCpuPercent: number;
+  /** Whole machine, % of one core: beyond server + clients, other load on a shared machine. */
+  machineCpuPercent: number;
+  connectMs: number;
+  connectFailures: number;
+}
+
+export interface SaturationResult {
+  steps: TypingResult[];
+  /** Highest offered rate whose p99 stayed within the limit with ≥ 95 % delivered. */
+  sustainedEditsPerSec: number | NotAvailable;
+  sustainedDeliveriesPerSec: number | NotAvailable;
+  stoppedBecause: string;
+}
+
+export interface ColdLoadResult {
+  /** Updates the history was sent as (each a group of keystrokes). */
+  updates: number;
+  operations: number;
+  deletions: number;
+  historyBytes: number;
+  stateBytes: number;
+  textLength: number;
+  /** Median time from creating the provider to holding the whole text. */
+  loadMs: number;
+  /** Median time until the provider reported synced. */
+  syncedMs: number;
+  samplesMs: number[];
+}
+
+export interface IdleResult {
+  connections: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  /** RSS growth per connection after two full GCs (the issue's "memory per idle connection"). */
+  bytesPerConnection: number;
+  /** Growth of V8 heap used + external memory per connection, after the same GCs. */
+  heapBytesPerConnection: number;
+}
+
+export interface DurabilityResult {
+  edits: number;
+  editBytes: number;
+  editsPerSec: number;
+  databaseBytes: number | NotAvailable;
+  bytesPerEditByte: number | NotAvailable;
+  commits: number | NotAvailable;
+  commitsPerSec: number | NotAvailable;
+  tuplesWritten: number | NotAvailable;
+  /** Cluster-wide WAL growth: includes whatever else the Postgres server did meanwhile. */
+  walBytes: number | NotAvailable;
+  ackP50Ms: number | NotAvailable;
+  ackP99Ms: number | NotAvailable;
+}
+
+export interface SearchResult {
+  p50Ms: number;
+  p95Ms: number;
+}
+
+export type PerTarget<T> = Record<TargetId, Outcome<T>>;
+
+export interface Scenarios {
+  typingSmall: PerTarget<TypingResult>;
+  typingMedium: PerTarget<TypingResult>;
+  crossInstance: PerTarget<TypingResult>;
+  saturation: PerTarget<SaturationResult>;
+  coldLoad: PerTarget<ColdLoadResult>;
+  idleConnections: PerTarget<IdleResult>;
+  durability: PerTarget<DurabilityResult>;
+  search: PerTarget<SearchResult>;
+}
+
+export const scenarioNames: (keyof Scenarios)[] = [
+  'typingSmall',
+  'typingMedium',
+  'crossInstance',
+  'saturation',
+  'coldLoad',
+  'idleConnections',
+  'durability',
+  'search',
+];
+
+export interface RunResult {
+  meta: {
+    startedAt: string;
+    finishedAt: string;
+    durationSec: number;
+    mode: 'full' | 'quick';
+    command: string;
+    commit: string;
+    machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; os: string };
+    clientProcesses: number;
+    /** /proc/loadavg (1 min) when the run started and ended: other work on the machine. */
+    loadAverage: { start: number; end: number };
+  };
+  targets: { id: TargetId; label: string; protocol: Protocol }[];
+  scenarios: Scenarios;
+}

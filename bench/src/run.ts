@@ -1,0 +1,37 @@
+/**
+ * `pnpm bench [--quick] [--only=folio,hocuspocus]`: measures Folio and its baselines side by
+ * side, prints the table, writes bench/results/<timestamp>.json and, for a full run (or
+ * with --readme), refreshes bench/README.md and bench/results/latency.svg.
+ * `--report=<results.json>` re-renders those from an earlier run without measuring.
+ */
+import { readFile } from 'node:fs/promises';
+import { writeResults } from './report.js';
+import type { RunResult } from './results.js';
+import { runBench } from './run-bench.js';
+import type { TargetId } from './targets.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',') as TargetId[] | undefined;
+
+// The whole run is bounded: a hung server or client must not hold CI forever.
+const limitMs = (quick ? 90 : 15 * 60) * 1000;
+const watchdog = setTimeout(() => {
+  process.stderr.write(`bench: gave up after ${limitMs / 1000} s\n`);
+  process.exit(2);
+}, limitMs);
+watchdog.unref();
+
+// --report=<results.json>: re-render the table, README section and plot of an earlier run.
+const reportPath = args.find((a) => a.startsWith('--report='))?.slice('--report='.length);
+const result = reportPath
+  ? (JSON.parse(await readFile(reportPath, 'utf8')) as RunResult)
+  : await runBench({ quick, ...(only ? { only } : {}) });
+const written = await writeResults(result, {
+  readme: result.meta.mode === 'full' || args.includes('--readme'),
+});
+process.stdout.write(`\n${written.table}\nresults: ${written.jsonPath}\n`);
+process.exit(0);

@@ -1,0 +1,42 @@
+import type { ClientSpec } from './bench-client.js';
+
+/** Commands the harness sends to a client process; each gets exactly one reply. */
+export type WorkerCommand =
+  | { type: 'connect'; clients: ClientSpec[]; concurrency: number; timeoutMs: number }
+  | {
+      type: 'type';
+      intervalMs: number;
+      /** Wall-clock ms (clock()) at which typing starts, shared by all processes. */
+      startAt: number;
+      warmupMs: number;
+      durationMs: number;
+      drainMs: number;
+      measureAck: boolean;
+    }
+  | {
+      type: 'seed';
+      client: ClientSpec;
+      updates: Uint8Array[];
+      updatesPerSecond: number;
+      expectedLength: number;
+      timeoutMs: number;
+    }
+  | { type: 'load'; client: ClientSpec; expectedLength: number; timeoutMs: number }
+  | { type: 'disconnect' };
+
+export type WorkerReply =
+  | { type: 'connected'; synced: number; failed: number; firstError: string | undefined; ms: number }
+  | {
+      type: 'typed';
+      /** Propagation latencies (ms) of remote edits sent within the measured window. */
+      latencies: Float64Array;
+      /** Acknowledgement latencies (ms) of this process's own edits. */
+      acks: Float64Array;
+      sends: number;
+      editBytes: number;
+      cpuPercent: number;
+    }
+  | { type: 'seeded'; length: number }
+  | { type: 'loaded'; syncedMs: number; completeMs: number; length: number }
+  | { type: 'disconnected' }
+  | { type: 'error'; message: string };
