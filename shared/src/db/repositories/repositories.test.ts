@@ -5,15 +5,19 @@ import { userCreator } from '../../commands/user-creator.js';
 import { FolioError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { createTestDatabase, type TestDatabase } from '../../testing/index.js';
+import type { DocumentRow } from '../schema.js';
 import { revokeApiToken } from './api-tokens.js';
 import { appendAuditEvent, verifyAuditChain } from './audit.js';
 import {
   appendDocumentUpdates,
+  appendUpdatesOfDocuments,
   deleteDocument,
+  findDocument,
   findDocumentAccess,
   findDocumentState,
   insertDocument,
   listDocumentUpdatesAfter,
+  type NewUpdateOfDocument,
   saveDocumentState,
   setDocumentPermission,
   upsertSearchText,
@@ -138,6 +142,65 @@ describe('documents and the update log', () => {
     expect((await listDocumentUpdatesAfter(t.db, doc.id, state?.seq ?? 0)).map((r) => r.seq)).toEqual([
       31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
     ]);
+  });
+
+  it('appends to many documents at once, gap-free under concurrent overlapping batches', async () => {
+    const user = await createUser('batcher@example.com');
+    const ws = await findPersonalWorkspace(t.db, user.id);
+    const docs: DocumentRow[] = [];
+    for (let d = 0; d < 40; d++) {
+      docs.push(
+        await insertDocument(t.db, {
+          id: newId(),
+          workspaceId: ws?.id ?? '',
+          title: `B${d}`,
+          createdBy: user.id,
+        }),
+      );
+    }
+    const gone = newId();
+    // Two writers (as two instances would) commit overlapping batches at the same time,
+    // listing documents in opposite orders: locks must still be taken in one order.
+    const batch = (round: number, writer: number) => {
+      const order = writer === 0 ? docs : [...docs].reverse();
+      const updates: NewUpdateOfDocument[] = order.flatMap((doc, d) =>
+        Array.from({ length: 1 + ((d + round + writer) % 3) }, (_, k) => ({
+          documentId: doc.id,
+          update: Uint8Array.of(round, writer, k),
+          actorId: user.id,
+          connectionId: `w${writer}`,
+        })),
+      );
+      updates.splice(3, 0, { documentId: gone, update: Uint8Array.of(0), actorId: null, connectionId: null });
+      return t.db
+        .transaction()
+        .execute(async (trx) => ({ updates, seqs: await appendUpdatesOfDocuments(trx, updates) }));
+    };
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, round) => [batch(round, 0), batch(round, 1)]).flat(),
+    );
+    const expected = new Map<string, Map<number, string>>();
+    for (const { updates, seqs } of results) {
+      expect(seqs[3]).toBeUndefined();
+      const last = new Map<string, number>();
+      updates.forEach((u, i) => {
+        if (u.documentId === gone) return;
+        const seq = seqs[i] as number;
+        // One document's updates of one batch get consecutive numbers, in input order.
+        if (last.has(u.documentId)) expect(seq).toBe((last.get(u.documentId) ?? 0) + 1);
+        last.set(u.documentId, seq);
+        const bySeq = expected.get(u.documentId) ?? new Map<number, string>();
+        bySeq.set(seq, Buffer.from(u.update).toString('hex'));
+        expected.set(u.documentId, bySeq);
+      });
+    }
+    for (const doc of docs) {
+      const rows = await listDocumentUpdatesAfter(t.db, doc.id, 0);
+      const bySeq = expected.get(doc.id) ?? new Map();
+      expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: bySeq.size }, (_, i) => i + 1));
+      for (const r of rows) expect(Buffer.from(r.update).toString('hex')).toBe(bySeq.get(Number(r.seq)));
+      expect(Number((await findDocument(t.db, doc.id))?.update_seq)).toBe(bySeq.size);
+    }
   });
 
   it('resolves access from explicit permissions and workspace roles', async () => {
