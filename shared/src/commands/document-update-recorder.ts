@@ -26,10 +26,19 @@ export interface UpdateToRecord {
 export async function documentUpdateRecorder(
   db: Handle,
   updates: readonly UpdateToRecord[],
+  options: {
+    /**
+     * Called once the documents are row-locked and the rows inserted, before the audit
+     * and the commit: a later transaction started from now on reserves any of these
+     * documents only after this one ends, so gets the later sequence numbers.
+     */
+    onLocked?: () => void;
+  } = {},
 ): Promise<(number | undefined)[]> {
   if (updates.length === 0) return [];
   return inTransaction(db, async (trx) => {
     const seqs = await appendUpdatesOfDocuments(trx, updates);
+    options.onLocked?.();
     const audit = new Map<
       string,
       { documentId: string; actorId: string | null; updates: number; bytes: number }
