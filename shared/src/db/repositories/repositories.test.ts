@@ -275,6 +275,19 @@ describe('audit log', () => {
     const verified = await verifyAuditChain(t.db, 7);
     expect(verified.ok).toBe(true);
     expect(verified.count).toBeGreaterThanOrEqual(25);
+    // The head names the newest entry and carries its hash.
+    const head = await t.db
+      .selectFrom('audit_chain_head')
+      .select(['hash', 'last_id'])
+      .executeTakeFirstOrThrow();
+    const newest = await t.db
+      .selectFrom('audit_events')
+      .select(['id', 'hash'])
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(Number(head.last_id)).toBe(Number(newest.id));
+    expect(Buffer.from(head.hash).equals(Buffer.from(newest.hash))).toBe(true);
     await expect(sql`update audit_events set action = 'tampered'`.execute(t.db)).rejects.toThrow(
       /append-only/,
     );
