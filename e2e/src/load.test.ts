@@ -29,6 +29,8 @@ import {
 const CLIENTS = Number(process.env.FOLIO_LOAD_CLIENTS ?? 50);
 const RATE = 10;
 const SECONDS = Number(process.env.FOLIO_LOAD_SECONDS ?? 10);
+/** Writers are spread over this many documents (writer i edits document i mod DOCS). */
+const DOCS = Number(process.env.FOLIO_LOAD_DOCS ?? 1);
 
 let db: TestDatabase;
 const processes: CollabProcess[] = [];
@@ -50,16 +52,18 @@ describe.skipIf(!process.env.FOLIO_LOAD)('load', () => {
     const [a, b] = await Promise.all([spawnCollab(env), spawnCollab(env)]);
     processes.push(a, b);
     const owner = await buildUser(db.db);
-    const document = await buildDocument(db.db, owner);
-    const token = signConnectToken(
-      { userId: owner.id, documentId: document.id, role: 'owner', ttlSeconds: 600 },
-      SECRET_KEY,
-    ).token;
+    const documents: Awaited<ReturnType<typeof buildDocument>>[] = [];
+    for (let d = 0; d < DOCS; d++) documents.push(await buildDocument(db.db, owner));
+    const tokenFor = (documentId: string) =>
+      signConnectToken({ userId: owner.id, documentId, role: 'owner', ttlSeconds: 600 }, SECRET_KEY).token;
+    const tokens = documents.map((d) => tokenFor(d.id));
     const writers = Array.from({ length: CLIENTS }, (_, i) =>
-      hocuspocusClient(i % 2 ? b.url : a.url, document.id, token),
+      hocuspocusClient(i % 2 ? b.url : a.url, documents[i % DOCS]?.id ?? '', tokens[i % DOCS] ?? ''),
     );
-    // Writers on A are observed from B.
-    const observer = hocuspocusClient(b.url, document.id, token);
+    // Writers on A are observed from B (on the first document; with an even DOCS only
+    // writers on A edit it).
+    const document = documents[0] ?? (await buildDocument(db.db, owner));
+    const observer = hocuspocusClient(b.url, document.id, tokens[0] ?? '');
     for (const c of [...writers, observer]) destroyers.push(c.destroy);
     await eventually(() => expect([...writers, observer].every((c) => c.provider.isSynced)).toBe(true), {
       timeout: 30_000,
@@ -108,7 +112,7 @@ describe.skipIf(!process.env.FOLIO_LOAD)('load', () => {
     acks.sort((x, y) => x - y);
     const f = (v: number) => v.toFixed(1);
     console.log(
-      `load: ${CLIENTS} clients, ${n} inserts in ${SECONDS} s; ` +
+      `load: ${CLIENTS} clients on ${DOCS} document(s), ${n} inserts in ${SECONDS} s; ` +
         `ack p50 ${f(percentile(acks, 50))} ms p99 ${f(percentile(acks, 99))} ms (${acks.length}); ` +
         `propagation A→B p50 ${f(percentile(propagation, 50))} ms p99 ${f(percentile(propagation, 99))} ms (${propagation.length})`,
     );

@@ -52,6 +52,35 @@ describe('UpdateCommitter', () => {
     expect(counted).toBe(60);
   });
 
+  it('overlaps transactions yet keeps each document in arrival order, gap-free', async () => {
+    const owner = await buildUser(db.db);
+    const docs = [await buildDocument(db.db, owner), await buildDocument(db.db, owner)];
+    const metrics = createCollabMetrics();
+    const committer = new UpdateCommitter(db.db, log, metrics, { delayMs: 0, maxInFlight: 3 });
+    const all = updates(200);
+    const pending: Promise<number | undefined>[] = [];
+    // Waves arriving while earlier transactions are in flight, both documents in each.
+    for (let wave = 0; wave < 20; wave++) {
+      for (let k = 0; k < 10; k++) {
+        const i = wave * 10 + k;
+        pending.push(
+          committer.record({
+            documentId: (docs[i % 2] ?? docs[0])?.id ?? '',
+            update: all[i] as Uint8Array,
+            actorId: owner.id,
+            connectionId: null,
+          }),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const seqs = await Promise.all(pending);
+    await committer.drain();
+    expect(seqs.filter((_, i) => i % 2)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(seqs.filter((_, i) => i % 2 === 0)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(committer.pendingBytes).toBe(0);
+  });
+
   it('answers undefined for a document that does not exist, and drains', async () => {
     const committer = new UpdateCommitter(db.db, log, createCollabMetrics());
     const pending = committer.record({

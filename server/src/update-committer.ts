@@ -9,9 +9,11 @@ export interface UpdateCommitterConfiguration {
   delayMs: number;
   /** Updates per transaction at most; a larger backlog is committed in several. */
   maxBatch: number;
+  /** Transactions in flight at most (each holds a pooled connection). */
+  maxInFlight: number;
 }
 
-const defaults: UpdateCommitterConfiguration = { delayMs: 2, maxBatch: 500 };
+const defaults: UpdateCommitterConfiguration = { delayMs: 2, maxBatch: 500, maxInFlight: 2 };
 
 interface Pending extends UpdateToRecord {
   resolve(seq: number | undefined): void;
@@ -21,10 +23,19 @@ interface Pending extends UpdateToRecord {
 /**
  * Group commit of update-log rows. Every connection awaits its own update's commit
  * before the update is applied and acknowledged, so commits must be cheap: updates from
- * all connections and documents that arrive within `delayMs`, or while the previous
- * transaction is in flight, share one transaction. One transaction at a time keeps the
- * per-document sequence order equal to arrival order and never makes two of our own
- * batches wait on each other's row locks.
+ * all connections and documents that arrive within `delayMs`, or while a transaction is
+ * starting, share one transaction.
+ *
+ * Up to `maxInFlight` transactions overlap, so an update arriving while one commits does
+ * not wait for that commit to end before its own begins (a connection sends its next
+ * update only after the previous is acknowledged: the commit cycle bounds its rate). A
+ * transaction starts only once the previous one has row-locked its documents
+ * (`onLocked`): if both touch a document, Postgres makes the later one wait for the
+ * earlier one's commit before reserving, so per-document sequence order stays arrival
+ * order. Both lock documents in id order and the audit head last, so they cannot
+ * deadlock, with each other or with other instances. If the earlier one fails, its
+ * updates are neither applied nor acknowledged (the clients resend them) and the later
+ * one takes its numbers: still gap-free.
  */
 export class UpdateCommitter {
   private readonly configuration: UpdateCommitterConfiguration;
@@ -32,7 +43,9 @@ export class UpdateCommitter {
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate = false;
-  private inFlight: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** The newest transaction has not locked its documents yet: the next one waits. */
+  private locking = false;
 
   constructor(
     private readonly db: Db,
@@ -65,14 +78,20 @@ export class UpdateCommitter {
       // Skip any pending window: whoever drains wants it all now.
       clearTimeout(this.timer);
       this.timer = undefined;
-      if (!this.inFlight) this.commitNext();
-      if (!this.inFlight) return;
-      await this.inFlight;
+      this.commitNext();
+      if (this.inFlight.size === 0) return;
+      await Promise.all(this.inFlight);
     }
   }
 
   private schedule(): void {
-    if (this.inFlight || this.timer) return;
+    if (this.timer) return;
+    if (this.inFlight.size > 0) {
+      // Whatever arrives this event-loop turn shares the next transaction, which starts
+      // as soon as the newest one holds its locks and a slot is free.
+      this.soon();
+      return;
+    }
     if (this.queue.length >= this.configuration.maxBatch) {
       this.commitNext();
       return;
@@ -80,12 +99,7 @@ export class UpdateCommitter {
     if (this.configuration.delayMs === 0) {
       // No window: commit after this event-loop turn's other frames have queued up.
       // Under load, what arrives during a transaction still shares the next one.
-      if (this.immediate) return;
-      this.immediate = true;
-      setImmediate(() => {
-        this.immediate = false;
-        this.commitNext();
-      });
+      this.soon();
       return;
     }
     this.timer = setTimeout(() => {
@@ -94,8 +108,18 @@ export class UpdateCommitter {
     }, this.configuration.delayMs);
   }
 
+  private soon(): void {
+    if (this.immediate) return;
+    this.immediate = true;
+    setImmediate(() => {
+      this.immediate = false;
+      this.commitNext();
+    });
+  }
+
   private commitNext(): void {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.locking || this.inFlight.size >= this.configuration.maxInFlight || this.queue.length === 0)
+      return;
     const batch = this.queue.splice(0, this.configuration.maxBatch);
     const bytes = batch.reduce((sum, p) => sum + p.update.byteLength, 0);
     const started = performance.now();
@@ -108,8 +132,19 @@ export class UpdateCommitter {
         ? new Set(batch.map((p) => p.documentId)).size
         : undefined,
     };
-    this.inFlight = this.tracing
-      .inSpan('collab.commit_batch', { root: true, attributes }, () => documentUpdateRecorder(this.db, batch))
+    this.locking = true;
+    let locked = false;
+    const onLocked = () => {
+      if (locked) return;
+      locked = true;
+      this.locking = false;
+      // What arrived meanwhile already waited: it goes out now if a slot is free.
+      if (this.queue.length > 0) this.commitNext();
+    };
+    const transaction: Promise<void> = this.tracing
+      .inSpan('collab.commit_batch', { root: true, attributes }, () =>
+        documentUpdateRecorder(this.db, batch, { onLocked }),
+      )
       .then(
         (seqs) => {
           this.metrics.storeSeconds.observe((performance.now() - started) / 1000);
@@ -124,11 +159,14 @@ export class UpdateCommitter {
         },
       )
       .finally(() => {
-        this.inFlight = undefined;
+        this.inFlight.delete(transaction);
         this.queuedBytes -= bytes;
         this.metrics.unsavedBytes.set(this.queuedBytes);
+        // Failed before locking: the next may start anyway (nothing of ours is locked).
+        onLocked();
         // What arrived during the transaction goes out at once: it already waited.
         if (this.queue.length > 0) this.commitNext();
       });
+    this.inFlight.add(transaction);
   }
 }

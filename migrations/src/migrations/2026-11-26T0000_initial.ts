@@ -102,7 +102,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     // Highest update-log sequence number handed out for this document. Writers bump it
     // with UPDATE … RETURNING, which row-locks the document until commit, so sequence
     // numbers of one document become visible in order and a snapshot covering "seq <= N"
-    // can never miss a row committed later with a smaller number.
+    // can never miss a row committed later with a smaller number. A batch over several
+    // documents locks them in id order first (appendUpdatesOfDocuments), so writers queue
+    // instead of deadlocking.
     .addColumn('update_seq', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(now))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(now))

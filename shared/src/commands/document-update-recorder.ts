@@ -1,5 +1,5 @@
 import { appendAuditEvents } from '../db/repositories/audit.js';
-import { appendDocumentUpdates } from '../db/repositories/documents.js';
+import { appendUpdatesOfDocuments } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 
 export interface UpdateToRecord {
@@ -17,41 +17,53 @@ export interface UpdateToRecord {
  * update's sequence number, in input order, or undefined where the document no longer
  * exists.
  *
- * Documents are locked in id order: two instances committing overlapping batches then
- * queue instead of deadlocking. The audit chain head is locked last, as audit.ts asks.
+ * A constant number of statements whatever the number of documents (the group commit's
+ * cost is round trips): one reserves every document's sequence range, locking documents
+ * in id order so two instances committing overlapping batches queue instead of
+ * deadlocking; one inserts the log rows; the audit chain head is locked last, as
+ * audit.ts asks, and held for one more statement before the commit.
  */
 export async function documentUpdateRecorder(
   db: Handle,
   updates: readonly UpdateToRecord[],
+  options: {
+    /**
+     * Called once the documents are row-locked and the rows inserted, before the audit
+     * and the commit: a later transaction started from now on reserves any of these
+     * documents only after this one ends, so gets the later sequence numbers.
+     */
+    onLocked?: () => void;
+  } = {},
 ): Promise<(number | undefined)[]> {
   if (updates.length === 0) return [];
-  const byDocument = new Map<string, number[]>();
-  updates.forEach((u, i) => {
-    const list = byDocument.get(u.documentId);
-    if (list) list.push(i);
-    else byDocument.set(u.documentId, [i]);
-  });
-  const seqs: (number | undefined)[] = new Array(updates.length).fill(undefined);
   return inTransaction(db, async (trx) => {
+    const seqs = await appendUpdatesOfDocuments(trx, updates);
+    options.onLocked?.();
     const audit = new Map<
       string,
       { documentId: string; actorId: string | null; updates: number; bytes: number }
     >();
-    for (const documentId of [...byDocument.keys()].sort()) {
-      const indexes = byDocument.get(documentId) ?? [];
-      const rows = indexes.map((i) => updates[i] as UpdateToRecord);
-      const last = await appendDocumentUpdates(trx, documentId, rows);
-      if (last === undefined) continue;
-      indexes.forEach((updateIndex, k) => {
-        seqs[updateIndex] = last - indexes.length + 1 + k;
+    // Entries in document id order, as before: deterministic, whatever the arrival order.
+    const order = updates
+      .map((_u, i) => i)
+      .filter((i) => seqs[i] !== undefined)
+      .sort((x, y) => {
+        const a = (updates[x] as UpdateToRecord).documentId;
+        const b = (updates[y] as UpdateToRecord).documentId;
+        return a < b ? -1 : a > b ? 1 : x - y;
       });
-      for (const row of rows) {
-        const key = `${documentId}\u0000${row.actorId ?? ''}`;
-        const entry = audit.get(key) ?? { documentId, actorId: row.actorId, updates: 0, bytes: 0 };
-        entry.updates++;
-        entry.bytes += row.update.byteLength;
-        audit.set(key, entry);
-      }
+    for (const i of order) {
+      const row = updates[i] as UpdateToRecord;
+      const key = `${row.documentId}\u0000${row.actorId ?? ''}`;
+      const entry = audit.get(key) ?? {
+        documentId: row.documentId,
+        actorId: row.actorId,
+        updates: 0,
+        bytes: 0,
+      };
+      entry.updates++;
+      entry.bytes += row.update.byteLength;
+      audit.set(key, entry);
     }
     await appendAuditEvents(
       trx,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { migrateToLatest, migrations } from '@folio/migrations';
 import { sql } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
+import { documentUpdateRecorder } from '../commands/document-update-recorder.js';
 import { userCreator } from '../commands/user-creator.js';
 import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
@@ -52,7 +53,6 @@ it('runs the same migrations, repositories and full-text search on embedded PGli
     const [row] = await listDocumentUpdatesAfter(handle.db, doc.id, 0);
     expect(row?.seq).toBe(1);
     expect(Array.from(row?.update ?? [])).toEqual([1, 2, 3]);
-
     await upsertSearchText(handle.db, {
       documentId: doc.id,
       workspaceId: doc.workspace_id,
@@ -78,6 +78,25 @@ it('runs the same migrations, repositories and full-text search on embedded PGli
     // Indexed after its last change: nothing for the sweeper.
     expect(await listStaleSearchDocuments(handle.db, { settledMs: 0, lookbackMs: 60_000, limit: 5 })).toEqual(
       [],
+    );
+
+    // The group commit's batched path (array parameters, materialised locking CTE).
+    const other = await insertDocument(handle.db, {
+      id: newId(),
+      workspaceId: ws?.id ?? '',
+      title: 'Other',
+      createdBy: user.id,
+    });
+    expect(
+      await documentUpdateRecorder(handle.db, [
+        { documentId: other.id, update: Uint8Array.of(4), actorId: user.id, connectionId: 'c' },
+        { documentId: doc.id, update: Uint8Array.of(5), actorId: user.id, connectionId: 'c' },
+        { documentId: 'gone', update: Uint8Array.of(6), actorId: null, connectionId: null },
+        { documentId: other.id, update: Uint8Array.of(7), actorId: user.id, connectionId: 'c' },
+      ]),
+    ).toEqual([1, 2, undefined, 2]);
+    expect((await listDocumentUpdatesAfter(handle.db, other.id, 0)).map((r) => Array.from(r.update))).toEqual(
+      [[4], [7]],
     );
   } finally {
     await handle.close();

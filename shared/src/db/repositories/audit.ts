@@ -87,9 +87,15 @@ export function appendAuditEvents(db: Handle, entries: AuditEntry[]): Promise<vo
       prev = hash;
       return row;
     });
-    const inserted = await trx.insertInto('audit_events').values(rows).returning('id').execute();
-    const lastId = inserted.reduce((max, r) => Math.max(max, Number(r.id)), 0);
-    await trx.updateTable('audit_chain_head').set({ hash: prev, last_id: lastId }).execute();
+    // Rows and the new head in one statement: the head stays locked one round trip.
+    await trx
+      .with('inserted', (qb) => qb.insertInto('audit_events').values(rows).returning('id'))
+      .updateTable('audit_chain_head')
+      .set((eb) => ({
+        hash: prev,
+        last_id: eb.selectFrom('inserted').select((s) => s.fn.max('inserted.id').as('id')),
+      }))
+      .execute();
   });
 }
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DocumentRole, DocumentRow } from '../schema.js';
-import type { Handle } from './handle.js';
+import { type Handle, inTransaction } from './handle.js';
 
 export function insertDocument(
   db: Handle,
@@ -139,6 +139,86 @@ export async function appendDocumentUpdates(
     )
     .execute();
   return first + updates.length - 1;
+}
+
+export interface NewUpdateOfDocument extends NewDocumentUpdate {
+  documentId: string;
+}
+
+/** Columns of a document_updates row as inserted: Postgres allows 65,535 parameters. */
+const UPDATE_ROW_PARAMETERS = 7;
+const UPDATE_ROWS_PER_INSERT = Math.floor(65_535 / UPDATE_ROW_PARAMETERS);
+
+/**
+ * Appends updates of any number of documents to the log in a constant number of
+ * statements, whatever the number of documents: one reserves every document's sequence
+ * range, one (per 9,362 rows) inserts the rows. Returns each update's seq in input
+ * order, or undefined where the document no longer exists. Updates of one document get
+ * consecutive numbers in input order. Call it inside the transaction (it opens one when
+ * given the database).
+ *
+ * Lock order: the reserving statement first locks the documents with an ordered
+ * `SELECT … ORDER BY id FOR UPDATE` (the sort runs below the row locking, so rows are
+ * locked in id order), materialised so it cannot be folded into the UPDATE's join, whose
+ * order would depend on the plan. The UPDATE only touches rows that CTE returned, i.e.
+ * rows already locked, so two instances committing overlapping batches queue in id order
+ * instead of deadlocking. As with reserveUpdateSeq, the row locks last until commit:
+ * seq numbers of a document become visible in order and are gap-free (a rolled-back
+ * reservation rolls back its bump too), so a snapshot covering "seq <= N" never skips a
+ * row. In READ COMMITTED a writer that waited re-reads the committed update_seq
+ * (EvalPlanQual), so it continues after the other writer's range.
+ */
+export async function appendUpdatesOfDocuments(
+  db: Handle,
+  updates: readonly NewUpdateOfDocument[],
+): Promise<(number | undefined)[]> {
+  const seqs: (number | undefined)[] = new Array(updates.length).fill(undefined);
+  if (updates.length === 0) return seqs;
+  const counts = new Map<string, number>();
+  for (const u of updates) counts.set(u.documentId, (counts.get(u.documentId) ?? 0) + 1);
+  const ids = [...counts.keys()].sort();
+  return inTransaction(db, async (trx) => {
+    const reserved = await sql<{ id: string; update_seq: string | number }>`
+      with locked as materialized (
+        select id from documents where id = any(${ids}::text[]) order by id for update
+      ),
+      wanted (id, n) as (
+        select * from unnest(${ids}::text[], ${ids.map((id) => counts.get(id) ?? 0)}::bigint[])
+      )
+      update documents d
+         set update_seq = d.update_seq + wanted.n, updated_at = now()
+        from locked join wanted on wanted.id = locked.id
+       where d.id = locked.id
+      returning d.id, d.update_seq`.execute(trx);
+    // The next seq to hand out, per document that still exists.
+    const next = new Map<string, number>();
+    for (const row of reserved.rows) {
+      next.set(row.id, Number(row.update_seq) - (counts.get(row.id) ?? 0) + 1);
+    }
+    const rows = [];
+    for (const [i, u] of updates.entries()) {
+      const seq = next.get(u.documentId);
+      if (seq === undefined) continue;
+      next.set(u.documentId, seq + 1);
+      seqs[i] = seq;
+      rows.push({
+        document_id: u.documentId,
+        seq,
+        update: u.update,
+        size: u.update.byteLength,
+        actor_id: u.actorId,
+        connection_id: u.connectionId,
+        created_at: u.createdAt ?? sql<Date>`now()`,
+      });
+    }
+    for (let start = 0; start < rows.length; start += UPDATE_ROWS_PER_INSERT) {
+      await trx
+        .insertInto('document_updates')
+        .values(rows.slice(start, start + UPDATE_ROWS_PER_INSERT))
+        .execute();
+    }
+    return seqs;
+  });
 }
 
 export function findDocumentState(db: Handle, documentId: string) {

@@ -5,15 +5,19 @@ import { userCreator } from '../../commands/user-creator.js';
 import { FolioError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { createTestDatabase, type TestDatabase } from '../../testing/index.js';
+import type { DocumentRow } from '../schema.js';
 import { revokeApiToken } from './api-tokens.js';
 import { appendAuditEvent, verifyAuditChain } from './audit.js';
 import {
   appendDocumentUpdates,
+  appendUpdatesOfDocuments,
   deleteDocument,
+  findDocument,
   findDocumentAccess,
   findDocumentState,
   insertDocument,
   listDocumentUpdatesAfter,
+  type NewUpdateOfDocument,
   saveDocumentState,
   setDocumentPermission,
   upsertSearchText,
@@ -140,6 +144,65 @@ describe('documents and the update log', () => {
     ]);
   });
 
+  it('appends to many documents at once, gap-free under concurrent overlapping batches', async () => {
+    const user = await createUser('batcher@example.com');
+    const ws = await findPersonalWorkspace(t.db, user.id);
+    const docs: DocumentRow[] = [];
+    for (let d = 0; d < 40; d++) {
+      docs.push(
+        await insertDocument(t.db, {
+          id: newId(),
+          workspaceId: ws?.id ?? '',
+          title: `B${d}`,
+          createdBy: user.id,
+        }),
+      );
+    }
+    const gone = newId();
+    // Two writers (as two instances would) commit overlapping batches at the same time,
+    // listing documents in opposite orders: locks must still be taken in one order.
+    const batch = (round: number, writer: number) => {
+      const order = writer === 0 ? docs : [...docs].reverse();
+      const updates: NewUpdateOfDocument[] = order.flatMap((doc, d) =>
+        Array.from({ length: 1 + ((d + round + writer) % 3) }, (_, k) => ({
+          documentId: doc.id,
+          update: Uint8Array.of(round, writer, k),
+          actorId: user.id,
+          connectionId: `w${writer}`,
+        })),
+      );
+      updates.splice(3, 0, { documentId: gone, update: Uint8Array.of(0), actorId: null, connectionId: null });
+      return t.db
+        .transaction()
+        .execute(async (trx) => ({ updates, seqs: await appendUpdatesOfDocuments(trx, updates) }));
+    };
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, round) => [batch(round, 0), batch(round, 1)]).flat(),
+    );
+    const expected = new Map<string, Map<number, string>>();
+    for (const { updates, seqs } of results) {
+      expect(seqs[3]).toBeUndefined();
+      const last = new Map<string, number>();
+      updates.forEach((u, i) => {
+        if (u.documentId === gone) return;
+        const seq = seqs[i] as number;
+        // One document's updates of one batch get consecutive numbers, in input order.
+        if (last.has(u.documentId)) expect(seq).toBe((last.get(u.documentId) ?? 0) + 1);
+        last.set(u.documentId, seq);
+        const bySeq = expected.get(u.documentId) ?? new Map<number, string>();
+        bySeq.set(seq, Buffer.from(u.update).toString('hex'));
+        expected.set(u.documentId, bySeq);
+      });
+    }
+    for (const doc of docs) {
+      const rows = await listDocumentUpdatesAfter(t.db, doc.id, 0);
+      const bySeq = expected.get(doc.id) ?? new Map();
+      expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: bySeq.size }, (_, i) => i + 1));
+      for (const r of rows) expect(Buffer.from(r.update).toString('hex')).toBe(bySeq.get(Number(r.seq)));
+      expect(Number((await findDocument(t.db, doc.id))?.update_seq)).toBe(bySeq.size);
+    }
+  });
+
   it('resolves access from explicit permissions and workspace roles', async () => {
     const owner = await createUser('owner@example.com');
     const viewer = await createUser('viewer@example.com');
@@ -212,6 +275,19 @@ describe('audit log', () => {
     const verified = await verifyAuditChain(t.db, 7);
     expect(verified.ok).toBe(true);
     expect(verified.count).toBeGreaterThanOrEqual(25);
+    // The head names the newest entry and carries its hash.
+    const head = await t.db
+      .selectFrom('audit_chain_head')
+      .select(['hash', 'last_id'])
+      .executeTakeFirstOrThrow();
+    const newest = await t.db
+      .selectFrom('audit_events')
+      .select(['id', 'hash'])
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(Number(head.last_id)).toBe(Number(newest.id));
+    expect(Buffer.from(head.hash).equals(Buffer.from(newest.hash))).toBe(true);
     await expect(sql`update audit_events set action = 'tampered'`.execute(t.db)).rejects.toThrow(
       /append-only/,
     );
