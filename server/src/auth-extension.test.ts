@@ -155,16 +155,18 @@ describe('authentication and revocation', () => {
   it('ends a connection whose API token expires at its expires_at, not at the next re-check', async () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
-    const expiresAt = new Date(Date.now() + 2_000);
+    // The re-check backstop (REAUTHORIZE_MS, 30 s by default) is far beyond the test's
+    // bounds: only the expiry itself can close these connections in time. The token is
+    // minted after the server is up, with room for both clients to sync before it expires
+    // on a loaded machine.
+    const a = await ctx.startServer();
+    const expiresAt = new Date(Date.now() + 4_000);
     const { token } = await apiTokenIssuer(ctx.db.db, {
       userId: owner.id,
       scopes: ['read', 'write'],
       expiresAt,
       actorId: null,
     });
-    // The re-check backstop (REAUTHORIZE_MS, 30 s by default) is far beyond the test's
-    // bounds: only the expiry itself can close these connections in time.
-    const a = await ctx.startServer();
     const yw = ctx.yWebsocketClient(a.url, document.id, token);
     const hp = ctx.hocuspocusClient(a.url, document.id, token);
     const closes: { code: number; at: number }[] = [];
