@@ -191,6 +191,16 @@ export const WriteResult = z
   .openapi('WriteResult');
 
 /** Standard error responses, for the OpenAPI document. */
+/** A document's (or a version's) content in the format `?format=` asks for. */
+export const contentResponse = {
+  description: 'the content',
+  content: {
+    'text/plain': { schema: z.string() },
+    'application/json': { schema: z.record(z.string(), z.unknown()) },
+    'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) },
+  },
+};
+
 export const errors = (...statuses: number[]) =>
   Object.fromEntries(
     statuses.map((status) => [

@@ -9,7 +9,15 @@ import { HTTPException } from 'hono/http-exception';
 import { authorizeDocument } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
 import { createRouter } from '../http/router.js';
-import { ContentInput, ContentQuery, DocumentIdParam, errors, json, WriteResult } from '../schemas.js';
+import {
+  ContentInput,
+  ContentQuery,
+  contentResponse,
+  DocumentIdParam,
+  errors,
+  json,
+  WriteResult,
+} from '../schemas.js';
 import { presentContent } from './content-presenter.js';
 
 /** Reading and writing a document's content over REST. */
@@ -24,14 +32,7 @@ export function documentContentRoutes(deps: RouteDeps) {
       summary: 'The content as plain text, JSON per top-level type, or the binary Yjs state',
       request: { params: DocumentIdParam, query: ContentQuery },
       responses: {
-        200: {
-          description: 'the content',
-          content: {
-            'text/plain': { schema: z.string() },
-            'application/json': { schema: z.record(z.string(), z.unknown()) },
-            'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) },
-          },
-        },
+        200: contentResponse,
         ...errors(400, 401, 403, 404, 429),
       },
     }),

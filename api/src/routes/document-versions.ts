@@ -5,12 +5,13 @@ import {
   documentVersionReader,
 } from '@folio/shared/commands';
 import { listDocumentVersions } from '@folio/shared/db';
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute, type z } from '@hono/zod-openapi';
 import { authorizeDocument } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
 import { createRouter } from '../http/router.js';
 import {
   ContentQuery,
+  contentResponse,
   DocumentIdParam,
   errors,
   json,
@@ -105,14 +106,7 @@ export function documentVersionRoutes(deps: RouteDeps) {
       summary: "A version's content as plain text, JSON per top-level type, or the binary Yjs state",
       request: { params: VersionParams, query: ContentQuery },
       responses: {
-        200: {
-          description: 'the content',
-          content: {
-            'text/plain': { schema: z.string() },
-            'application/json': { schema: z.record(z.string(), z.unknown()) },
-            'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) },
-          },
-        },
+        200: contentResponse,
         ...errors(400, 401, 403, 404, 429),
       },
     }),
