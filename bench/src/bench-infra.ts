@@ -6,11 +6,14 @@ import {
   type Db,
   findPersonalWorkspace,
   insertDocument,
+  insertWorkspace,
   openDatabase,
   setDocumentPermission,
+  upsertWorkspaceMember,
 } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import pg from 'pg';
 import type { RunEnvironment } from './targets.js';
 
@@ -139,6 +142,44 @@ export class BenchInfrastructure {
       ids.push(id);
     }
     return ids;
+  }
+
+  /**
+   * `count` documents with search rows in a workspace of their own that the bench user
+   * administers (so search's access check takes its workspace-admin branch), seeded in
+   * batches of multi-row INSERT … SELECT generate_series, then ANALYZEd. Each body is
+   * 3–10 of `sentences`, each title the first words of one, picked by a hash of the
+   * document's number: the same corpus on every run. Returns the workspace id.
+   */
+  async seedSearchDocuments(count: number, sentences: string[], batch = 10_000): Promise<string> {
+    const workspaceId = newId();
+    await insertWorkspace(this.db, { id: workspaceId, name: 'search bench', createdBy: this.userId });
+    await upsertWorkspaceMember(this.db, workspaceId, this.userId, 'admin');
+    const n = sentences.length;
+    // hashint4 spreads consecutive numbers over the corpus; abs of int4 min overflows, hence the mask.
+    const pick = (expr: ReturnType<typeof sql>) =>
+      sql`(${sql.val(sentences)}::text[])[1 + ((hashint4(${expr}) & 2147483647) % ${n})]`;
+    for (let from = 1; from <= count; from += batch) {
+      const to = Math.min(count, from + batch - 1);
+      await this.db.transaction().execute(async (trx) => {
+        await sql`
+          insert into documents (id, workspace_id, title, created_by)
+          select ${workspaceId} || '-' || g, ${workspaceId},
+                 array_to_string((regexp_split_to_array(${pick(sql`g`)}, ' '))[1:6], ' '), ${this.userId}
+            from generate_series(${from}::int, ${to}::int) g`.execute(trx);
+        await sql`
+          insert into document_search (document_id, workspace_id, title, body)
+          select d.id, d.workspace_id, d.title, b.body
+            from generate_series(${from}::int, ${to}::int) g
+            join documents d on d.id = ${workspaceId} || '-' || g
+            cross join lateral (
+              select string_agg(${pick(sql`g * 16 + j`)}, ' ') as body
+                from generate_series(1, 3 + (g % 8)) j
+            ) b`.execute(trx);
+      });
+    }
+    await sql`analyze documents, document_search`.execute(this.db);
+    return workspaceId;
   }
 
   /** Counters of the bench database; Postgres publishes them up to a second late. */

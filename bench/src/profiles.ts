@@ -19,6 +19,8 @@ export interface Profiles {
   cold: { transactions: number; keystrokesPerUpdate: number; updatesPerSecond: number; repeats: number };
   idle: { connections: number; docs: number };
   durability: TypingProfile;
+  /** Documents seeded for search; queries timed sequentially, then as many with `concurrency` callers. */
+  search: { documents: number; warmupQueries: number; queries: number; concurrency: number };
   workers: number;
   /** After the measured window, how long receivers keep listening for late edits. */
   drainMs: number;
@@ -46,6 +48,7 @@ export const fullProfiles: Profiles = {
   },
   idle: { connections: 2_000, docs: 100 },
   durability: { clients: 50, docs: 10, intervalMs: 100, warmupMs: 1_000, durationMs: 8_000 },
+  search: { documents: 100_000, warmupQueries: 16, queries: 150, concurrency: 8 },
   workers: 3,
   drainMs: 1_000,
   settleMs: 1_500,
@@ -65,6 +68,7 @@ export const quickProfiles: Profiles = {
   cold: { transactions: 20_000, keystrokesPerUpdate: 100, updatesPerSecond: 400, repeats: 1 },
   idle: { connections: 100, docs: 10 },
   durability: { clients: 10, docs: 2, intervalMs: 100, warmupMs: 100, durationMs: 600 },
+  search: { documents: 2_000, warmupQueries: 5, queries: 30, concurrency: 4 },
   workers: 2,
   drainMs: 200,
   settleMs: 300,

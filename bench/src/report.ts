@@ -108,6 +108,25 @@ export function tableRows(result: RunResult): Row[] {
       better: 'lower',
     },
     { label: 'search: p50 ms', values: metric(s.search, (r) => r.p50Ms), better: 'lower' },
+    { label: 'search: p95 ms', values: metric(s.search, (r) => r.p95Ms), better: 'lower' },
+    { label: 'search: p99 ms', values: metric(s.search, (r) => r.p99Ms), better: 'lower' },
+    { label: 'search: max ms', values: metric(s.search, (r) => r.maxMs), better: 'lower' },
+    { label: 'search: queries/s', values: metric(s.search, (r) => r.queriesPerSec), better: 'higher' },
+    {
+      label: 'search concurrent: p50 ms',
+      values: metric(s.search, (r) => r.concurrent.p50Ms),
+      better: 'lower',
+    },
+    {
+      label: 'search concurrent: p95 ms',
+      values: metric(s.search, (r) => r.concurrent.p95Ms),
+      better: 'lower',
+    },
+    {
+      label: 'search concurrent: queries/s',
+      values: metric(s.search, (r) => r.concurrent.queriesPerSec),
+      better: 'higher',
+    },
   );
   return rows;
 }

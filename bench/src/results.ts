@@ -84,9 +84,37 @@ export interface DurabilityResult {
   ackP99Ms: number | NotAvailable;
 }
 
-export interface SearchResult {
+export interface SearchLatency {
+  queries: number;
+  /** Callers issuing queries at once, each waiting for its answer before the next. */
+  concurrency: number;
   p50Ms: number;
   p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  queriesPerSec: number;
+  /** Median per kind of query of the mix (word, two words, phrase, or, negation). */
+  p50MsByKind: Record<string, number>;
+  /** Items per answer (at most the page size, 20). */
+  meanHits: number;
+  /** The API process, % of one core. */
+  apiCpuPercent: number;
+  /** Postgres backends of the bench database (the API's pool and the harness's), % of one core. */
+  databaseCpuPercent: number;
+}
+
+export interface SearchResult {
+  documents: number;
+  /** Bulk-inserting documents and search rows, and ANALYZE. */
+  seedMs: number;
+  /** The sequential figures, repeated at the top level for the table. */
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  queriesPerSec: number;
+  sequential: SearchLatency;
+  concurrent: SearchLatency;
 }
 
 export type PerTarget<T> = Record<TargetId, Outcome<T>>;

@@ -9,12 +9,15 @@ import { fullProfiles, quickProfiles } from './profiles.js';
 import { isNa, type Outcome, type PerTarget, type RunResult, type Scenarios } from './results.js';
 import * as scenario from './scenarios.js';
 import { NotMeasured, type ScenarioContext } from './scenarios.js';
+import { searchScenario } from './search-scenario.js';
 import { targets as allTargets, type RunningServer, type Target, type TargetId } from './targets.js';
 
 export interface RunOptions {
   quick: boolean;
   /** Only these servers (default: all). */
   only?: TargetId[];
+  /** Only these scenarios (default: all). */
+  scenarios?: (keyof Scenarios)[];
   log?: (message: string) => void;
 }
 
@@ -117,14 +120,16 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
       },
       {
         name: 'search',
-        run: async () => {
-          throw new NotMeasured('n/a: search not implemented');
+        run: async (t) => {
+          if (t.id !== 'folio') throw new NotMeasured('n/a (a collaboration server only: no search)');
+          return searchScenario(ctx);
         },
       },
     ];
     // Scenario by scenario, every server in turn (alternating the order): on a machine
     // whose load changes, servers compared in one row were measured minutes apart at most.
     for (const [index, { name, run }] of byScenario.entries()) {
+      if (options.scenarios && !options.scenarios.includes(name)) continue;
       log(name);
       const order = index % 2 === 0 ? targets : [...targets].reverse();
       for (const target of order) {

@@ -1,12 +1,13 @@
 /**
- * `pnpm bench [--quick] [--only=folio,hocuspocus]`: measures Folio and its baselines side by
- * side, prints the table, writes bench/results/<timestamp>.json and, for a full run (or
- * with --readme), refreshes bench/README.md and bench/results/latency.svg.
+ * `pnpm bench [--quick] [--only=folio,hocuspocus] [--scenario=search,coldLoad]`: measures
+ * Folio and its baselines side by side, prints the table, writes
+ * bench/results/<timestamp>.json and, for a full run of everything (or with --readme),
+ * refreshes bench/README.md and bench/results/latency.svg.
  * `--report=<results.json>` re-renders those from an earlier run without measuring.
  */
 import { readFile } from 'node:fs/promises';
 import { writeResults } from './report.js';
-import type { RunResult } from './results.js';
+import { type RunResult, type Scenarios, scenarioNames } from './results.js';
 import { runBench } from './run-bench.js';
 import type { TargetId } from './targets.js';
 
@@ -16,6 +17,17 @@ const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',') as TargetId[] | undefined;
+const scenarios = args
+  .find((a) => a.startsWith('--scenario='))
+  ?.slice('--scenario='.length)
+  .split(',') as (keyof Scenarios)[] | undefined;
+const unknown = scenarios?.filter((s) => !scenarioNames.includes(s));
+if (unknown?.length) {
+  process.stderr.write(
+    `bench: unknown scenario ${unknown.join(', ')} (one of ${scenarioNames.join(', ')})\n`,
+  );
+  process.exit(2);
+}
 
 // The whole run is bounded: a hung server or client must not hold CI forever.
 const limitMs = (quick ? 90 : 15 * 60) * 1000;
@@ -29,9 +41,10 @@ watchdog.unref();
 const reportPath = args.find((a) => a.startsWith('--report='))?.slice('--report='.length);
 const result = reportPath
   ? (JSON.parse(await readFile(reportPath, 'utf8')) as RunResult)
-  : await runBench({ quick, ...(only ? { only } : {}) });
+  : await runBench({ quick, ...(only ? { only } : {}), ...(scenarios ? { scenarios } : {}) });
+// A run of some servers or scenarios only does not replace the README's full figures.
 const written = await writeResults(result, {
-  readme: result.meta.mode === 'full' || args.includes('--readme'),
+  readme: (result.meta.mode === 'full' && !only && !scenarios) || args.includes('--readme'),
 });
 process.stdout.write(`\n${written.table}\nresults: ${written.jsonPath}\n`);
 process.exit(0);

@@ -64,7 +64,10 @@ async function connectAll(ctx: ScenarioContext, specs: ClientSpec[]) {
 }
 
 /** CPU of the backends that existed over the whole window, % of one core. */
-function databaseCpu(before: (ProcessSample | undefined)[], after: (ProcessSample | undefined)[]): number {
+export function databaseCpu(
+  before: (ProcessSample | undefined)[],
+  after: (ProcessSample | undefined)[],
+): number {
   const pairs = before.flatMap((b, i) => {
     const a = after[i];
     return b && a ? [[b, a] as const] : [];
