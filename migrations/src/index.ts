@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as initial from './migrations/2026-11-26T0000_initial.js';
 import * as documentsUpdatedAt from './migrations/2026-11-26T0100_documents_updated_at.js';
+import * as auditSubjectUser from './migrations/2026-11-26T0200_audit_subject_user.js';
 
 /**
  * Every migration, by name. Names are timestamp-prefixed so Kysely's Migrator applies
@@ -10,6 +11,7 @@ import * as documentsUpdatedAt from './migrations/2026-11-26T0100_documents_upda
 export const migrations: Record<string, Migration> = {
   '2026-11-26T0000_initial': initial,
   '2026-11-26T0100_documents_updated_at': documentsUpdatedAt,
+  '2026-11-26T0200_audit_subject_user': auditSubjectUser,
 };
 
 export const migrationProvider: MigrationProvider = {
