@@ -1,0 +1,148 @@
+/**
+ * `node bench/dist/profile-cross.js [clients] [docs] [intervalMs] [seconds] [instances] [cpuProf] [affine]`:
+ * the cross-instance scenario (default: the medium profile over 2 Folio instances sharing
+ * Redis and Postgres) with each instance started with --cpu-prof (cpuProf 1, the
+ * default). Prints latency, each instance's store / anti-entropy / Redis metrics, the
+ * Postgres wait events (with the statement for lock waits), machine CPU, and each
+ * instance's top self-time functions. For comparing 1 and 2 instances under one load.
+ * `affine` 1 puts all clients of a document on one instance (control: same load, no
+ * document shared between instances).
+ */
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { clock } from './bench-client.js';
+import { BenchInfrastructure } from './bench-infra.js';
+import { ClientFleet } from './client-fleet.js';
+import { serverNodeArgs } from './processes.js';
+import * as scenario from './scenarios.js';
+import { percentiles } from './stats.js';
+import { targets } from './targets.js';
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [clients = 500, docs = 100, intervalMs = 100, seconds = 8, instances = 2, cpuProf = 1, affine = 0] =
+  process.argv.slice(2).map(Number);
+const profileDir = await mkdtemp(join(tmpdir(), 'folio-cross-prof-'));
+if (cpuProf) serverNodeArgs.push('--cpu-prof', '--cpu-prof-dir', profileDir);
+const folio = targets.find((t) => t.id === 'folio');
+if (!folio) throw new Error('no folio target');
+
+function cpuTicks(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const all = times.user + times.nice + times.sys + times.idle + times.irq;
+    total += all;
+    busy += all - times.idle;
+  }
+  return { busy, total };
+}
+
+const infra = await BenchInfrastructure.create();
+const fleet = ClientFleet.start(3);
+const waits = new Map<string, number>();
+try {
+  const ids = await infra.createDocuments(docs, 'cross');
+  const server = await folio.start(infra.env, { instances, redis: true });
+  const sampler = new pg.Client({ connectionString: infra.env.databaseUrl });
+  sampler.on('error', () => {});
+  await sampler.connect();
+  const sampling = setInterval(() => {
+    sampler
+      .query<{ wait: string }>(
+        `select coalesce(wait_event_type || ':' || wait_event, state)
+                || case when wait_event_type = 'Lock' then ' ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 50) else '' end as wait
+           from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`,
+      )
+      .then(
+        ({ rows }) => {
+          for (const { wait } of rows) waits.set(wait, (waits.get(wait) ?? 0) + 1);
+        },
+        () => {},
+      );
+  }, 50);
+  const specs = scenario.clientSpecs(folio, server.urls, ids, clients, infra.token);
+  // affine 1: every client of a document on the same instance (no document spans
+  // instances, no row lock shared): the same processes and load without the contention.
+  if (affine) {
+    specs.forEach((spec, c) => {
+      spec.url = server.urls[(c % docs) % instances] as string;
+    });
+  }
+  const connected = await fleet.connect(specs);
+  console.log(
+    `instances ${instances}: connected ${connected.synced}, failed ${connected.failed} ${connected.firstError ?? ''}`,
+  );
+  const before = cpuTicks();
+  const typed = await fleet.type({
+    intervalMs,
+    startAt: clock() + 200,
+    warmupMs: 1_000,
+    durationMs: seconds * 1000,
+    drainMs: 1_000,
+    measureAck: true,
+  });
+  const after = cpuTicks();
+  await fleet.disconnect();
+  clearInterval(sampling);
+  const perDoc = clients / docs;
+  const expected = typed.sends * (perDoc - 1);
+  console.log(
+    JSON.stringify({
+      sends: typed.sends,
+      delivered: `${typed.latencies.length} of ${expected} (${Math.round((100 * typed.latencies.length) / expected)} %)`,
+      latencyMs: percentiles(typed.latencies),
+      ackMs: percentiles(typed.acks),
+      clientCpuPercent: Math.round(typed.clientCpuPercent),
+      machineCpuPercent: Math.round((200 * (after.busy - before.busy)) / (after.total - before.total)),
+    }),
+  );
+  for (const url of server.urls) {
+    const metrics = await (await fetch(`${url.replace(/^ws/, 'http')}/metrics`)).text();
+    console.log(`\nFolio metrics of ${url}:`);
+    for (const line of metrics.split('\n')) {
+      if (
+        /^folio_(store|update_apply|redis_roundtrip)_\w+_(sum|count)|^folio_store_batch_size_(sum|count)|^folio_anti_entropy/.test(
+          line,
+        )
+      )
+        console.log(`  ${line}`);
+    }
+  }
+  await sampler.end();
+  await server.stop();
+  console.log('\nPostgres backends of the bench database, sampled every 50 ms (state or wait event):');
+  for (const [wait, n] of [...waits].sort((a, b) => b[1] - a[1]).slice(0, 14)) console.log(`  ${n}\t${wait}`);
+  for (const file of (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile'))) {
+    const cpu = JSON.parse(await readFile(join(profileDir, file), 'utf8')) as CpuProfile;
+    const self = new Map<number, number>();
+    cpu.samples.forEach((id, i) => {
+      self.set(id, (self.get(id) ?? 0) + (cpu.timeDeltas[i] ?? 0));
+    });
+    const total = [...self.values()].reduce((a, b) => a + b, 0);
+    const byFunction = new Map<string, number>();
+    for (const node of cpu.nodes) {
+      const { functionName, url, lineNumber } = node.callFrame;
+      const where = url
+        .replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '')
+        .replace(/^file:\/\/.*?\/(server|shared)\//, '$1/');
+      const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
+      byFunction.set(key, (byFunction.get(key) ?? 0) + (self.get(node.id) ?? 0));
+    }
+    console.log(`\nCPU profile ${join(profileDir, file)}: top self time of ${(total / 1e6).toFixed(1)} s`);
+    for (const [key, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 18)) {
+      console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}`);
+    }
+  }
+} finally {
+  fleet.close();
+  await infra.close();
+}
+process.exit(0);
