@@ -1,5 +1,6 @@
 import type { DocumentRole, DocumentRow } from '../schema.js';
 import type { Handle } from './handle.js';
+import { readableBy } from './document-access.js';
 
 export interface ReadableDocumentsQuery {
   userId: string;
@@ -19,24 +20,7 @@ export interface ReadableDocumentsQuery {
 export function listReadableDocuments(db: Handle, query: ReadableDocumentsQuery): Promise<DocumentRow[]> {
   let q = db.selectFrom('documents').selectAll('documents');
   if (!query.instanceAdmin) {
-    q = q.where((eb) =>
-      eb.or([
-        eb(
-          'documents.id',
-          'in',
-          eb.selectFrom('document_permissions').select('document_id').where('user_id', '=', query.userId),
-        ),
-        eb(
-          'documents.workspace_id',
-          'in',
-          eb
-            .selectFrom('workspace_members')
-            .select('workspace_id')
-            .where('user_id', '=', query.userId)
-            .where('role', '=', 'admin'),
-        ),
-      ]),
-    );
+    q = q.where((eb) => readableBy(eb, 'documents', query.userId));
   }
   if (query.workspaceId !== undefined) q = q.where('documents.workspace_id', '=', query.workspaceId);
   if (query.beforeId !== undefined) q = q.where('documents.id', '<', query.beforeId);

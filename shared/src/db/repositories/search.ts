@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Handle } from './handle.js';
+import { readableBy } from './document-access.js';
 
 export interface SearchQuery {
   /** Web-search syntax: "quoted phrases", `or`, `-excluded`; never parsed by us. */
@@ -45,24 +46,7 @@ export async function searchDocuments(db: Handle, query: SearchQuery): Promise<S
     ])
     .where(sql<boolean>`s.tsv @@ ${tsquery}`);
   if (!query.instanceAdmin) {
-    ranked = ranked.where((eb) =>
-      eb.or([
-        eb(
-          'd.id',
-          'in',
-          eb.selectFrom('document_permissions').select('document_id').where('user_id', '=', query.userId),
-        ),
-        eb(
-          'd.workspace_id',
-          'in',
-          eb
-            .selectFrom('workspace_members')
-            .select('workspace_id')
-            .where('user_id', '=', query.userId)
-            .where('role', '=', 'admin'),
-        ),
-      ]),
-    );
+    ranked = ranked.where((eb) => readableBy(eb, 'd', query.userId));
   }
   if (query.workspaceId !== undefined) ranked = ranked.where('d.workspace_id', '=', query.workspaceId);
   const rows = await db

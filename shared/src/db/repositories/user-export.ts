@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Handle } from './handle.js';
-import { ownedBy } from './ownership.js';
+import { ownedBy } from './document-access.js';
 
 /** Queries of a user's data export (see `userExporter`). */
 
