@@ -1,33 +1,11 @@
 import { FolioError } from '@folio/shared';
-import { apiTokenIssuer, apiTokenRevoker } from '@folio/shared/commands';
+import { apiTokenIssuer, apiTokenRevoker, presentApiToken } from '@folio/shared/commands';
 import { listApiTokens, type Scope } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { requireScope } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
 import { createRouter } from '../http/router.js';
 import { CreatedToken, errors, json, TokenCreate, TokenIdParam, TokenList } from '../schemas.js';
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-function presentToken(t: {
-  id: string;
-  name: string;
-  scopes: Scope[];
-  created_at: Date;
-  last_used_at: Date | null;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-}) {
-  return {
-    id: t.id,
-    name: t.name,
-    scopes: t.scopes,
-    createdAt: t.created_at.toISOString(),
-    lastUsedAt: iso(t.last_used_at),
-    expiresAt: iso(t.expires_at),
-    revokedAt: iso(t.revoked_at),
-  };
-}
 
 const SCOPE_ORDER: Scope[] = ['read', 'write', 'admin'];
 
@@ -67,7 +45,7 @@ export function tokenRoutes(deps: RouteDeps) {
         expiresAt,
         actorId: principal.userId,
       });
-      return c.json({ ...presentToken(record), token }, 201);
+      return c.json({ ...presentApiToken(record), token }, 201);
     },
   );
 
@@ -83,7 +61,7 @@ export function tokenRoutes(deps: RouteDeps) {
       const principal = c.get('principal');
       requireScope(principal, 'read');
       const tokens = await listApiTokens(deps.db, principal.userId);
-      return c.json({ items: tokens.map(presentToken) }, 200);
+      return c.json({ items: tokens.map(presentApiToken) }, 200);
     },
   );
 

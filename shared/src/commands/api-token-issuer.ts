@@ -75,3 +75,19 @@ export async function authenticateApiToken(db: Handle, token: string): Promise<T
     expiresAt: found.expiresAt,
   };
 }
+
+/** An API token as the API and the GDPR export show it: never the hash. */
+export function presentApiToken(
+  t: Omit<ApiToken, 'token_hash' | 'user_id'> & Partial<Pick<ApiToken, 'user_id'>>,
+) {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: t.id,
+    name: t.name,
+    scopes: t.scopes,
+    createdAt: t.created_at.toISOString(),
+    lastUsedAt: iso(t.last_used_at),
+    expiresAt: iso(t.expires_at),
+    revokedAt: iso(t.revoked_at),
+  };
+}

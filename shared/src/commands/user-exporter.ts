@@ -11,6 +11,7 @@ import { findUserById } from '../db/repositories/users.js';
 import { listWorkspacesOfUser } from '../db/repositories/workspaces.js';
 import { documentJson, documentText } from '../documents/content.js';
 import { FolioError } from '../errors.js';
+import { presentApiToken } from './api-token-issuer.js';
 import { documentStateLoader } from './document-state.js';
 
 /** Bounds of one export; `truncated` says when one was reached. */
@@ -75,15 +76,7 @@ export async function userExporter(db: Handle, input: { userId: string; actorId:
     })),
     permissions: permissions.map((p) => ({ ...p, createdAt: p.createdAt.toISOString() })),
     documents,
-    apiTokens: tokens.map((t) => ({
-      id: t.id,
-      name: t.name,
-      scopes: t.scopes,
-      createdAt: t.created_at.toISOString(),
-      lastUsedAt: iso(t.last_used_at),
-      expiresAt: iso(t.expires_at),
-      revokedAt: iso(t.revoked_at),
-    })),
+    apiTokens: tokens.map(presentApiToken),
     sessions: sessions.map((s) => ({
       createdAt: s.createdAt.toISOString(),
       lastSeenAt: s.lastSeenAt.toISOString(),

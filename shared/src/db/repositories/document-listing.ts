@@ -1,6 +1,6 @@
 import type { DocumentRole, DocumentRow } from '../schema.js';
-import type { Handle } from './handle.js';
 import { readableBy } from './document-access.js';
+import type { Handle } from './handle.js';
 
 export interface ReadableDocumentsQuery {
   userId: string;

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DocumentRole } from '../schema.js';
-import type { Handle } from './handle.js';
 import { ownedBy } from './document-access.js';
+import type { Handle } from './handle.js';
 
 /**
  * Queries of a user's erasure (see `userEraser`). They lock what they read where a

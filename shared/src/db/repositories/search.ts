@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { Handle } from './handle.js';
 import { readableBy } from './document-access.js';
+import type { Handle } from './handle.js';
 
 export interface SearchQuery {
   /** Web-search syntax: "quoted phrases", `or`, `-excluded`; never parsed by us. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { Handle } from './handle.js';
 import { ownedBy } from './document-access.js';
+import type { Handle } from './handle.js';
 
 /** Queries of a user's data export (see `userExporter`). */
 
