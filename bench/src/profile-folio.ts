@@ -5,23 +5,18 @@
  * during the run, and the functions with the most self time. For finding where Folio
  * falls short of its targets, and for before/after comparisons of a fix.
  */
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { clock } from './bench-client.js';
 import { BenchInfrastructure } from './bench-infra.js';
 import { ClientFleet } from './client-fleet.js';
+import { printCpuProfileTop } from './cpu-profile.js';
 import { serverNodeArgs } from './processes.js';
 import * as scenario from './scenarios.js';
 import { percentiles } from './stats.js';
 import { targets } from './targets.js';
-
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 const [clients = 500, docs = 100, intervalMs = 100, seconds = 8] = process.argv.slice(2).map(Number);
 const profileDir = await mkdtemp(join(tmpdir(), 'folio-cpu-prof-'));
@@ -84,25 +79,7 @@ try {
   for (const [wait, n] of [...waits].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${n}\t${wait}`);
   const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile written');
-  const cpu = JSON.parse(await readFile(join(profileDir, file), 'utf8')) as CpuProfile;
-  const self = new Map<number, number>();
-  cpu.samples.forEach((id, i) => {
-    self.set(id, (self.get(id) ?? 0) + (cpu.timeDeltas[i] ?? 0));
-  });
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  const byFunction = new Map<string, number>();
-  for (const node of cpu.nodes) {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = url
-      .replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '')
-      .replace(/^file:\/\/.*?\/(server|shared)\//, '$1/');
-    const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
-    byFunction.set(key, (byFunction.get(key) ?? 0) + (self.get(node.id) ?? 0));
-  }
-  console.log(`\nCPU profile ${join(profileDir, file)}: top self time of ${(total / 1e6).toFixed(1)} s`);
-  for (const [key, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
-    console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${key}`);
-  }
+  await printCpuProfileTop(join(profileDir, file), 25);
 } finally {
   fleet.close();
   await infra.close();
