@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   createServer,
   type Server as HttpServer,
@@ -16,16 +17,19 @@ import { WebSocketServer } from 'ws';
 import { tracedAuthorizeConnection } from './auth.js';
 import { AuthExtension } from './auth-extension.js';
 import { AwarenessIdentityExtension } from './awareness-identity.js';
+import { ClientAttribution } from './client-attribution.js';
 import type { CollabConfig } from './config.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import type { CollabContext } from './context.js';
+import { CommitChains } from './durable-acks.js';
 import { LogFollower } from './log-follower.js';
 import { type CollabMetrics, createCollabMetrics } from './metrics.js';
 import { PersistenceExtension } from './persistence.js';
+import { CloseCode } from './protocol.js';
 import { RedisExtension } from './redis-extension.js';
 import { SearchIndexer } from './search-indexer.js';
-import { StateVectorExchange } from './state-vector-exchange.js';
 import { UpdateCommitter } from './update-committer.js';
+import { UpdateRelay } from './update-relay.js';
 import { createSocketAcceptor } from './websocket-transport.js';
 
 export interface CollabDeps {
@@ -47,8 +51,10 @@ export interface CollabDeps {
 export interface CollabServer {
   hocuspocus: Hocuspocus;
   metrics: CollabMetrics;
-  /** The Redis extension when scaling out (tests drop its messages to exercise anti-entropy). */
+  /** The Redis extension when scaling out (awareness and stateless messages). */
   redisExtension: RedisExtension | undefined;
+  /** Committed updates to and from peers when scaling out (tests drop its messages). */
+  relay: UpdateRelay | undefined;
   persistence: PersistenceExtension;
   /** Starts listening; resolves with the bound port (COLLAB_PORT may be 0). */
   listen(): Promise<number>;
@@ -69,43 +75,60 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
   const registry = new ConnectionRegistry({ reauthorizeIntervalMs: config.REAUTHORIZE_MS });
   const tracing = deps.tracing ?? noopTracing;
   const committer = new UpdateCommitter(deps.db, log, metrics, { delayMs: config.COMMIT_DELAY_MS }, tracing);
+  const chains = new CommitChains();
+  const attribution = new ClientAttribution();
   const persistence = new PersistenceExtension({
     db: deps.db,
     log,
     committer,
+    chains,
+    attribution,
     metrics,
     maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
-    onCommitted: (documentId) => indexer.markDirty(documentId),
+    maxUncommittedBytes: config.MAX_UNCOMMITTED_BYTES,
+    onCommitted: (documentId, seq, update) => {
+      indexer.markDirty(documentId);
+      relay?.publish(documentId, seq, update);
+    },
+    onDiverged: (documentId) =>
+      registry.closeDocument(documentId, CloseCode.unavailable, 'document reloading'),
   });
   const authDeps = { db: deps.db, secretKey: deps.secretKey, tracing };
   const redisPrefix = `${config.REDIS_KEY_PREFIX}collab`;
   const redisExtension = deps.redis
     ? new RedisExtension({ redis: deps.redis, prefix: redisPrefix, log })
     : undefined;
+  const relay = deps.redis
+    ? new UpdateRelay({
+        redis: deps.redis,
+        prefix: config.REDIS_KEY_PREFIX,
+        instanceId: randomUUID(),
+        persistence,
+        log,
+        metrics,
+      })
+    : undefined;
   const extensions: Extension[] = [
     new AuthExtension({ ...authDeps, registry, log }),
+    // Before persistence (priority): it subscribes before the document is read.
+    ...(relay ? [relay] : []),
     persistence,
     new AwarenessIdentityExtension(),
+    attribution,
     ...(redisExtension ? [redisExtension] : []),
   ];
   const hocuspocus = new Hocuspocus<CollabContext>({
     quiet: true,
     name: 'folio',
     extensions,
-    // Durability does not depend on these (every update is committed before it is
-    // applied); they only pace compaction.
+    // Durability does not depend on these (acknowledgements wait for the update log);
+    // they only pace compaction.
     debounce: 5_000,
     maxDebounce: 30_000,
     maxUnauthenticatedQueueSize: 1024 * 1024,
     maxUnauthenticatedQueueMessages: 200,
     maxPendingDocuments: 20,
   });
-  const exchange = redisExtension
-    ? new StateVectorExchange(
-        { hocuspocus, redis: redisExtension, prefix: redisPrefix },
-        config.STATE_VECTOR_EXCHANGE_MS,
-      )
-    : undefined;
   const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
   const follower = new LogFollower(
     {
@@ -114,7 +137,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       persistence,
       log,
       metrics,
-      onMissing: (documentId) => registry.closeDocument(documentId, 4404, 'document deleted'),
+      onMissing: (documentId) => registry.closeDocument(documentId, CloseCode.notFound, 'document deleted'),
     },
     { intervalMs: config.ANTI_ENTROPY_MS },
   );
@@ -160,6 +183,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     hocuspocus,
     log,
     metrics,
+    chains,
     maxMessagesPerSecond: config.MAX_MESSAGES_PER_SECOND,
     maxFrameBytes: config.MAX_FRAME_BYTES,
     authorize: (token, id) => tracedAuthorizeConnection(authDeps, token, id, 'connect'),
@@ -205,7 +229,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     } else if (event.type === 'document-updated') {
       if (persistence.loaded.has(event.documentId)) follower.poke();
     } else if (event.type === 'document-deleted') {
-      registry.closeDocument(event.documentId, 4404, 'document deleted');
+      registry.closeDocument(event.documentId, CloseCode.notFound, 'document deleted');
     }
   };
 
@@ -214,6 +238,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     hocuspocus,
     metrics,
     redisExtension,
+    relay,
     persistence,
     listen: async () => {
       unsubscribe = await bus.subscribe((event) => {
@@ -224,7 +249,6 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         }
       });
       follower.start();
-      exchange?.start();
       indexer.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);
@@ -240,11 +264,12 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         http.close();
         clearInterval(redisLag);
         // Clients reconnect elsewhere on 1012. Every acknowledged edit is committed
-        // already; edits still waiting for their commit finish below.
-        for (const ws of wss.clients) ws.close(1012, 'service restart');
+        // already; edits still waiting for their commit finish below (unacknowledged:
+        // their clients resend them after reconnecting).
+        for (const ws of wss.clients) ws.close(CloseCode.restart, 'service restart');
         await committer.drain();
         await follower.stop();
-        exchange?.stop();
+        await relay?.stop();
         indexer.stop();
         await indexer.flush();
         const names = [...persistence.loaded.keys()];

@@ -17,8 +17,11 @@ export const collabConfigSchema = z
     COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(100).default(2),
     /** Anti-entropy period: loaded documents are compared with the update log this often. */
     ANTI_ENTROPY_MS: z.coerce.number().int().min(50).default(1000),
-    /** With Redis: loaded documents' state vectors are exchanged with peers this often. */
-    STATE_VECTOR_EXCHANGE_MS: z.coerce.number().int().min(100).default(10_000),
+    /**
+     * Uncommitted bytes of one document (applied and broadcast, commit pending) beyond
+     * which its writers wait for storage before their next update is applied.
+     */
+    MAX_UNCOMMITTED_BYTES: bytes(8 * 1024 * 1024),
     /** Every connection's access is re-checked this often (backstop for lost revocation messages). */
     REAUTHORIZE_MS: z.coerce.number().int().min(100).default(30_000),
     /** Comma-separated origins allowed to open WebSockets; unset → any (the token is the credential). */

@@ -1,11 +1,13 @@
-import { validateUpdateV1 } from '@folio/shared';
 import * as decoding from 'lib0/decoding';
+import { CloseCode, MessageType, SyncStep } from './protocol.js';
 
 /**
- * First look at every WebSocket frame, before Hocuspocus or Yjs decode it: the frame
- * must parse, updates must be valid V1 updates, awareness must be well-formed JSON
- * states. A frame that fails closes its own connection with 1003 and reaches nothing
- * else, so one hostile client can cost only its own socket.
+ * First look at every WebSocket frame, before Hocuspocus decodes it: the frame must
+ * parse, state vectors must be well-formed, awareness must be well-formed JSON states.
+ * A frame that fails closes its own connection with 1003 and reaches nothing else, so
+ * one hostile client can cost only its own socket. Updates are only framed here: the
+ * persistence extension's beforeSync validates each update once, on the bytes Yjs is
+ * about to decode, before Hocuspocus applies it.
  */
 
 /**
@@ -20,19 +22,23 @@ const MAX_DOCUMENT_NAME = 512;
 const MAX_AWARENESS_STATES = 64;
 
 const typeNames: Record<number, string> = {
-  0: 'sync',
-  1: 'awareness',
-  2: 'auth',
-  3: 'query_awareness',
-  4: 'sync_reply',
-  5: 'stateless',
-  7: 'close',
-  9: 'ping',
-  10: 'pong',
+  [MessageType.Sync]: 'sync',
+  [MessageType.Awareness]: 'awareness',
+  [MessageType.Auth]: 'auth',
+  [MessageType.QueryAwareness]: 'query_awareness',
+  [MessageType.SyncReply]: 'sync_reply',
+  [MessageType.Stateless]: 'stateless',
+  [MessageType.CLOSE]: 'close',
+  [MessageType.Ping]: 'ping',
+  [MessageType.Pong]: 'pong',
 };
 
 /** Message types a stock y-websocket client sends. */
-const yWebsocketTypes = new Set([0, 1, 3]);
+const yWebsocketTypes = new Set<number>([
+  MessageType.Sync,
+  MessageType.Awareness,
+  MessageType.QueryAwareness,
+]);
 
 function checkStateVector(bytes: Uint8Array): void {
   const decoder = decoding.createDecoder(bytes);
@@ -69,22 +75,27 @@ export function checkFrame(frame: Uint8Array, protocol: 'hocuspocus' | 'y-websoc
     const type = decoding.readVarUint(decoder);
     const typeName = typeNames[type];
     if (!typeName || (protocol === 'y-websocket' && !yWebsocketTypes.has(type))) {
-      return { ok: false, code: 1003, reason: 'unsupported message type', detail: `type ${type}` };
+      return {
+        ok: false,
+        code: CloseCode.malformed,
+        reason: 'unsupported message type',
+        detail: `type ${type}`,
+      };
     }
-    if (type === 0 || type === 4) {
+    if (type === MessageType.Sync || type === MessageType.SyncReply) {
       const syncType = decoding.readVarUint(decoder);
       const payload = decoding.readVarUint8Array(decoder);
-      if (syncType === 0) checkStateVector(payload);
-      else if (syncType === 1 || syncType === 2) validateUpdateV1(payload);
-      else throw new Error(`unknown sync message ${syncType}`);
-    } else if (type === 1) {
+      if (syncType === SyncStep.One) checkStateVector(payload);
+      else if (syncType !== SyncStep.Two && syncType !== SyncStep.Update)
+        throw new Error(`unknown sync message ${syncType}`);
+    } else if (type === MessageType.Awareness) {
       checkAwareness(decoding.readVarUint8Array(decoder));
     }
     return { ok: true, type: typeName };
   } catch (error) {
     return {
       ok: false,
-      code: 1003,
+      code: CloseCode.malformed,
       reason: 'malformed frame',
       detail: String((error as Error).message).slice(0, 500),
     };

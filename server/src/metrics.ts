@@ -25,7 +25,7 @@ export function createCollabMetrics() {
     }),
     applySeconds: new Histogram({
       name: 'folio_update_apply_seconds',
-      help: 'Time for Yjs to apply one incoming update once it is committed',
+      help: 'Time for Yjs to apply one incoming update once it is validated',
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
       registers: [registry],
     }),
@@ -44,6 +44,17 @@ export function createCollabMetrics() {
     unsavedBytes: new Gauge({
       name: 'folio_unsaved_update_bytes',
       help: 'Bytes of updates not yet committed (data at risk)',
+      registers: [registry],
+    }),
+    divergedDocuments: new Counter({
+      name: 'folio_documents_diverged_total',
+      help: 'Documents reloaded from storage because a commit failed after its update was broadcast',
+      registers: [registry],
+    }),
+    relayedUpdates: new Counter({
+      name: 'folio_relayed_updates_total',
+      help: 'Committed updates exchanged with peer instances over Redis, by direction',
+      labelNames: ['direction'],
       registers: [registry],
     }),
     antiEntropyApplied: new Counter({

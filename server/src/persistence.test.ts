@@ -1,7 +1,8 @@
 import { createCollabBus } from '@folio/shared';
-import { liveDocumentUpdater } from '@folio/shared/commands';
+import { documentStateLoader, liveDocumentUpdater } from '@folio/shared/commands';
 import { deleteDocument } from '@folio/shared/db';
 import { buildDocument, buildUser } from '@folio/shared/testing';
+import { sql } from 'kysely';
 import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -95,12 +96,11 @@ describe('persistence and anti-entropy', () => {
     await eventually(() => expect(onA.provider.isSynced && onB.provider.isSynced).toBe(true));
     onA.doc.getText('t').insert(0, 'before');
     await eventually(() => expect(onB.doc.getText('t').toString()).toBe('before'));
-    // From now on instance B loses every Redis message it is sent.
-    b.server.redisExtension?.sub.removeAllListeners('messageBuffer');
+    const relayed = await b.server.metrics.relayedUpdates.get();
+    expect(relayed.values.find((v) => v.labels.direction === 'in')?.value).toBeGreaterThan(0);
+    // From now on instance B loses every committed update relayed to it.
+    b.server.relay?.subscriber.removeAllListeners('messageBuffer');
     onA.doc.getText('t').insert(6, ' and after');
-    // Anti-entropy runs every 200 ms here; the state-vector exchange, which could heal
-    // this too, only every 10 s, so the bound stays below it (and the metric below says
-    // which path healed it).
     await eventually(() => expect(onB.doc.getText('t').toString()).toBe('before and after'), {
       timeout: 8_000,
     });
@@ -121,22 +121,90 @@ describe('persistence and anti-entropy', () => {
     expect(await closed).toBe(4404);
   });
 
-  it('converges in-memory state that never reached the log through the state-vector exchange', async () => {
+  it('broadcasts an update before its commit, and acknowledges it only after', async () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
-    const a = await ctx.startServer({ STATE_VECTOR_EXCHANGE_MS: '200' });
-    const b = await ctx.startServer({ STATE_VECTOR_EXCHANGE_MS: '200' });
+    const a = await ctx.startServer();
     const t = ctx.tokenFor(owner.id, document.id, 'owner');
-    const onA = ctx.hocuspocusClient(a.url, document.id, t);
-    const onB = ctx.hocuspocusClient(b.url, document.id, t);
-    await eventually(() => expect(onA.provider.isSynced && onB.provider.isSynced).toBe(true));
-    // State only instance B holds: applied as if relayed, so neither stored nor published.
-    const extra = new Y.Doc();
-    extra.getText('t').insert(0, 'only in memory on B');
-    const live = b.server.hocuspocus.documents.get(document.id);
-    if (!live) throw new Error('document not loaded on B');
-    Y.applyUpdate(live, Y.encodeStateAsUpdate(extra), { source: 'redis' });
-    // Nothing else can heal this: the state is in no log and was never published.
-    await eventually(() => expect(onA.doc.getText('t').toString()).toBe('only in memory on B'));
+    const writer = ctx.hocuspocusClient(a.url, document.id, t);
+    const reader = ctx.yWebsocketClient(a.url, document.id, t);
+    await eventually(() => expect(writer.provider.isSynced && reader.provider.synced).toBe(true));
+    // Hold every insert into the update log on a connection of its own: the commit
+    // cannot finish until this transaction ends.
+    await ctx.db.db.connection().execute(async (blocker) => {
+      await sql`begin`.execute(blocker);
+      await sql`lock table document_updates in share mode`.execute(blocker);
+      writer.doc.getText('t').insert(0, 'seen before stored');
+      await eventually(() => expect(reader.doc.getText('t').toString()).toBe('seen before stored'));
+      expect(writer.provider.unsyncedChanges).toBeGreaterThan(0);
+      // A y-websocket sync step now is answered only after the held commit too.
+      let answered = false;
+      const probe = new WebSocket(`${a.url}/yjs/${document.id}?token=${t}`);
+      probe.on('message', (data: Buffer) => {
+        if (data[0] === 0 && data[1] === 1) answered = true;
+      });
+      await new Promise((r) => probe.once('open', r));
+      probe.send(syncFrame(0, Y.encodeStateVector(new Y.Doc())));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(writer.provider.unsyncedChanges).toBeGreaterThan(0);
+      expect(answered).toBe(false);
+      await sql`commit`.execute(blocker);
+      await eventually(() => expect(writer.provider.unsyncedChanges).toBe(0));
+      await eventually(() => expect(answered).toBe(true));
+      probe.close();
+    });
+    const stored = await documentStateLoader(ctx.db.db, document.id);
+    expect(stored.doc.getText('t').toString()).toBe('seen before stored');
+  });
+
+  it('reloads a document whose commit failed after the broadcast; clients resend what was lost', async () => {
+    const author = await buildUser(ctx.db.db);
+    const other = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, author);
+    await ctx.db.db
+      .insertInto('document_permissions')
+      .values({ document_id: document.id, user_id: other.id, role: 'editor', granted_by: author.id })
+      .execute();
+    const a = await ctx.startServer();
+    const writer = ctx.hocuspocusClient(a.url, document.id, ctx.tokenFor(author.id, document.id, 'owner'));
+    const relay = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(other.id, document.id, 'editor'));
+    await eventually(() => expect(writer.provider.isSynced && relay.provider.synced).toBe(true));
+    const closes: number[] = [];
+    relay.provider.on('connection-close', (event: { code: number } | null) => closes.push(event?.code ?? -1));
+    // Every insert for this document fails, through every retry of the committer.
+    await sql`create function fail_insert() returns trigger language plpgsql as $$
+      begin raise exception 'storage refuses'; end $$`.execute(ctx.db.db);
+    await sql`create trigger fail_insert before insert on document_updates for each row
+      when (new.document_id = ${sql.lit(document.id)}) execute function fail_insert()`.execute(ctx.db.db);
+    writer.doc.getText('t').insert(0, 'written while storage fails');
+    // Broadcast at once, before any commit: the other client holds it...
+    await eventually(() => expect(relay.doc.getText('t').toString()).toBe('written while storage fails'));
+    // ...then the commit fails for good and the document's connections are closed (1013).
+    await eventually(() => expect(closes).toContain(1013), { timeout: 15_000 });
+    expect(writer.provider.unsyncedChanges).toBeGreaterThan(0);
+    await sql`drop trigger fail_insert on document_updates`.execute(ctx.db.db);
+    // Both clients reconnect to a copy loaded from storage and resend what it lacks.
+    await eventually(() => expect(writer.provider.unsyncedChanges).toBe(0), { timeout: 20_000 });
+    await eventually(async () => {
+      const stored = await documentStateLoader(ctx.db.db, document.id);
+      expect(stored.doc.getText('t').toString()).toBe('written while storage fails');
+    });
+    const metric = await a.server.metrics.divergedDocuments.get();
+    expect(metric.values[0]?.value).toBe(1);
+    // The edit is the author's, whichever client resent it first.
+    const actors = await ctx.db.db
+      .selectFrom('document_updates')
+      .select('actor_id')
+      .where('document_id', '=', document.id)
+      .execute();
+    expect(actors.map((r) => r.actor_id)).not.toContain(other.id);
   });
 });
+
+function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, syncType);
+  encoding.writeVarUint8Array(e, payload);
+  return encoding.toUint8Array(e);
+}

@@ -9,23 +9,41 @@ import type {
   Document,
   Extension,
   onChangePayload,
+  onConnectPayload,
   onLoadDocumentPayload,
   onStoreDocumentPayload,
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
+import type { ClientAttribution } from './client-attribution.js';
 import { CloseError, type CollabContext } from './context.js';
+import type { CommitChains } from './durable-acks.js';
 import type { CollabMetrics } from './metrics.js';
+import { CloseCode, carriesUpdate } from './protocol.js';
 import type { UpdateCommitter } from './update-committer.js';
 
 export interface PersistenceConfiguration {
   db: Db;
   log: Logger;
   committer: UpdateCommitter;
+  chains: CommitChains;
+  /** Authors of client ids: relayed edits are recorded as their author's. */
+  attribution: ClientAttribution;
   metrics: CollabMetrics;
-  /** Told about every document this instance committed an update to (search indexing). */
-  onCommitted?: ((documentId: string) => void) | undefined;
+  /** Told about every update this instance committed (search indexing, the relay to peers). */
+  onCommitted?: ((documentId: string, seq: number, update: Uint8Array) => void) | undefined;
+  /**
+   * A commit failed for good after its update was applied and broadcast: close every
+   * connection of the document (retryable) so that it unloads and reloads from storage.
+   */
+  onDiverged?: ((documentId: string) => void) | undefined;
   /** Updates that would grow a document's encoded state past this are refused (1009). */
   maxDocumentBytes: number;
+  /**
+   * Uncommitted bytes of one document beyond which a connection's next update waits for
+   * the document's commits before it is applied: with storage slow or down, clients
+   * slow to its pace instead of piling updates up in memory.
+   */
+  maxUncommittedBytes: number;
 }
 
 /** What this instance knows about a loaded document's place in the update log. */
@@ -38,20 +56,22 @@ export interface LoadedDocumentLog {
   approxBytes: number;
 }
 
-/** y-protocols sync message types carrying document content. */
-const SYNC_STEP_2 = 1;
-const SYNC_UPDATE = 2;
-
 /** Origin of changes replayed from the log: already stored, so no store hooks. */
 export const replayOrigin = { source: 'local', skipStoreHooks: true } as const;
 
+/** How long a connection to a document being reloaded waits for the reload. */
+const RELOAD_WAIT_MS = 10_000;
+
 /**
- * Durable, attributed persistence. An update from a client is appended to the update
- * log, attributed to the authenticated user and connection, and *committed* before
- * Hocuspocus applies it and acknowledges it: `beforeSync` runs before the update is
- * applied and Hocuspocus awaits it, and the acknowledgement (SyncStatus, or for
- * y-websocket the reply to any later sync step) is sent only after that. Loading is
- * snapshot + log; `onStoreDocument` (debounced by Hocuspocus) compacts from Postgres.
+ * Durable, attributed persistence. A client's update is validated, then applied (and so
+ * broadcast) at once while its commit to the update log — attributed to the
+ * authenticated user and connection — runs in the background; its acknowledgement
+ * (SyncStatus, or for y-websocket the reply to a later sync step) is held until that
+ * commit and every earlier one of the document has resolved (durable-acks.ts). If a
+ * commit fails for good, memory holds what storage does not: the document's connections
+ * are closed with 1013 and the document reloads from storage, and clients resend what
+ * was lost (Yjs updates are idempotent). Loading is snapshot + log; `onStoreDocument`
+ * (debounced by Hocuspocus) compacts from Postgres.
  */
 export class PersistenceExtension implements Extension {
   // Below the Redis extension (1000): its onStoreDocument takes a lock first and skips
@@ -61,10 +81,27 @@ export class PersistenceExtension implements Extension {
 
   readonly loaded = new Map<string, LoadedDocumentLog>();
 
-  /** When a committed update was handed back to Hocuspocus, to time its application. */
+  /** Documents whose memory diverged from storage, until they are unloaded. */
+  private readonly diverged = new WeakSet<Document>();
+  /** Names of diverged documents, resolved when they are unloaded. */
+  private readonly reloading = new Map<string, { done: Promise<void>; resolve(): void }>();
+
+  /** When a validated update was handed to Hocuspocus, to time its application. */
   private readonly applyStarted = new WeakMap<Connection, number>();
 
   constructor(private readonly configuration: PersistenceConfiguration) {}
+
+  /** A connection to a document being reloaded waits until the stale copy is gone. */
+  async onConnect({ documentName }: onConnectPayload): Promise<void> {
+    const reloading = this.reloading.get(documentName);
+    if (!reloading) return;
+    const timeout = new Promise<'timeout'>((resolve) =>
+      setTimeout(resolve, RELOAD_WAIT_MS, 'timeout').unref(),
+    );
+    if ((await Promise.race([reloading.done, timeout])) === 'timeout') {
+      throw new CloseError(CloseCode.unavailable, 'document reloading');
+    }
+  }
 
   async onLoadDocument({ documentName, document }: onLoadDocumentPayload): Promise<void> {
     const state = await documentStateLoader(this.configuration.db, documentName);
@@ -82,22 +119,25 @@ export class PersistenceExtension implements Extension {
   }
 
   async beforeSync(data: beforeSyncPayload<CollabContext>): Promise<void> {
-    if (data.type !== SYNC_STEP_2 && data.type !== SYNC_UPDATE) return;
     const { connection, document, documentName } = data;
-    // Hocuspocus drops a read-only connection's update after this hook: never store it.
-    if (connection.readOnly) return;
+    if (this.diverged.has(document)) {
+      this.closeLogged(data, 'info', {}, 'closing a connection to a document being reloaded');
+      throw this.close(connection, CloseCode.unavailable, 'document reloading');
+    }
+    if (!carriesUpdate(data.type)) return;
     const context = connection.context as CollabContext;
     const update = data.payload;
     let summary: ReturnType<typeof validateUpdateV1>;
     try {
-      // The transport validated the frame already; this is the authoritative check on
-      // exactly the bytes Yjs is about to decode.
+      // The one validation of an update, on exactly the bytes Yjs is about to decode
+      // (read-only connections included: Hocuspocus decodes theirs to answer them).
       summary = validateUpdateV1(update);
     } catch (error) {
       this.closeLogged(data, 'info', { err: error }, 'closing a connection on an invalid update');
-      connection.webSocket.close(1003, 'invalid update');
-      throw new CloseError(1003, 'invalid update');
+      throw this.close(connection, CloseCode.malformed, 'invalid update');
     }
+    // Hocuspocus drops a read-only connection's update after this hook: never store it.
+    if (connection.readOnly) return;
     if (!carriesNews(document, summary, update)) return;
     const log = this.loaded.get(documentName);
     if (log && log.approxBytes + update.byteLength > this.configuration.maxDocumentBytes) {
@@ -107,36 +147,104 @@ export class PersistenceExtension implements Extension {
         { bytes: log.approxBytes, updateBytes: update.byteLength },
         'closing a connection whose update would make the document too large',
       );
-      connection.webSocket.close(1009, 'document too large');
-      throw new CloseError(1009, 'document too large');
+      throw this.close(connection, CloseCode.tooLarge, 'document too large');
     }
-    let seq: number | undefined;
-    try {
-      seq = await this.configuration.committer.record({
-        documentId: documentName,
-        // The payload is a view into the frame; the log keeps its own copy.
-        update: update.slice(),
-        actorId: context.principal?.userId ?? null,
-        connectionId: context.connectionId ?? null,
-      });
-    } catch (error) {
-      // Not durable, so not applied and not acknowledged: the client keeps the edit and
-      // sends it again after reconnecting.
-      this.closeLogged(data, 'warn', { err: error }, 'closing a connection: its update could not be stored');
-      connection.webSocket.close(1013, 'storage unavailable');
-      throw new CloseError(1013, 'storage unavailable');
+    const { chains } = this.configuration;
+    if (chains.pendingBytes(documentName) > this.configuration.maxUncommittedBytes) {
+      // Backpressure: this connection waits for storage to catch up (its later frames
+      // queue behind this one in Hocuspocus, bounded by the transport's byte budget).
+      try {
+        await chains.whenCommitted(documentName);
+      } catch {
+        this.closeLogged(data, 'warn', {}, 'closing a connection: its document could not be stored');
+        throw this.close(connection, CloseCode.unavailable, 'storage unavailable');
+      }
     }
-    if (seq === undefined) {
-      this.closeLogged(data, 'info', {}, 'closing a connection to a deleted document');
-      connection.webSocket.close(4404, 'document deleted');
-      throw new CloseError(4404, 'document deleted');
-    }
-    if (log) {
-      log.ownSeqs.add(seq);
-      log.approxBytes += update.byteLength;
-    }
+    // The payload is a view into the frame; the log keeps its own copy.
+    const parts = this.configuration.attribution.attribute(
+      documentName,
+      document,
+      context.principal?.userId ?? null,
+      update.slice(),
+      summary,
+    );
+    for (const part of parts)
+      this.commit(document, log, part.update, part.actorId, context.connectionId ?? null);
     this.applyStarted.set(connection, performance.now());
-    this.configuration.onCommitted?.(documentName);
+  }
+
+  /** Starts an update's commit and puts it on the document's acknowledgement chain. */
+  private commit(
+    document: Document,
+    log: LoadedDocumentLog | undefined,
+    update: Uint8Array,
+    actorId: string | null,
+    connectionId: string | null,
+  ): void {
+    const documentName = document.name;
+    const commit = this.configuration.committer.record({
+      documentId: documentName,
+      update,
+      actorId,
+      connectionId,
+    });
+    this.configuration.chains.append(
+      documentName,
+      commit.then((seq) => {
+        if (seq === undefined) throw new DocumentGoneError();
+      }),
+      update.byteLength,
+    );
+    if (log) log.approxBytes += update.byteLength;
+    commit.then(
+      (seq) => {
+        if (seq === undefined) {
+          // Deleted under us: not acknowledged (the chain failed); the bus message and
+          // the log follower close the document's connections with 4404.
+          this.configuration.log.info(
+            { documentId: documentName },
+            'an update arrived for a deleted document',
+          );
+          return;
+        }
+        if (this.loaded.get(documentName) === log) log?.ownSeqs.add(seq);
+        this.configuration.onCommitted?.(documentName, seq, update);
+      },
+      (error) => this.divergedFromStorage(document, error),
+    );
+  }
+
+  /**
+   * A commit failed for good after its update was applied and broadcast. Memory now
+   * holds what storage lacks, and the acknowledgements of the document are withheld
+   * (its commit chain failed). Mark the in-memory copy stale and have its connections
+   * closed: the clients keep their unacknowledged edits and resend them after
+   * reconnecting to a copy loaded from storage.
+   */
+  private divergedFromStorage(document: Document, error: unknown): void {
+    if (this.diverged.has(document)) return;
+    this.diverged.add(document);
+    const documentName = document.name;
+    if (!this.reloading.has(documentName)) {
+      let resolve = () => {};
+      const done = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.reloading.set(documentName, { done, resolve });
+    }
+    this.configuration.attribution.keepAcrossReload(documentName);
+    this.configuration.metrics.divergedDocuments.inc();
+    this.configuration.log.error(
+      { err: error, documentId: documentName },
+      'a commit failed after its update was broadcast: reloading the document from storage',
+    );
+    this.configuration.onDiverged?.(documentName);
+  }
+
+  /** Closes the connection's socket and returns the error that makes Hocuspocus drop the frame. */
+  private close(connection: Connection, code: number, reason: string): CloseError {
+    connection.webSocket.close(code, reason);
+    return new CloseError(code, reason);
   }
 
   /** Logs why a connection is being closed, with who and where, before the CloseError. */
@@ -173,6 +281,10 @@ export class PersistenceExtension implements Extension {
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
     this.loaded.delete(documentName);
+    this.configuration.chains.forget(documentName);
+    const reloading = this.reloading.get(documentName);
+    this.reloading.delete(documentName);
+    reloading?.resolve();
   }
 
   /** Writes a fresh snapshot from Postgres; failures only cost load time later. */
@@ -191,6 +303,14 @@ export class PersistenceExtension implements Extension {
     } catch (error) {
       this.configuration.log.warn({ err: error, documentId: documentName }, 'compaction failed');
     }
+  }
+}
+
+/** A commit found its document deleted: the update is not durable. */
+class DocumentGoneError extends Error {
+  override readonly name = 'DocumentGoneError';
+  constructor() {
+    super('the document no longer exists');
   }
 }
 

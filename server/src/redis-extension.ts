@@ -7,8 +7,11 @@ import {
 import type {
   afterLoadDocumentPayload,
   afterUnloadDocumentPayload,
+  onChangePayload,
   onStoreDocumentPayload,
 } from '@hocuspocus/server';
+import * as decoding from 'lib0/decoding';
+import { MessageType } from './protocol.js';
 
 export interface RedisExtensionConfiguration {
   /** The node's client; the extension's publisher and subscriber are duplicates of it. */
@@ -21,7 +24,15 @@ export interface RedisExtensionConfiguration {
 }
 
 /**
- * Hocuspocus's Redis extension with its clients' errors logged and an orderly shutdown.
+ * Hocuspocus's Redis extension for awareness and stateless messages only, with its
+ * clients' errors logged and an orderly shutdown.
+ *
+ * - Document content does not travel through it. As shipped it publishes a SyncStep1
+ *   after every change and peers answer with their in-memory state, which in Folio can
+ *   hold updates not yet committed: a peer's client could build on an edit that is then
+ *   lost. Committed updates go through the UpdateRelay instead; here no SyncStep1 is
+ *   published per change (`onChange`), the initial sync does not wait for peers, and
+ *   sync messages from peers are ignored.
  *
  * - Duplicated ioredis clients do not inherit the original's 'error' listener; without
  *   one ioredis prints "[ioredis] Unhandled error event" (e.g. a write EPIPE while the
@@ -45,6 +56,8 @@ export class RedisExtension extends HocuspocusRedis {
     let lastWarned = 0;
     super({
       ...folio.extension,
+      // Peers do not answer sync steps (see above): nothing to wait for on load.
+      awaitInitialSyncTimeout: 0,
       prefix: folio.prefix,
       createClient: () => {
         const client = redis.duplicate();
@@ -64,7 +77,19 @@ export class RedisExtension extends HocuspocusRedis {
       },
     });
     this.state = state;
+    // Peers' messages minus document content: awareness, stateless, awareness queries.
+    const handle = (this as unknown as { handleIncomingMessage: PeerMessageHandler }).handleIncomingMessage;
+    this.sub.removeAllListeners('messageBuffer');
+    this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => {
+      if (carriesSync(data)) return;
+      handle(channel, data).catch((error: unknown) =>
+        log.debug({ err: error }, 'redis extension peer message failed'),
+      );
+    });
   }
+
+  /** Content goes through the UpdateRelay, committed; nothing to publish per change. */
+  override async onChange(_data: onChangePayload): Promise<void> {}
 
   private get destroyed(): boolean {
     return this.state.destroyed;
@@ -114,6 +139,21 @@ export class RedisExtension extends HocuspocusRedis {
     } catch (error) {
       this.folio.log.debug({ err: error }, 'redis extension shutdown error');
     }
+  }
+}
+
+type PeerMessageHandler = (channel: Buffer, data: Buffer) => Promise<void>;
+
+/** Whether a peer's message (identifier prefix, then a Hocuspocus frame) is a sync message. */
+function carriesSync(data: Buffer): boolean {
+  try {
+    const identifierLength = data[0] ?? 0;
+    const decoder = decoding.createDecoder(data.subarray(1 + identifierLength));
+    decoding.readVarString(decoder);
+    const type = decoding.readVarUint(decoder);
+    return type === MessageType.Sync || type === MessageType.SyncReply;
+  } catch {
+    return true;
   }
 }
 

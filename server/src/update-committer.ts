@@ -15,20 +15,26 @@ export interface UpdateCommitterConfiguration {
 
 const defaults: UpdateCommitterConfiguration = { delayMs: 2, maxBatch: 500, maxInFlight: 2 };
 
+/**
+ * A failed batch is tried again after these delays before its updates are given up on
+ * (a Postgres failover or a dropped connection usually heals within them). Their
+ * updates are already applied and broadcast, so giving up makes their documents reload.
+ */
+const RETRY_DELAYS_MS = [50, 250, 1_000];
+
 interface Pending extends UpdateToRecord {
   resolve(seq: number | undefined): void;
   reject(error: unknown): void;
 }
 
 /**
- * Group commit of update-log rows. Every connection awaits its own update's commit
- * before the update is applied and acknowledged, so commits must be cheap: updates from
- * all connections and documents that arrive within `delayMs`, or while a transaction is
- * starting, share one transaction.
+ * Group commit of update-log rows. An update's acknowledgement waits for its commit
+ * (durable-acks.ts), so commits must be cheap: updates from all connections and
+ * documents that arrive within `delayMs`, or while a transaction is starting, share one
+ * transaction.
  *
  * Up to `maxInFlight` transactions overlap, so an update arriving while one commits does
- * not wait for that commit to end before its own begins (a connection sends its next
- * update only after the previous is acknowledged: the commit cycle bounds its rate). A
+ * not wait for that commit to end before its own begins. A
  * transaction starts only once the previous one has row-locked its documents
  * (`onLocked`): if both touch a document, Postgres makes the later one wait for the
  * earlier one's commit before reserving, so per-document sequence order stays arrival
@@ -141,10 +147,24 @@ export class UpdateCommitter {
       // What arrived meanwhile already waited: it goes out now if a slot is free.
       if (this.queue.length > 0) this.commitNext();
     };
-    const transaction: Promise<void> = this.tracing
-      .inSpan('collab.commit_batch', { root: true, attributes }, () =>
-        documentUpdateRecorder(this.db, batch, { onLocked }),
-      )
+    const attempt = (n: number): Promise<(number | undefined)[]> =>
+      this.tracing
+        .inSpan('collab.commit_batch', { root: true, attributes }, () =>
+          documentUpdateRecorder(this.db, batch, { onLocked }),
+        )
+        .catch(async (error: unknown) => {
+          // The transaction rolled back as a whole, so trying again cannot store a row
+          // twice (except after a lost COMMIT reply, which Yjs's idempotence absorbs).
+          const delay = RETRY_DELAYS_MS[n];
+          if (delay === undefined) throw error;
+          this.log.warn(
+            { err: error, updates: batch.length, attempt: n + 1 },
+            'committing updates failed; retrying',
+          );
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          return attempt(n + 1);
+        });
+    const transaction: Promise<void> = attempt(0)
       .then(
         (seqs) => {
           this.metrics.storeSeconds.observe((performance.now() - started) / 1000);

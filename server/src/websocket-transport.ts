@@ -3,14 +3,18 @@ import type { Logger } from '@folio/shared/logger';
 import type { Hocuspocus } from '@hocuspocus/server';
 import type { WebSocket } from 'ws';
 import type { AuthOutcome } from './auth.js';
+import { type CommitChains, DurableAckSocket } from './durable-acks.js';
 import { checkFrame, RateLimiter } from './frame-guard.js';
 import type { CollabMetrics } from './metrics.js';
+import { CloseCode } from './protocol.js';
 import { openYWebsocketSession, type translateOutbound } from './y-websocket-adapter.js';
 
 export interface TransportDeps {
   hocuspocus: Hocuspocus;
   log: Logger;
   metrics: CollabMetrics;
+  /** Acknowledgements wait for their document's commits (durable-acks.ts). */
+  chains: CommitChains;
   maxMessagesPerSecond: number;
   /** Largest frame; the byte budget per second is a small multiple of it. */
   maxFrameBytes: number;
@@ -43,7 +47,9 @@ export function createSocketAcceptor(deps: TransportDeps) {
     const request = toRequest(req);
     let session: { handleMessage(frame: Uint8Array): void; handleClose(code: number, reason: string): void };
     if (yjsRoom === undefined) {
-      const connection = deps.hocuspocus.handleConnection(ws, request, { protocol: 'hocuspocus' });
+      const connection = deps.hocuspocus.handleConnection(new DurableAckSocket(ws, deps.chains), request, {
+        protocol: 'hocuspocus',
+      });
       session = {
         handleMessage: (frame) => connection.handleMessage(frame),
         handleClose: (code, reason) => connection.handleClose({ code, reason }),
@@ -54,13 +60,14 @@ export function createSocketAcceptor(deps: TransportDeps) {
         documentId = decodeURIComponent(yjsRoom);
       } catch {}
       if (!documentId || documentId.includes('/')) {
-        ws.close(4404, 'unknown document');
+        ws.close(CloseCode.notFound, 'unknown document');
         return;
       }
       session = openYWebsocketSession(
         {
           hocuspocus: deps.hocuspocus,
           log: deps.log,
+          chains: deps.chains,
           authorize: deps.authorize,
           maxQueuedFrames: 200,
           maxQueuedBytes: 1024 * 1024,
@@ -74,18 +81,18 @@ export function createSocketAcceptor(deps: TransportDeps) {
     }
     deps.metrics.connections.inc({ protocol });
     const limiter = new RateLimiter(deps.maxMessagesPerSecond, deps.maxMessagesPerSecond * 4);
-    // Bytes too: Hocuspocus queues a connection's frames while an update awaits its
-    // commit, so without a byte budget a stalled database would let one client park
-    // gigabytes in that queue.
+    // Bytes too: Hocuspocus queues a connection's frames while an update waits for
+    // storage to catch up (backpressure in the persistence extension), so without a
+    // byte budget a stalled database would let one client park gigabytes in that queue.
     const byteBudget = new RateLimiter(deps.maxFrameBytes * 2, deps.maxFrameBytes * 4);
     const onMessage = (data: Buffer, isBinary: boolean) => {
       if (ws.readyState !== ws.OPEN) return;
       if (!isBinary) {
-        ws.close(1003, 'binary frames only');
+        ws.close(CloseCode.malformed, 'binary frames only');
         return;
       }
       if (!limiter.take() || !byteBudget.take(data.byteLength)) {
-        ws.close(4429, 'too many messages');
+        ws.close(CloseCode.rateLimited, 'too many messages');
         return;
       }
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -5,6 +5,8 @@ import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
 import type { AuthOutcome, CollabPrincipal } from './auth.js';
 import type { CollabContext } from './context.js';
+import type { CommitChains } from './durable-acks.js';
+import { AuthMessageType, CloseCode, MessageType, SyncStep, Y_AUTH_PERMISSION_DENIED } from './protocol.js';
 
 /**
  * Serves the stock y-websocket `WebsocketProvider` through Hocuspocus. The two speak
@@ -15,20 +17,11 @@ import type { CollabContext } from './context.js';
  *   (after y-protocols' own permission-denied message) before any document data is sent;
  * - inbound: injects the Auth frame, then prefixes every frame with the document name;
  * - outbound: strips the name, maps SyncReply (4) to Sync (0), drops Hocuspocus-only
- *   types (auth results, stateless, sync status, close, ping).
+ *   types (auth results, stateless, sync status, close, ping);
+ * - acknowledgement: y-websocket has no SyncStatus; its client counts as synced when
+ *   the server answers its SyncStep1 with a SyncStep2. That answer is held until the
+ *   document's commits so far have resolved (durable-acks.ts), in order.
  */
-
-// Hocuspocus message types.
-const HP_SYNC = 0;
-const HP_AWARENESS = 1;
-const HP_AUTH = 2;
-const HP_QUERY_AWARENESS = 3;
-const HP_SYNC_REPLY = 4;
-const HP_CLOSE = 7;
-const HP_AUTH_TOKEN = 0;
-const HP_AUTH_PERMISSION_DENIED = 1;
-// y-protocols auth message: permission denied is 0 there.
-const Y_AUTH_PERMISSION_DENIED = 0;
 
 export interface YWebsocketSession {
   /** Feeds one frame from the client (already validated by the transport). */
@@ -39,6 +32,7 @@ export interface YWebsocketSession {
 export interface AdapterDeps {
   hocuspocus: Hocuspocus;
   log: Logger;
+  chains: CommitChains;
   authorize(token: string | null, documentId: string): Promise<AuthOutcome>;
   /** Frames buffered while authorizing; more closes the socket (1008). */
   maxQueuedFrames: number;
@@ -60,14 +54,19 @@ function prefixed(documentId: string, frame: Uint8Array): Uint8Array {
 
 function permissionDenied(reason: string): Uint8Array {
   const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, HP_AUTH);
+  encoding.writeVarUint(encoder, MessageType.Auth);
   encoding.writeVarUint(encoder, Y_AUTH_PERMISSION_DENIED);
   encoding.writeVarString(encoder, reason);
   return encoding.toUint8Array(encoder);
 }
 
 /** Hocuspocus frame → y-websocket frame, or undefined to drop it. */
-export function translateOutbound(frame: Uint8Array): { frame?: Uint8Array; denied?: string } {
+export function translateOutbound(frame: Uint8Array): {
+  frame?: Uint8Array;
+  denied?: string;
+  /** A SyncStep2: the acknowledgement of what the client sent before its SyncStep1. */
+  acknowledges?: boolean;
+} {
   const decoder = decoding.createDecoder(frame);
   decoding.readVarString(decoder);
   const type = decoding.readVarUint(decoder);
@@ -79,18 +78,18 @@ export function translateOutbound(frame: Uint8Array): { frame?: Uint8Array; deni
     return out;
   };
   switch (type) {
-    case HP_SYNC:
-    case HP_SYNC_REPLY:
-      return { frame: withType(HP_SYNC) };
-    case HP_AWARENESS:
-    case HP_QUERY_AWARENESS:
+    case MessageType.Sync:
+    case MessageType.SyncReply:
+      return { frame: withType(MessageType.Sync), acknowledges: rest[0] === SyncStep.Two };
+    case MessageType.Awareness:
+    case MessageType.QueryAwareness:
       return { frame: withType(type) };
-    case HP_AUTH:
-      if (decoding.readVarUint(decoder) === HP_AUTH_PERMISSION_DENIED) {
+    case MessageType.Auth:
+      if (decoding.readVarUint(decoder) === AuthMessageType.PermissionDenied) {
         return { denied: decoding.readVarString(decoder) };
       }
       return {};
-    case HP_CLOSE:
+    case MessageType.CLOSE:
       return { denied: 'closed' };
     default:
       return {};
@@ -108,6 +107,8 @@ export function openYWebsocketSession(
   let queuedBytes = 0;
   let connection: ReturnType<Hocuspocus['handleConnection']> | undefined;
   let closed = false;
+  /** The last held acknowledgement, while one is waiting. */
+  let heldAck: Promise<void> | undefined;
 
   const refuse = (code: number, reason: string) => {
     if (ws.readyState === ws.OPEN) {
@@ -127,8 +128,32 @@ export function openYWebsocketSession(
         out = translateOutbound(data);
         deps.translations?.set(data, out);
       }
-      if (out.frame) ws.send(out.frame);
-      else if (out.denied !== undefined) refuse(out.denied === 'closed' ? 1000 : 4403, out.denied);
+      if (out.frame) {
+        if (!out.acknowledges) {
+          ws.send(out.frame);
+          return;
+        }
+        const commit = deps.chains.whenCommitted(documentId);
+        if (!commit && !heldAck) {
+          ws.send(out.frame);
+          return;
+        }
+        const frame = out.frame;
+        // Replies leave in order; other frames (broadcasts, awareness) need not wait.
+        const sent = Promise.all([heldAck, commit]).then(
+          () => {
+            if (ws.readyState === ws.OPEN) ws.send(frame);
+          },
+          // Never durable, so never acknowledged: the document is being reloaded.
+          () => {},
+        );
+        heldAck = sent;
+        sent.then(() => {
+          if (heldAck === sent) heldAck = undefined;
+        });
+      } else if (out.denied !== undefined) {
+        refuse(out.denied === 'closed' ? CloseCode.normal : CloseCode.forbidden, out.denied);
+      }
     },
     close(code?: number, reason?: string) {
       ws.close(code, reason);
@@ -140,7 +165,10 @@ export function openYWebsocketSession(
       if (closed) return;
       if (!outcome.ok) {
         deps.log.info({ documentId, code: outcome.code, detail: outcome.reason }, 'connection refused');
-        refuse(outcome.code === 'UNAUTHENTICATED' ? 4401 : 4403, outcome.reason);
+        refuse(
+          outcome.code === 'UNAUTHENTICATED' ? CloseCode.unauthenticated : CloseCode.forbidden,
+          outcome.reason,
+        );
         queue = undefined;
         return;
       }
@@ -153,7 +181,7 @@ export function openYWebsocketSession(
     },
     (error) => {
       deps.log.error({ err: error, documentId }, 'y-websocket authorization failed');
-      if (ws.readyState === ws.OPEN) ws.close(1011, 'internal error');
+      if (ws.readyState === ws.OPEN) ws.close(CloseCode.internal, 'internal error');
     },
   );
 
@@ -165,8 +193,8 @@ export function openYWebsocketSession(
     connection = deps.hocuspocus.handleConnection(shim, request, context);
     const auth = encoding.createEncoder();
     encoding.writeVarString(auth, documentId);
-    encoding.writeVarUint(auth, HP_AUTH);
-    encoding.writeVarUint(auth, HP_AUTH_TOKEN);
+    encoding.writeVarUint(auth, MessageType.Auth);
+    encoding.writeVarUint(auth, AuthMessageType.Token);
     encoding.writeVarString(auth, token ?? '');
     connection.handleMessage(encoding.toUint8Array(auth));
     const pending = queue ?? [];
@@ -184,7 +212,7 @@ export function openYWebsocketSession(
       queuedBytes += frame.byteLength;
       if (queue.length >= deps.maxQueuedFrames || queuedBytes > deps.maxQueuedBytes) {
         queue = undefined;
-        ws.close(1008, 'too much data before authentication');
+        ws.close(CloseCode.policy, 'too much data before authentication');
         return;
       }
       queue.push(frame);
