@@ -1,7 +1,9 @@
 import { documentStateLoader } from '@folio/shared/commands';
+import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { type CollabFixture, createCollabFixture } from './fixture.js';
-import { eventually, hocuspocusClient, yWebsocketClient } from './harness.js';
+import { eventually, hocuspocusClient, rawSocket, yWebsocketClient } from './harness.js';
 
 let f: CollabFixture;
 beforeAll(async () => {
@@ -50,6 +52,62 @@ describe('process lifecycle', () => {
     expect(expected).toHaveLength(100);
   });
 
+  it('loses no acknowledged edit when an instance is killed mid-typing, on either protocol', async () => {
+    const document = await f.sharedDocument();
+    const c = await f.spawn();
+    const token = f.token(f.owner, document.id, 'owner');
+    // Hocuspocus: acknowledgements (SyncStatus) arrive in order, so after the provider's
+    // count of unsynced changes drops to n, all but the last n updates sent are acknowledged.
+    const hp = f.track(hocuspocusClient(c.url, document.id, token));
+    await eventually(() => expect(hp.provider.isSynced && hp.provider.unsyncedChanges === 0).toBe(true));
+    const hpSent: string[] = [];
+    let hpAcked = 0;
+    hp.provider.on('unsyncedChanges', ({ number }: { number: number }) => {
+      hpAcked = Math.max(hpAcked, hpSent.length - number);
+    });
+    // y-websocket: the server's SyncStep2 answering a SyncStep1 acknowledges every update
+    // sent before that SyncStep1.
+    const raw = rawSocket(`${c.url}/yjs/${document.id}?token=${token}`);
+    await raw.opened;
+    const ydoc = new Y.Doc();
+    const ySent: string[] = [];
+    let yAcked = 0;
+    const probes: number[] = [];
+    raw.ws.on('message', (data: Buffer) => {
+      if (data[0] !== 0 || data[1] !== 1) return;
+      const covered = probes.shift();
+      if (covered !== undefined) yAcked = Math.max(yAcked, covered);
+    });
+    ydoc.on('update', (update: Uint8Array) => raw.ws.send(syncFrame(2, update)));
+    const typing = setInterval(() => {
+      for (let k = 0; k < 3; k++) {
+        const h = `h${hpSent.length};`;
+        hpSent.push(h);
+        hp.doc.getText('t').insert(hp.doc.getText('t').length, h);
+        const y = `y${ySent.length};`;
+        ySent.push(y);
+        ydoc.getText('t').insert(ydoc.getText('t').length, y);
+      }
+      probes.push(ySent.length);
+      raw.ws.send(syncFrame(0, Y.encodeStateVector(new Y.Doc())));
+    }, 5);
+    try {
+      // Killed while edits are in flight, some acknowledged and some not.
+      await eventually(() => expect(hpAcked > 50 && yAcked > 50).toBe(true), { timeout: 20_000 });
+    } finally {
+      clearInterval(typing);
+      c.kill('SIGKILL');
+    }
+    await c.exited;
+    hp.destroy();
+    expect(hpSent.length).toBeGreaterThan(hpAcked);
+    const stored = (await documentStateLoader(f.db.db, document.id)).doc.getText('t').toString();
+    const missing = [...hpSent.slice(0, hpAcked), ...ySent.slice(0, yAcked)].filter(
+      (t) => !stored.includes(t),
+    );
+    expect(missing).toEqual([]);
+  });
+
   it('drains on SIGTERM: closes both protocols with 1012, stores every document, exits 0 within 10 s', async () => {
     const document = await f.sharedDocument();
     const d = await f.spawn();
@@ -79,3 +137,11 @@ describe('process lifecycle', () => {
     expect(Number(state.seq)).toBe(Number(state.update_seq));
   });
 });
+
+function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, syncType);
+  encoding.writeVarUint8Array(e, payload);
+  return encoding.toUint8Array(e);
+}
