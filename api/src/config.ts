@@ -1,10 +1,9 @@
-import { checkCommon, commonEnv, port } from '@folio/shared/config';
+import { checkCommon, commonEnv, withPublicUrls } from '@folio/shared/config';
 import { z } from 'zod';
 
 export const apiConfigSchema = z
   .object({
     ...commonEnv,
-    API_PORT: port(3000),
     OIDC_ISSUER: z.url().optional(),
     OIDC_CLIENT_ID: z.string().optional(),
     OIDC_CLIENT_SECRET: z.string().optional(),
@@ -27,6 +26,7 @@ export const apiConfigSchema = z
         message: 'OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together',
       });
     }
-  });
+  })
+  .transform(withPublicUrls);
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

@@ -173,7 +173,11 @@ export const ConnectToken = z
     token: z.string(),
     expiresAt: timestamp,
     role: documentRoleSchema,
-    url: z.string(),
+    url: z.string().openapi({ description: 'COLLAB_PUBLIC_URL: the server URL for @hocuspocus/provider' }),
+    yjsUrl: z.string().openapi({
+      description:
+        'url + /yjs: the server URL for the stock y-websocket WebsocketProvider (room = documentName)',
+    }),
     documentName: z.string(),
   })
   .openapi('ConnectToken');

@@ -1,4 +1,4 @@
-import { checkCommon, commonEnv, port } from '@folio/shared/config';
+import { checkCommon, commonEnv, withPublicUrls } from '@folio/shared/config';
 import { z } from 'zod';
 
 const bytes = (fallback: number) => z.coerce.number().int().min(1024).default(fallback);
@@ -6,7 +6,6 @@ const bytes = (fallback: number) => z.coerce.number().int().min(1024).default(fa
 export const collabConfigSchema = z
   .object({
     ...commonEnv,
-    COLLAB_PORT: port(1234),
     /** Largest WebSocket frame accepted; bigger ones close the connection with 1009. */
     MAX_FRAME_BYTES: bytes(2 * 1024 * 1024),
     /** Largest encoded document state; updates that would grow a document past it are refused. */
@@ -35,6 +34,7 @@ export const collabConfigSchema = z
       )
       .optional(),
   })
-  .superRefine(checkCommon);
+  .superRefine(checkCommon)
+  .transform(withPublicUrls);
 
 export type CollabConfig = z.output<typeof collabConfigSchema>;

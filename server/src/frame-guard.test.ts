@@ -4,6 +4,7 @@ import { buildDocument, buildUser } from '@folio/shared/testing';
 import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { checkFrame, RateLimiter } from './frame-guard.js';
 import { type CollabTestContext, createCollabTestContext, eventually } from './testing.js';
@@ -35,6 +36,30 @@ describe('limits', () => {
     const code = new Promise<number>((done) => flood.on('close', (c) => done(c)));
     for (let i = 0; i < 100; i++) flood.send(new Uint8Array([3]));
     expect(await code).toBe(4429);
+  });
+
+  it('tells a y-websocket client on the wrong path where to connect', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const a = await ctx.startServer();
+    const doc = new Y.Doc();
+    // The stock provider, given the server root instead of `<url>/yjs`.
+    const provider = new WebsocketProvider(a.url, document.id, doc, {
+      params: { token: ctx.tokenFor(owner.id, document.id, 'owner') },
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      disableBc: true,
+      connect: false,
+    });
+    ctx.defer(() => provider.destroy());
+    const closed = new Promise<{ code: number; reason: string }>((done) =>
+      provider.on('connection-close', (event: CloseEvent | null) =>
+        done({ code: event?.code ?? -1, reason: event?.reason ?? '' }),
+      ),
+    );
+    provider.connect();
+    const { code, reason } = await closed;
+    expect(code).toBe(1003);
+    expect(reason).toContain('/yjs/');
   });
 
   it('bounds what an unauthenticated Hocuspocus socket may queue', async () => {

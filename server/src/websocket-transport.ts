@@ -94,6 +94,12 @@ export function createSocketAcceptor(deps: TransportDeps) {
       }
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       const verdict = checkFrame(frame, protocol);
+      if (!verdict.ok && protocol === 'hocuspocus' && checkFrame(frame, 'y-websocket').ok) {
+        // The stock WebsocketProvider pointed at the server root: say where it belongs.
+        deps.metrics.messages.inc({ type: 'rejected' });
+        ws.close(CloseCode.malformed, 'y-websocket clients connect to /yjs/<documentId>');
+        return;
+      }
       if (!verdict.ok) {
         deps.metrics.messages.inc({ type: 'rejected' });
         deps.log.info(

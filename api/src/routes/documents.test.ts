@@ -212,7 +212,12 @@ describe('documents', () => {
     });
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, string>;
-    expect(body).toMatchObject({ role: 'owner', url: 'ws://127.0.0.1:1234', documentName: doc.id });
+    expect(body).toMatchObject({
+      role: 'owner',
+      url: 'ws://127.0.0.1:1234',
+      yjsUrl: 'ws://127.0.0.1:1234/yjs',
+      documentName: doc.id,
+    });
     expect(new Date(body.expiresAt ?? '').getTime()).toBeGreaterThan(Date.now());
     const { verifyConnectToken } = await import('@folio/shared');
     expect(verifyConnectToken(body.token ?? '', 'test-secret-key-test-secret-key-0123456789')).toMatchObject({

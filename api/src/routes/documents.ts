@@ -192,6 +192,8 @@ export function documentRoutes(deps: RouteDeps) {
           expiresAt: signed.expiresAt.toISOString(),
           role,
           url: deps.config.COLLAB_PUBLIC_URL,
+          // The stock y-websocket WebsocketProvider takes this as its server URL.
+          yjsUrl: `${deps.config.COLLAB_PUBLIC_URL.replace(/\/+$/, '')}/yjs`,
           documentName: id,
         },
         200,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, checkCommon, commonEnv, parseConfig, port } from './index.js';
+import { ConfigError, checkCommon, commonEnv, parseConfig, withPublicUrls } from './index.js';
 
-const schema = z.object({ ...commonEnv, API_PORT: port(3000) }).superRefine(checkCommon);
+const schema = z.object(commonEnv).superRefine(checkCommon).transform(withPublicUrls);
 
 describe('parseConfig', () => {
   it('applies the contract defaults and freezes the result', () => {
@@ -16,6 +16,24 @@ describe('parseConfig', () => {
     });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('derives unset public URLs from HOST and the ports, and keeps set ones', () => {
+    expect(parseConfig(schema, { HOST: '10.0.0.5', API_PORT: '8080', COLLAB_PORT: '9090' })).toMatchObject({
+      PUBLIC_URL: 'http://10.0.0.5:8080',
+      COLLAB_PUBLIC_URL: 'ws://10.0.0.5:9090',
+    });
+    expect(parseConfig(schema, { HOST: '::1' })).toMatchObject({ PUBLIC_URL: 'http://[::1]:3000' });
+    expect(parseConfig(schema, { HOST: '0.0.0.0', COLLAB_PORT: '4000' })).toMatchObject({
+      COLLAB_PUBLIC_URL: 'ws://localhost:4000',
+    });
+    expect(
+      parseConfig(schema, {
+        API_PORT: '8080',
+        PUBLIC_URL: 'https://folio.example',
+        COLLAB_PUBLIC_URL: 'wss://c.example',
+      }),
+    ).toMatchObject({ PUBLIC_URL: 'https://folio.example', COLLAB_PUBLIC_URL: 'wss://c.example' });
   });
 
   it('reports every bad variable at once', () => {

@@ -82,8 +82,13 @@ export const commonEnv = {
   REDIS_SENTINEL_MASTER: z.string().optional(),
   REDIS_KEY_PREFIX: z.string().default('folio:'),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
-  PUBLIC_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
-  COLLAB_PUBLIC_URL: url(['ws:', 'wss:']).default('ws://127.0.0.1:1234'),
+  /** Both processes know both ports: each hands out the other's public URL. */
+  API_PORT: port(3000),
+  COLLAB_PORT: port(1234),
+  /** Unset: `http://<HOST>:<API_PORT>` (see withPublicUrls). */
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  /** Unset: `ws://<HOST>:<COLLAB_PORT>` (see withPublicUrls). */
+  COLLAB_PUBLIC_URL: url(['ws:', 'wss:']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
 };
 
@@ -113,5 +118,34 @@ export function checkCommon(
   }
 }
 
-export type CommonConfig = z.output<z.ZodObject<typeof commonEnv>>;
+/** A host as it goes into a URL: a wildcard bind address means this machine. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * Fills the public URLs a process hands out from HOST and the ports when they are not
+ * set, so that changing `API_PORT`, `COLLAB_PORT` or `HOST` alone gives clients URLs
+ * that work (the contract: "Unset, PUBLIC_URL and COLLAB_PUBLIC_URL follow HOST,
+ * API_PORT and COLLAB_PORT"). Apply it as the last step of each process's schema.
+ */
+export function withPublicUrls<
+  T extends {
+    HOST: string;
+    API_PORT: number;
+    COLLAB_PORT: number;
+    PUBLIC_URL?: string | undefined;
+    COLLAB_PUBLIC_URL?: string | undefined;
+  },
+>(config: T): T & { PUBLIC_URL: string; COLLAB_PUBLIC_URL: string } {
+  const host = urlHost(config.HOST);
+  return {
+    ...config,
+    PUBLIC_URL: config.PUBLIC_URL ?? `http://${host}:${config.API_PORT}`,
+    COLLAB_PUBLIC_URL: config.COLLAB_PUBLIC_URL ?? `ws://${host}:${config.COLLAB_PORT}`,
+  };
+}
+
+export type CommonConfig = ReturnType<typeof withPublicUrls<z.output<z.ZodObject<typeof commonEnv>>>>;
 export * from './secret.js';
