@@ -10,8 +10,12 @@ export const collabConfigSchema = z
     MAX_FRAME_BYTES: bytes(2 * 1024 * 1024),
     /** Largest encoded document state; updates that would grow a document past it are refused. */
     MAX_DOCUMENT_BYTES: bytes(32 * 1024 * 1024),
-    /** Sustained messages per second one WebSocket may send (bursts up to 4×); more closes it with 4429. */
-    MAX_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).default(300),
+    /**
+     * Sustained messages per second one WebSocket is read at (bursts up to 4×); a faster
+     * client is slowed down (its socket is not read until the budget refills), not cut off.
+     * High enough for a client replaying or importing history, which waits for acknowledgements.
+     */
+    MAX_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).default(20_000),
     /** Group-commit window for update-log rows, in milliseconds. */
     COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(100).default(2),
     /** Anti-entropy period: loaded documents are compared with the update log this often. */

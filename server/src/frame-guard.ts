@@ -104,7 +104,8 @@ export function checkFrame(frame: Uint8Array, protocol: 'hocuspocus' | 'y-websoc
 
 /**
  * Token bucket per connection: `perSecond` sustained, bursts up to `burst`. Typing
- * produces tens of messages a second; thousands is a client out of control.
+ * produces tens of messages a second and a replaying or importing client thousands; the
+ * bucket only decides how long a socket that outruns it stops being read.
  */
 export class RateLimiter {
   private tokens: number;
@@ -117,12 +118,19 @@ export class RateLimiter {
     this.tokens = burst;
   }
 
-  take(cost = 1): boolean {
+  private refill(): void {
     const now = performance.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
     this.last = now;
-    if (this.tokens < cost) return false;
+  }
+
+  /**
+   * Takes `cost` whether or not it is available, and answers how long (ms) until the
+   * bucket is out of debt again: 0 while within budget.
+   */
+  debtMs(cost = 1): number {
+    this.refill();
     this.tokens -= cost;
-    return true;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.perSecond) * 1000);
   }
 }

@@ -45,7 +45,6 @@ export const CloseCode = {
   unauthenticated: errorCodes.UNAUTHENTICATED.ws,
   forbidden: errorCodes.FORBIDDEN.ws,
   notFound: errorCodes.NOT_FOUND.ws,
-  rateLimited: errorCodes.RATE_LIMITED.ws,
 } as const;
 
 export interface FrameHead {

@@ -81,6 +81,7 @@ export function createSocketAcceptor(deps: TransportDeps) {
     // Bytes too: Hocuspocus queues a connection's frames while an update waits for
     // storage to catch up (backpressure in the persistence extension), so without a
     // byte budget a stalled database would let one client park gigabytes in that queue.
+    // Both throttle (pause reading) rather than close: see onMessage.
     const byteBudget = new RateLimiter(deps.maxFrameBytes * 2, deps.maxFrameBytes * 4);
     const onMessage = (data: Buffer, isBinary: boolean) => {
       if (ws.readyState !== ws.OPEN) return;
@@ -88,9 +89,13 @@ export function createSocketAcceptor(deps: TransportDeps) {
         ws.close(CloseCode.malformed, 'binary frames only');
         return;
       }
-      if (!limiter.take() || !byteBudget.take(data.byteLength)) {
-        ws.close(CloseCode.rateLimited, 'too many messages');
-        return;
+      // Over budget: the frame is handled (it has arrived), but the socket stops being
+      // read until the budget has refilled, so a client sending too fast is slowed down
+      // by TCP instead of being cut off or queueing without bound here.
+      const waitMs = Math.max(limiter.debtMs(1), byteBudget.debtMs(data.byteLength));
+      if (waitMs > 0 && !ws.isPaused) {
+        ws.pause();
+        setTimeout(() => ws.resume(), waitMs).unref();
       }
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       const verdict = checkFrame(frame, protocol);
