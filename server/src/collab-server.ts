@@ -63,6 +63,7 @@ export interface CollabServer {
 }
 
 const SHUTDOWN_STORE_BUDGET_MS = 6_000;
+const SHUTDOWN_COMMIT_BUDGET_MS = 2_000;
 
 /**
  * The collaboration node: one HTTP server answering /healthz, /readyz and /metrics and
@@ -86,6 +87,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     metrics,
     maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
     maxUncommittedBytes: config.MAX_UNCOMMITTED_BYTES,
+    maxUncommittedTotalBytes: config.MAX_UNCOMMITTED_TOTAL_BYTES,
     onCommitted: (documentId, seq, update) => {
       indexer.markDirty(documentId);
       relay?.publish(documentId, seq, update);
@@ -267,7 +269,8 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         // already; edits still waiting for their commit finish below (unacknowledged:
         // their clients resend them after reconnecting).
         for (const ws of wss.clients) ws.close(CloseCode.restart, 'service restart');
-        await committer.drain();
+        // Within the 10 s shutdown deadline even while Postgres is down.
+        await committer.drain(SHUTDOWN_COMMIT_BUDGET_MS);
         await follower.stop();
         await relay?.stop();
         indexer.stop();

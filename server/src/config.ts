@@ -25,6 +25,8 @@ export const collabConfigSchema = z
      * which its writers wait for storage before their next update is applied.
      */
     MAX_UNCOMMITTED_BYTES: bytes(8 * 1024 * 1024),
+    /** The same across all documents of the process. */
+    MAX_UNCOMMITTED_TOTAL_BYTES: bytes(128 * 1024 * 1024),
     /** Every connection's access is re-checked this often (backstop for lost revocation messages). */
     REAUTHORIZE_MS: z.coerce.number().int().min(100).default(30_000),
     /** Comma-separated origins allowed to open WebSockets; unset → any (the token is the credential). */

@@ -44,6 +44,8 @@ export interface PersistenceConfiguration {
    * slow to its pace instead of piling updates up in memory.
    */
   maxUncommittedBytes: number;
+  /** The same for the whole process, across documents. */
+  maxUncommittedTotalBytes: number;
 }
 
 /** What this instance knows about a loaded document's place in the update log. */
@@ -61,6 +63,8 @@ export const replayOrigin = { source: 'local', skipStoreHooks: true } as const;
 
 /** How long a connection to a document being reloaded waits for the reload. */
 const RELOAD_WAIT_MS = 10_000;
+/** How long a writer held back by backpressure waits for storage before it is refused. */
+const BACKPRESSURE_WAIT_MS = 10_000;
 
 /**
  * Durable, attributed persistence. A client's update is validated, then applied (and so
@@ -149,14 +153,23 @@ export class PersistenceExtension implements Extension {
       );
       throw this.close(connection, CloseCode.tooLarge, 'document too large');
     }
-    const { chains } = this.configuration;
-    if (chains.pendingBytes(documentName) > this.configuration.maxUncommittedBytes) {
+    const { chains, committer } = this.configuration;
+    if (
+      chains.pendingBytes(documentName) > this.configuration.maxUncommittedBytes ||
+      committer.pendingBytes > this.configuration.maxUncommittedTotalBytes
+    ) {
       // Backpressure: this connection waits for storage to catch up (its later frames
-      // queue behind this one in Hocuspocus, bounded by the transport's byte budget).
-      try {
-        await chains.whenCommitted(documentName);
-      } catch {
-        this.closeLogged(data, 'warn', {}, 'closing a connection: its document could not be stored');
+      // queue behind this one in Hocuspocus, bounded by the transport's byte budget). If
+      // storage does not catch up in time it is refused plainly, not queued forever.
+      const caughtUp = await Promise.race([
+        (chains.whenCommitted(documentName) ?? Promise.resolve()).then(
+          () => true,
+          () => false,
+        ),
+        new Promise<false>((resolve) => setTimeout(resolve, BACKPRESSURE_WAIT_MS, false).unref()),
+      ]);
+      if (!caughtUp || committer.pendingBytes > this.configuration.maxUncommittedTotalBytes) {
+        this.closeLogged(data, 'warn', {}, 'closing a connection: storage is not keeping up');
         throw this.close(connection, CloseCode.unavailable, 'storage unavailable');
       }
     }

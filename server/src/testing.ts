@@ -6,7 +6,7 @@
 
 import { signConnectToken } from '@folio/shared';
 import { parseConfig } from '@folio/shared/config';
-import type { DocumentRole } from '@folio/shared/db';
+import type { Db, DocumentRole } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis, type Redis } from '@folio/shared/redis';
 import {
@@ -33,7 +33,8 @@ export interface CollabTestContext {
   log: ReturnType<typeof createLogger>;
   startServer(
     env?: Record<string, string>,
-    options?: { tracing?: Tracing },
+    /** `db`: a handle of the server's own (e.g. through a proxy that can cut it off). */
+    options?: { tracing?: Tracing; db?: Db },
   ): Promise<{ server: CollabServer; url: string }>;
   hocuspocusClient(
     url: string,
@@ -74,7 +75,7 @@ export async function createCollabTestContext(): Promise<CollabTestContext> {
       });
       const server = createCollabServer({
         config,
-        db: db.db,
+        db: options.db ?? db.db,
         log,
         redis,
         secretKey: TEST_SECRET,

@@ -11,16 +11,48 @@ export interface UpdateCommitterConfiguration {
   maxBatch: number;
   /** Transactions in flight at most (each holds a pooled connection). */
   maxInFlight: number;
+  /**
+   * How long a batch keeps being retried while Postgres is unreachable (connection
+   * errors, a restart, a failover) before its updates are given up on.
+   */
+  outageMs: number;
 }
 
-const defaults: UpdateCommitterConfiguration = { delayMs: 2, maxBatch: 500, maxInFlight: 2 };
+const defaults: UpdateCommitterConfiguration = {
+  delayMs: 2,
+  maxBatch: 500,
+  maxInFlight: 2,
+  outageMs: 120_000,
+};
+
+/** Retry delays: doubling from the first, capped. */
+const FIRST_RETRY_MS = 50;
+const MAX_RETRY_MS = 5_000;
+/** An error that is not an outage (a constraint, a bad row) gets this many more tries. */
+const OTHER_ERROR_RETRIES = 2;
 
 /**
- * A failed batch is tried again after these delays before its updates are given up on
- * (a Postgres failover or a dropped connection usually heals within them). Their
- * updates are already applied and broadcast, so giving up makes their documents reload.
+ * Whether a failed commit is worth retrying for as long as an outage may last: the
+ * database is unreachable, restarting, out of connections, or the transaction lost a
+ * race (serialization failure, deadlock). SQLSTATE classes 08 (connection exception),
+ * 57P (operator intervention: shutdown, crash, cannot connect now), 53300 and 40001/40P01.
  */
-const RETRY_DELAYS_MS = [50, 250, 1_000];
+export function isOutage(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || code.startsWith('57P') || ['53300', '40001', '40P01'].includes(code))
+      return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code))
+      return true;
+  }
+  // pg reports a dropped socket and a pool that cannot connect without a code.
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      message,
+    )
+  );
+}
 
 interface Pending extends UpdateToRecord {
   resolve(seq: number | undefined): void;
@@ -52,6 +84,8 @@ export class UpdateCommitter {
   private readonly inFlight = new Set<Promise<void>>();
   /** The newest transaction has not locked its documents yet: the next one waits. */
   private locking = false;
+  /** No retry goes past this instant (set by a drain with a deadline). */
+  private giveUpAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly db: Db,
@@ -78,8 +112,13 @@ export class UpdateCommitter {
     return this.queuedBytes;
   }
 
-  /** Resolves when everything recorded so far is committed (or failed). */
-  async drain(): Promise<void> {
+  /**
+   * Resolves when everything recorded so far is committed (or failed). With a budget,
+   * retries stop once it is spent: what is still unstored then fails (unacknowledged;
+   * its clients resend it elsewhere).
+   */
+  async drain(budgetMs?: number): Promise<void> {
+    if (budgetMs !== undefined) this.giveUpAt = Math.min(this.giveUpAt, Date.now() + budgetMs);
     for (;;) {
       // Skip any pending window: whoever drains wants it all now.
       clearTimeout(this.timer);
@@ -147,6 +186,7 @@ export class UpdateCommitter {
       // What arrived meanwhile already waited: it goes out now if a slot is free.
       if (this.queue.length > 0) this.commitNext();
     };
+    const firstFailure = { at: 0 };
     const attempt = (n: number): Promise<(number | undefined)[]> =>
       this.tracing
         .inSpan('collab.commit_batch', { root: true, attributes }, () =>
@@ -155,10 +195,13 @@ export class UpdateCommitter {
         .catch(async (error: unknown) => {
           // The transaction rolled back as a whole, so trying again cannot store a row
           // twice (except after a lost COMMIT reply, which Yjs's idempotence absorbs).
-          const delay = RETRY_DELAYS_MS[n];
-          if (delay === undefined) throw error;
+          firstFailure.at ||= Date.now();
+          const outage = isOutage(error);
+          const deadline = Math.min(firstFailure.at + this.configuration.outageMs, this.giveUpAt);
+          if ((!outage && n >= OTHER_ERROR_RETRIES) || Date.now() >= deadline) throw error;
+          const delay = Math.min(FIRST_RETRY_MS * 2 ** n, MAX_RETRY_MS, Math.max(0, deadline - Date.now()));
           this.log.warn(
-            { err: error, updates: batch.length, attempt: n + 1 },
+            { err: error, updates: batch.length, attempt: n + 1, outage },
             'committing updates failed; retrying',
           );
           await new Promise((resolve) => setTimeout(resolve, delay));
