@@ -28,6 +28,7 @@ import { PersistenceExtension } from './persistence.js';
 import { CloseCode } from './protocol.js';
 import { RedisExtension } from './redis-extension.js';
 import { SearchIndexer } from './search-indexer.js';
+import { UpdateAuditRunner } from './update-audit-runner.js';
 import { UpdateCommitter } from './update-committer.js';
 import { UpdateRelay } from './update-relay.js';
 import { createSocketAcceptor } from './websocket-transport.js';
@@ -56,6 +57,8 @@ export interface CollabServer {
   /** Committed updates to and from peers when scaling out (tests drop its messages). */
   relay: UpdateRelay | undefined;
   persistence: PersistenceExtension;
+  /** The `document.update` summariser (tests run a pass with `runPass({ force: true })`). */
+  auditor: UpdateAuditRunner;
   /** Starts listening; resolves with the bound port (COLLAB_PORT may be 0). */
   listen(): Promise<number>;
   /** Stops accepting, stores every loaded document, closes sockets with 1012. Idempotent. */
@@ -88,10 +91,8 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
     maxUncommittedBytes: config.MAX_UNCOMMITTED_BYTES,
     maxUncommittedTotalBytes: config.MAX_UNCOMMITTED_TOTAL_BYTES,
-    onCommitted: (documentId, seq, update) => {
-      indexer.markDirty(documentId);
-      relay?.publish(documentId, seq, update);
-    },
+    // Indexing follows the audit summariser (one instance at a time), not each commit.
+    onCommitted: (documentId, seq, update) => relay?.publish(documentId, seq, update),
     onDiverged: (documentId) =>
       registry.closeDocument(documentId, CloseCode.unavailable, 'document reloading'),
   });
@@ -132,6 +133,18 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     maxPendingDocuments: 20,
   });
   const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
+  // One instance at a time audits stored edits and indexes the documents they touched
+  // (two instances upserting the same search rows queued on each other's row locks).
+  const auditor = new UpdateAuditRunner(
+    {
+      db: deps.db,
+      log,
+      onDocumentsChanged: (documentIds) => {
+        for (const documentId of documentIds) indexer.markDirty(documentId);
+      },
+    },
+    { intervalMs: config.AUDIT_INTERVAL_MS },
+  );
   const follower = new LogFollower(
     {
       db: deps.db,
@@ -242,6 +255,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     redisExtension,
     relay,
     persistence,
+    auditor,
     listen: async () => {
       unsubscribe = await bus.subscribe((event) => {
         try {
@@ -251,6 +265,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         }
       });
       follower.start();
+      auditor.start();
       indexer.start();
       return new Promise((resolve, reject) => {
         http.once('error', reject);
@@ -271,6 +286,12 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         for (const ws of wss.clients) ws.close(CloseCode.restart, 'service restart');
         // Within the 10 s shutdown deadline even while Postgres is down.
         await committer.drain(SHUTDOWN_COMMIT_BUDGET_MS);
+        // Every committed edit audited before this instance goes (and the lease freed);
+        // bounded, so a Postgres that is down cannot hold the shutdown.
+        await Promise.race([
+          auditor.stop(),
+          new Promise((resolve) => setTimeout(resolve, SHUTDOWN_COMMIT_BUDGET_MS).unref()),
+        ]);
         await follower.stop();
         await relay?.stop();
         indexer.stop();

@@ -27,6 +27,8 @@ export const collabConfigSchema = z
     MAX_UNCOMMITTED_BYTES: bytes(8 * 1024 * 1024),
     /** The same across all documents of the process. */
     MAX_UNCOMMITTED_TOTAL_BYTES: bytes(128 * 1024 * 1024),
+    /** The document.update audit summariser runs this often (entries are per document, actor and pass). */
+    AUDIT_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** Every connection's access is re-checked this often (backstop for lost revocation messages). */
     REAUTHORIZE_MS: z.coerce.number().int().min(100).default(30_000),
     /** Comma-separated origins allowed to open WebSockets; unset → any (the token is the credential). */

@@ -17,6 +17,7 @@ import * as Y from 'yjs';
 import type { ClientAttribution } from './client-attribution.js';
 import { CloseError, type CollabContext } from './context.js';
 import type { CommitChains } from './durable-acks.js';
+import { KnownSeqs } from './known-seqs.js';
 import type { CollabMetrics } from './metrics.js';
 import { CloseCode, carriesUpdate } from './protocol.js';
 import type { UpdateCommitter } from './update-committer.js';
@@ -50,10 +51,13 @@ export interface PersistenceConfiguration {
 
 /** What this instance knows about a loaded document's place in the update log. */
 export interface LoadedDocumentLog {
-  /** Every log row with seq <= this is applied to the in-memory document. */
-  appliedThrough: number;
-  /** Rows this instance wrote after `appliedThrough` (already in memory: skip them). */
-  ownSeqs: Set<number>;
+  /**
+   * Transaction horizon: every log row with xid below it is applied to the in-memory
+   * document. The log follower reads rows at or above it.
+   */
+  horizon: string;
+  /** Rows at or above the horizon already in memory (own commits, received): skip them. */
+  knownSeqs: KnownSeqs;
   /** Upper bound of the encoded state: snapshot at load plus every update since. */
   approxBytes: number;
 }
@@ -113,8 +117,8 @@ export class PersistenceExtension implements Extension {
       const encoded = Y.encodeStateAsUpdate(state.doc);
       Y.applyUpdate(document, encoded, replayOrigin);
       this.loaded.set(documentName, {
-        appliedThrough: state.seq,
-        ownSeqs: new Set(),
+        horizon: state.horizon,
+        knownSeqs: new KnownSeqs(),
         approxBytes: encoded.byteLength,
       });
     } finally {
@@ -220,7 +224,7 @@ export class PersistenceExtension implements Extension {
           );
           return;
         }
-        if (this.loaded.get(documentName) === log) log?.ownSeqs.add(seq);
+        if (this.loaded.get(documentName) === log) log?.knownSeqs.add(seq);
         this.configuration.onCommitted?.(documentName, seq, update);
       },
       (error) => this.divergedFromStorage(document, error),
