@@ -25,6 +25,7 @@ import { PersistenceExtension } from './persistence.js';
 import { RedisExtension } from './redis-extension.js';
 import { SearchIndexer } from './search-indexer.js';
 import { StateVectorExchange } from './state-vector-exchange.js';
+import { UpdateAuditRunner } from './update-audit-runner.js';
 import { UpdateCommitter } from './update-committer.js';
 import { createSocketAcceptor } from './websocket-transport.js';
 
@@ -50,6 +51,8 @@ export interface CollabServer {
   /** The Redis extension when scaling out (tests drop its messages to exercise anti-entropy). */
   redisExtension: RedisExtension | undefined;
   persistence: PersistenceExtension;
+  /** The `document.update` summariser (tests run a pass with `runPass({ force: true })`). */
+  auditor: UpdateAuditRunner;
   /** Starts listening; resolves with the bound port (COLLAB_PORT may be 0). */
   listen(): Promise<number>;
   /** Stops accepting, stores every loaded document, closes sockets with 1012. Idempotent. */
@@ -75,7 +78,6 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     committer,
     metrics,
     maxDocumentBytes: config.MAX_DOCUMENT_BYTES,
-    onCommitted: (documentId) => indexer.markDirty(documentId),
   });
   const authDeps = { db: deps.db, secretKey: deps.secretKey, tracing };
   const redisPrefix = `${config.REDIS_KEY_PREFIX}collab`;
@@ -107,6 +109,18 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       )
     : undefined;
   const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
+  // One instance at a time audits stored edits and indexes the documents they touched
+  // (two instances upserting the same search rows queued on each other's row locks).
+  const auditor = new UpdateAuditRunner(
+    {
+      db: deps.db,
+      log,
+      onDocumentsChanged: (documentIds) => {
+        for (const documentId of documentIds) indexer.markDirty(documentId);
+      },
+    },
+    { intervalMs: config.AUDIT_INTERVAL_MS },
+  );
   const follower = new LogFollower(
     {
       db: deps.db,
@@ -215,6 +229,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     metrics,
     redisExtension,
     persistence,
+    auditor,
     listen: async () => {
       unsubscribe = await bus.subscribe((event) => {
         try {
@@ -224,6 +239,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         }
       });
       follower.start();
+      auditor.start();
       exchange?.start();
       indexer.start();
       return new Promise((resolve, reject) => {
@@ -243,6 +259,8 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         // already; edits still waiting for their commit finish below.
         for (const ws of wss.clients) ws.close(1012, 'service restart');
         await committer.drain();
+        // Every committed edit audited before this instance goes (and the lease freed).
+        await auditor.stop();
         await follower.stop();
         exchange?.stop();
         indexer.stop();

@@ -17,6 +17,8 @@ export const collabConfigSchema = z
     COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(100).default(2),
     /** Anti-entropy period: loaded documents are compared with the update log this often. */
     ANTI_ENTROPY_MS: z.coerce.number().int().min(50).default(1000),
+    /** The document.update audit summariser runs this often (entries are per document, actor and pass). */
+    AUDIT_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** With Redis: loaded documents' state vectors are exchanged with peers this often. */
     STATE_VECTOR_EXCHANGE_MS: z.coerce.number().int().min(100).default(10_000),
     /** Every connection's access is re-checked this often (backstop for lost revocation messages). */

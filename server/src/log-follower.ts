@@ -1,14 +1,14 @@
-import { type Db, findDocumentUpdateSeqs, listDocumentUpdatesAfter } from '@folio/shared/db';
+import { type Db, findDocumentUpdatesBySeq, listNewUpdateIds } from '@folio/shared/db';
 import type { Logger } from '@folio/shared/logger';
 import type { Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import type { CollabMetrics } from './metrics.js';
-import { type PersistenceExtension, replayOrigin } from './persistence.js';
+import { type LoadedDocumentLog, type PersistenceExtension, replayOrigin } from './persistence.js';
 
 export interface LogFollowerConfiguration {
   /** Anti-entropy period: how stale a document may get when a message is lost. */
   intervalMs: number;
-  /** Rows fetched per document and round. */
+  /** Rows whose bytes are fetched per round trip. */
   batch: number;
 }
 
@@ -16,13 +16,20 @@ const defaults: LogFollowerConfiguration = { intervalMs: 1_000, batch: 1_000 };
 
 /**
  * Anti-entropy through the update log. Every change to a document is committed to the
- * log before any instance applies it, so the log is the complete, ordered truth; Redis
- * pub/sub is only the fast path and drops messages when a subscriber reconnects. Every
- * `intervalMs` this compares each loaded document's committed `update_seq` (one query for
- * all documents) with what this instance has applied, and applies the missing rows.
- * It is also how REST updates reach live documents (the API's notification only makes
- * it happen at once). Unlike a state-vector exchange between peers it needs no peer to
- * be alive, and it costs one indexed query per interval when nothing is missing.
+ * log before any instance acknowledges it, so the log is the complete truth; Redis
+ * pub/sub is only the fast path and drops messages when a subscriber reconnects. It is
+ * also how REST updates reach live documents (the API's notification only makes it
+ * happen at once).
+ *
+ * Each loaded document has a transaction horizon: every row with a smaller xid is in
+ * memory. Every `intervalMs` ONE statement lists, for all loaded documents, the seq of
+ * each row at or above its document's horizon (index-only: no update bytes), the
+ * documents that no longer exist, and the statement's own horizon. Rows already in
+ * memory (`knownSeqs`: own commits, rows received) are skipped; only the missing ones'
+ * bytes are fetched. Afterwards every document's horizon moves up to the statement's:
+ * everything below it was visible to that statement, so it is now in memory. Seq order
+ * is not commit order, which is why the cursor is a horizon and not a seq: a row that
+ * commits after a later-numbered one is still at or above the horizon when it appears.
  */
 export class LogFollower {
   private readonly configuration: LogFollowerConfiguration;
@@ -75,36 +82,70 @@ export class LogFollower {
 
   private async round(): Promise<void> {
     const { persistence, db } = this.deps;
-    const names = [...persistence.loaded.keys()];
-    if (names.length === 0) return;
-    const latest = await findDocumentUpdateSeqs(db, names);
-    for (const name of names) {
-      const seq = latest.get(name);
-      if (seq === undefined) this.deps.onMissing?.(name);
-      else await this.catchUp(name, seq);
+    const documents = [...persistence.loaded].map(([name, log]) => ({
+      name,
+      log,
+      round: log.knownSeqs.beginRound(),
+    }));
+    if (documents.length === 0) return;
+    const found = await listNewUpdateIds(
+      db,
+      documents.map((d) => ({ id: d.name, horizon: d.log.horizon })),
+    );
+    const missing = new Set(found.missing);
+    const listed = new Map<string, Set<number>>();
+    for (const row of found.rows) {
+      const seqs = listed.get(row.documentId) ?? new Set<number>();
+      seqs.add(row.seq);
+      listed.set(row.documentId, seqs);
+    }
+    const current = (d: (typeof documents)[number]) => persistence.loaded.get(d.name) === d.log;
+    const wanted: number[] = [];
+    for (const d of documents) {
+      for (const seq of listed.get(d.name) ?? []) if (!d.log.knownSeqs.has(seq)) wanted.push(seq);
+    }
+    for (let start = 0; start < wanted.length; start += this.configuration.batch) {
+      const rows = await findDocumentUpdatesBySeq(db, wanted.slice(start, start + this.configuration.batch));
+      this.apply(documents, rows);
+    }
+    for (const d of documents) {
+      if (!current(d)) continue;
+      if (missing.has(d.name)) {
+        this.deps.onMissing?.(d.name);
+        continue;
+      }
+      // A cut listing saw only part of the window: keep the horizon, list it again.
+      if (!found.truncated) d.log.horizon = found.horizon;
+      d.log.knownSeqs.endRound(d.round, listed.get(d.name) ?? new Set());
     }
   }
 
-  private async catchUp(name: string, latest: number): Promise<void> {
-    const log = this.deps.persistence.loaded.get(name);
-    if (!log) return;
-    // Our own rows are in memory already; step over them without a round trip.
-    while (log.ownSeqs.delete(log.appliedThrough + 1)) log.appliedThrough++;
-    while (log.appliedThrough < latest) {
-      const from = log.appliedThrough;
-      const rows = await listDocumentUpdatesAfter(this.deps.db, name, from, this.configuration.batch);
+  private apply(
+    documents: { name: string; log: LoadedDocumentLog }[],
+    rows: { seq: number; document_id: string; update: Uint8Array }[],
+  ): void {
+    const byName = new Map(documents.map((d) => [d.name, d.log]));
+    const perDocument = new Map<string, typeof rows>();
+    for (const row of rows) {
+      const list = perDocument.get(row.document_id) ?? [];
+      list.push(row);
+      perDocument.set(row.document_id, list);
+    }
+    for (const [name, list] of perDocument) {
+      const log = byName.get(name);
       const document = this.deps.hocuspocus.documents.get(name);
-      if (!document || this.deps.persistence.loaded.get(name) !== log || rows.length === 0) return;
+      if (!log || !document || this.deps.persistence.loaded.get(name) !== log) continue;
       let applied = 0;
+      // One transaction per document: observers and the broadcast run once.
       document.transact(() => {
-        for (const row of rows) {
-          if (!log.ownSeqs.delete(Number(row.seq))) {
-            Y.applyUpdate(document, row.update);
-            applied++;
-          }
+        for (const row of list) {
+          // Received meanwhile (Redis, own commit): in memory already.
+          if (log.knownSeqs.has(row.seq)) continue;
+          Y.applyUpdate(document, row.update);
+          log.knownSeqs.add(row.seq);
+          applied++;
         }
       }, replayOrigin);
-      log.appliedThrough = Math.max(log.appliedThrough, Number(rows.at(-1)?.seq ?? from));
       if (applied > 0) {
         this.deps.metrics?.antiEntropyApplied.inc(applied);
         this.deps.log.debug({ documentId: name, applied }, 'anti-entropy applied missing updates');

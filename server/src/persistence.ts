@@ -14,6 +14,7 @@ import type {
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { CloseError, type CollabContext } from './context.js';
+import { KnownSeqs } from './known-seqs.js';
 import type { CollabMetrics } from './metrics.js';
 import type { UpdateCommitter } from './update-committer.js';
 
@@ -30,10 +31,13 @@ export interface PersistenceConfiguration {
 
 /** What this instance knows about a loaded document's place in the update log. */
 export interface LoadedDocumentLog {
-  /** Every log row with seq <= this is applied to the in-memory document. */
-  appliedThrough: number;
-  /** Rows this instance wrote after `appliedThrough` (already in memory: skip them). */
-  ownSeqs: Set<number>;
+  /**
+   * Transaction horizon: every log row with xid below it is applied to the in-memory
+   * document. The log follower reads rows at or above it.
+   */
+  horizon: string;
+  /** Rows at or above the horizon already in memory (own commits, received): skip them. */
+  knownSeqs: KnownSeqs;
   /** Upper bound of the encoded state: snapshot at load plus every update since. */
   approxBytes: number;
 }
@@ -72,8 +76,8 @@ export class PersistenceExtension implements Extension {
       const encoded = Y.encodeStateAsUpdate(state.doc);
       Y.applyUpdate(document, encoded, replayOrigin);
       this.loaded.set(documentName, {
-        appliedThrough: state.seq,
-        ownSeqs: new Set(),
+        horizon: state.horizon,
+        knownSeqs: new KnownSeqs(),
         approxBytes: encoded.byteLength,
       });
     } finally {
@@ -132,7 +136,7 @@ export class PersistenceExtension implements Extension {
       throw new CloseError(4404, 'document deleted');
     }
     if (log) {
-      log.ownSeqs.add(seq);
+      log.knownSeqs.add(seq);
       log.approxBytes += update.byteLength;
     }
     this.applyStarted.set(connection, performance.now());

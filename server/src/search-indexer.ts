@@ -16,11 +16,14 @@ export interface SearchIndexerConfiguration {
   sweepLookbackMs: number;
 }
 
+// Edits reach markDirty through the audit summariser's pass (within about a second of
+// their commit), so the debounce is shorter than the contract's 5 s by that much.
 const defaults: SearchIndexerConfiguration = {
-  quietMs: 1_000,
-  maxDelayMs: 3_000,
+  quietMs: 800,
+  maxDelayMs: 2_500,
   sweepIntervalMs: 1_000,
-  sweepSettledMs: 2_500,
+  // Past the pass-to-index delay, so the sweep never races the holder's own indexing.
+  sweepSettledMs: 3_500,
   sweepLookbackMs: 10 * 60_000,
 };
 
@@ -28,16 +31,17 @@ const defaults: SearchIndexerConfiguration = {
 const SWEEP_BATCH = 20;
 
 /**
- * Keeps `document_search` current for documents edited through this instance. Indexing
- * reads the in-memory document (it is converged, and cheaper than Postgres), debounced
- * per document so typing costs one upsert every few seconds, not one per keystroke.
- * Only the instance that committed an edit indexes it.
+ * Keeps `document_search` current. Only the instance holding the audit summariser's job
+ * indexes live edits: each pass reports the documents whose stored edits it covered and
+ * they are marked dirty here, so two instances serving one document never both upsert
+ * its search row (that was a measured lock queue). Indexing reads the in-memory
+ * document when it is loaded here (converged, and cheaper than Postgres), otherwise the
+ * stored state, debounced per document so typing costs one upsert every few seconds.
  *
- * That instance may die (SIGKILL) between committing an edit — acknowledged, durable —
- * and indexing it. So every instance also sweeps: once a second it asks Postgres for
+ * That instance may die (SIGKILL) between a pass — which bumps `documents.updated_at` —
+ * and indexing. So every instance also sweeps: once a second it asks Postgres for
  * documents changed more than `sweepSettledMs` ago whose search row is older than the
- * change, and indexes those from the stored state. A missed edit is then searchable
- * about `sweepSettledMs + sweepIntervalMs` after it was committed.
+ * change, and indexes those from the stored state.
  */
 export class SearchIndexer {
   private readonly configuration: SearchIndexerConfiguration;

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { appendAuditEvents } from '../db/repositories/audit.js';
 import {
-  appendDocumentUpdates,
+  appendUpdatesOfDocuments,
   insertDocument,
   setDocumentPermission,
   upsertSearchText,
@@ -43,12 +43,14 @@ export async function documentCreator(db: Handle, input: DocumentCreation): Prom
       createdBy: input.actorId,
     });
     await setDocumentPermission(trx, document.id, input.actorId, 'owner', input.actorId);
-    let row = document;
+
     if (initial) {
-      await appendDocumentUpdates(trx, document.id, [
-        { update: initial, actorId: input.actorId, connectionId: null },
-      ]);
-      row = { ...document, update_seq: 1 };
+      // Audited below, with the creation.
+      await appendUpdatesOfDocuments(
+        trx,
+        [{ documentId: document.id, update: initial, actorId: input.actorId, connectionId: null }],
+        { auditedInline: true },
+      );
     }
     await upsertSearchText(trx, {
       documentId: document.id,
@@ -69,6 +71,6 @@ export async function documentCreator(db: Handle, input: DocumentCreation): Prom
           ]
         : []),
     ]);
-    return row;
+    return document;
   });
 }

@@ -1,14 +1,19 @@
 import * as Y from 'yjs';
 import {
   findDocumentState,
-  listDocumentUpdatesAfter,
+  listDocumentUpdatesFrom,
   saveDocumentState,
 } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
 
 export interface LoadedDocumentState {
   doc: Y.Doc;
-  /** The update-log position the state covers: every row with seq <= this is in `doc`. */
+  /**
+   * The transaction horizon the state covers: every log row with xid below it is in
+   * `doc` (rows at or above it may be too). Catch up by reading rows with xid >= it.
+   */
+  horizon: string;
+  /** The highest seq applied (informational: seq order is not commit order). */
   seq: number;
   /** Log rows applied on top of the snapshot; compaction is worth it when this grows. */
   rowsAfterSnapshot: number;
@@ -17,11 +22,16 @@ export interface LoadedDocumentState {
 /** Rows read per round trip, so a long tail never sits in memory all at once. */
 const PAGE = 2_000;
 
+/** Horizon below every real transaction id: covers nothing. */
+export const EMPTY_HORIZON = '3';
+
 /**
- * A document's current state: the latest snapshot plus every update-log row after it.
- * Rows of one document become visible in sequence order (the seq is reserved under the
- * document's row lock, see the migration), so the result is a consistent prefix of the
- * log. Rows were validated before they were written, so Yjs may decode them.
+ * A document's current state: the latest snapshot plus every log row it may lack (xid
+ * at or above the horizon it covers). The result covers the horizon of the first page's
+ * snapshot: every row with a smaller xid was visible to that snapshot, and a row visible
+ * to it is read by that page or, with a larger seq, by a later page (a later snapshot
+ * sees all an earlier one did). Rows read twice are harmless: Yjs updates are
+ * idempotent. Rows were validated before they were written, so Yjs may decode them.
  */
 export async function documentStateLoader(db: Handle, documentId: string): Promise<LoadedDocumentState> {
   const doc = new Y.Doc();
@@ -31,19 +41,26 @@ export async function documentStateLoader(db: Handle, documentId: string): Promi
     Y.applyUpdate(doc, state.snapshot);
     seq = Number(state.seq);
   }
+  const from = state?.covers_xid ?? EMPTY_HORIZON;
+  let horizon: string | undefined;
+  let afterSeq = 0;
   let rowsAfterSnapshot = 0;
   for (;;) {
-    const rows = await listDocumentUpdatesAfter(db, documentId, seq, PAGE);
+    const page = await listDocumentUpdatesFrom(db, documentId, { xid: from, afterSeq }, PAGE);
+    horizon ??= page.horizon;
     // One transaction per page: observers and the state vector are computed once.
     doc.transact(() => {
-      for (const row of rows) Y.applyUpdate(doc, row.update);
+      for (const row of page.rows) Y.applyUpdate(doc, row.update);
     });
-    rowsAfterSnapshot += rows.length;
-    const last = rows.at(-1);
-    if (last) seq = Number(last.seq);
-    if (rows.length < PAGE) break;
+    rowsAfterSnapshot += page.rows.length;
+    const last = page.rows.at(-1);
+    if (last) {
+      afterSeq = last.seq;
+      seq = Math.max(seq, last.seq);
+    }
+    if (page.rows.length < PAGE) break;
   }
-  return { doc, seq, rowsAfterSnapshot };
+  return { doc, horizon: horizon as string, seq, rowsAfterSnapshot };
 }
 
 /**
@@ -58,17 +75,20 @@ export async function documentCompactor(
   db: Handle,
   documentId: string,
   options: { minRows?: number } = {},
-): Promise<{ seq: number; bytes: number } | undefined> {
+): Promise<{ horizon: string; seq: number; bytes: number } | undefined> {
   const loaded = await documentStateLoader(db, documentId);
   try {
     if (loaded.rowsAfterSnapshot < Math.max(1, options.minRows ?? 1)) return undefined;
     const snapshot = Y.encodeStateAsUpdate(loaded.doc);
-    const saved = await saveDocumentState(db, documentId, snapshot, loaded.seq).catch((error) => {
+    const saved = await saveDocumentState(db, documentId, snapshot, {
+      coversXid: loaded.horizon,
+      seq: loaded.seq,
+    }).catch((error) => {
       // The document was deleted meanwhile: nothing to keep.
       if ((error as { code?: string }).code === '23503') return false;
       throw error;
     });
-    return saved ? { seq: loaded.seq, bytes: snapshot.byteLength } : undefined;
+    return saved ? { horizon: loaded.horizon, seq: loaded.seq, bytes: snapshot.byteLength } : undefined;
   } finally {
     loaded.doc.destroy();
   }

@@ -1,5 +1,5 @@
-import { appendAuditEvents } from '../db/repositories/audit.js';
-import { appendUpdatesOfDocuments } from '../db/repositories/documents.js';
+import { type AuditEntry, appendAuditEvents } from '../db/repositories/audit.js';
+import { appendUpdatesOfDocuments, touchDocuments } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 
 export interface UpdateToRecord {
@@ -11,69 +11,69 @@ export interface UpdateToRecord {
 }
 
 /**
- * Appends updates of any number of documents to the update log in one transaction, and
- * audits them as `document.update`, one entry per document and actor with the update
- * count and bytes (an entry per keystroke would drown the audit log). Returns each
+ * Appends updates of any number of documents to the update log and returns each
  * update's sequence number, in input order, or undefined where the document no longer
  * exists.
  *
- * A constant number of statements whatever the number of documents (the group commit's
- * cost is round trips): one reserves every document's sequence range, locking documents
- * in id order so two instances committing overlapping batches queue instead of
- * deadlocking; one inserts the log rows; the audit chain head is locked last, as
- * audit.ts asks, and held for one more statement before the commit.
+ * The collaboration server's path (default): ONE statement, its own transaction, no row
+ * lock any other writer waits on, one written tuple per update. The `document.update`
+ * audit entries (one per document and actor, with the update count and bytes) are
+ * written off this path by the summariser (`documentUpdateAuditor`), which also bumps
+ * `documents.updated_at` once per document and pass.
+ *
+ * `auditInline` (REST writes: a handful of updates by the caller): the rows, their audit
+ * entries and the `updated_at` bump commit together, so the caller's request returns
+ * with its audit entry in place, in order with its other entries; the rows are marked
+ * so the summariser skips them.
  */
 export async function documentUpdateRecorder(
   db: Handle,
   updates: readonly UpdateToRecord[],
   options: {
+    auditInline?: boolean;
     /**
-     * Called once the documents are row-locked and the rows inserted, before the audit
-     * and the commit: a later transaction started from now on reserves any of these
-     * documents only after this one ends, so gets the later sequence numbers.
+     * Kept for callers that pipelined batches behind the old per-document row locks:
+     * nothing is locked any more, so it is called at once and a later batch need not
+     * wait for anything.
      */
     onLocked?: () => void;
   } = {},
 ): Promise<(number | undefined)[]> {
+  options.onLocked?.();
   if (updates.length === 0) return [];
+  if (!options.auditInline) return appendUpdatesOfDocuments(db, updates);
   return inTransaction(db, async (trx) => {
-    const seqs = await appendUpdatesOfDocuments(trx, updates);
-    options.onLocked?.();
-    const audit = new Map<
-      string,
-      { documentId: string; actorId: string | null; updates: number; bytes: number }
-    >();
-    // Entries in document id order, as before: deterministic, whatever the arrival order.
-    const order = updates
-      .map((_u, i) => i)
-      .filter((i) => seqs[i] !== undefined)
-      .sort((x, y) => {
-        const a = (updates[x] as UpdateToRecord).documentId;
-        const b = (updates[y] as UpdateToRecord).documentId;
-        return a < b ? -1 : a > b ? 1 : x - y;
-      });
-    for (const i of order) {
-      const row = updates[i] as UpdateToRecord;
-      const key = `${row.documentId}\u0000${row.actorId ?? ''}`;
-      const entry = audit.get(key) ?? {
-        documentId: row.documentId,
-        actorId: row.actorId,
-        updates: 0,
-        bytes: 0,
-      };
-      entry.updates++;
-      entry.bytes += row.update.byteLength;
-      audit.set(key, entry);
-    }
-    await appendAuditEvents(
-      trx,
-      [...audit.values()].map((a) => ({
-        actorId: a.actorId,
-        action: 'document.update',
-        documentId: a.documentId,
-        details: { updates: a.updates, bytes: a.bytes },
-      })),
-    );
+    const seqs = await appendUpdatesOfDocuments(trx, updates, { auditedInline: true });
+    const entries = summarise(updates, seqs);
+    await touchDocuments(trx, [...new Set(entries.map((e) => e.documentId as string))]);
+    await appendAuditEvents(trx, entries);
     return seqs;
   });
+}
+
+/** One `document.update` entry per document and actor, in document id order. */
+function summarise(updates: readonly UpdateToRecord[], seqs: readonly (number | undefined)[]): AuditEntry[] {
+  const entries = new Map<string, AuditEntry & { details: { updates: number; bytes: number } }>();
+  const order = updates
+    .map((_u, i) => i)
+    .filter((i) => seqs[i] !== undefined)
+    .sort((x, y) => {
+      const a = (updates[x] as UpdateToRecord).documentId;
+      const b = (updates[y] as UpdateToRecord).documentId;
+      return a < b ? -1 : a > b ? 1 : x - y;
+    });
+  for (const i of order) {
+    const row = updates[i] as UpdateToRecord;
+    const key = `${row.documentId}\u0000${row.actorId ?? ''}`;
+    const entry = entries.get(key) ?? {
+      actorId: row.actorId,
+      action: 'document.update',
+      documentId: row.documentId,
+      details: { updates: 0, bytes: 0 },
+    };
+    entry.details.updates++;
+    entry.details.bytes += row.update.byteLength;
+    entries.set(key, entry);
+  }
+  return [...entries.values()];
 }

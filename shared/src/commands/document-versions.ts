@@ -10,7 +10,7 @@ import { findDocument } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';
-import { documentStateLoader } from './document-state.js';
+import { documentStateLoader, EMPTY_HORIZON } from './document-state.js';
 
 export interface CreatedVersion {
   id: string;
@@ -43,6 +43,7 @@ export async function documentVersionCreator(
       kind: input.kind ?? 'manual',
       snapshot,
       seq: loaded.seq,
+      coversXid: loaded.horizon,
       createdBy: input.actorId,
     });
     await appendAuditEvent(db, {
@@ -117,13 +118,20 @@ export async function documentStateAt(
     Y.applyUpdate(doc, base.snapshot);
     seq = base.seq;
   }
+  // The rows the base may lack (xid at or above its horizon): a row that committed after
+  // a later-numbered one is still read, whatever seq the base reached.
+  const xid = base?.coversXid ?? EMPTY_HORIZON;
+  let afterSeq = 0;
   for (;;) {
-    const rows = await listDocumentUpdatesUntil(db, documentId, seq, at, PAGE);
+    const rows = await listDocumentUpdatesUntil(db, documentId, { xid, afterSeq }, at, PAGE);
     doc.transact(() => {
       for (const row of rows) Y.applyUpdate(doc, row.update);
     });
     const last = rows.at(-1);
-    if (last) seq = Number(last.seq);
+    if (last) {
+      afterSeq = Number(last.seq);
+      seq = Math.max(seq, afterSeq);
+    }
     if (rows.length < PAGE) break;
   }
   return { doc, seq };

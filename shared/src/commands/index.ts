@@ -5,6 +5,7 @@ export * from './document-creator.js';
 export * from './document-restorer.js';
 export * from './document-search-indexer.js';
 export * from './document-state.js';
+export * from './document-update-auditor.js';
 export * from './document-update-recorder.js';
 export * from './document-versions.js';
 export * from './document-writer.js';

@@ -37,9 +37,12 @@ export async function liveDocumentUpdater(
     }
     throw error;
   }
-  const [seq] = await documentUpdateRecorder(db, [
-    { documentId: input.documentId, update: input.update, actorId: input.actorId, connectionId: null },
-  ]);
+  // Audited in the same transaction: the caller's request returns with its entry.
+  const [seq] = await documentUpdateRecorder(
+    db,
+    [{ documentId: input.documentId, update: input.update, actorId: input.actorId, connectionId: null }],
+    { auditInline: true },
+  );
   if (seq === undefined) throw new FolioError('NOT_FOUND', 'document not found');
   await bus?.publish({ type: 'document-updated', documentId: input.documentId, seq }).catch(() => {});
   // Searchable at once, whether or not an instance holds the document. A failure here

@@ -69,6 +69,7 @@ async function buildAccount() {
       label: secret,
       snapshot: Buffer.from(secret),
       seq: 1,
+      covers_xid: '3',
       created_by: zelda.id,
     })
     .execute();

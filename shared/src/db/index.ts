@@ -12,6 +12,7 @@ export * from './repositories/erasure-requests.js';
 export * from './repositories/handle.js';
 export * from './repositories/search.js';
 export * from './repositories/sessions.js';
+export * from './repositories/update-audit.js';
 export * from './repositories/user-export.js';
 export * from './repositories/user-identities.js';
 export * from './repositories/users.js';

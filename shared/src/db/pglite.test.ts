@@ -4,16 +4,19 @@ import { join } from 'node:path';
 import { migrateToLatest, migrations } from '@folio/migrations';
 import { sql } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
+import { EMPTY_HORIZON } from '../commands/document-state.js';
+import { documentUpdateAuditor } from '../commands/document-update-auditor.js';
 import { documentUpdateRecorder } from '../commands/document-update-recorder.js';
 import { userCreator } from '../commands/user-creator.js';
 import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
 import { openDatabase } from './connect.js';
 import { LockedError } from './lock.js';
+import { findDocumentUpdatesBySeq, listNewUpdateIds } from './repositories/document-log.js';
 import {
-  appendDocumentUpdates,
+  appendUpdatesOfDocuments,
   insertDocument,
-  listDocumentUpdatesAfter,
+  listDocumentUpdatesFrom,
   upsertSearchText,
 } from './repositories/documents.js';
 import { listStaleSearchDocuments, searchDocuments } from './repositories/search.js';
@@ -47,10 +50,12 @@ it('runs the same migrations, repositories and full-text search on embedded PGli
       title: 'Notes',
       createdBy: user.id,
     });
-    await appendDocumentUpdates(handle.db, doc.id, [
-      { update: Uint8Array.of(1, 2, 3), actorId: user.id, connectionId: 'c' },
+    await appendUpdatesOfDocuments(handle.db, [
+      { documentId: doc.id, update: Uint8Array.of(1, 2, 3), actorId: user.id, connectionId: 'c' },
     ]);
-    const [row] = await listDocumentUpdatesAfter(handle.db, doc.id, 0);
+    const {
+      rows: [row],
+    } = await listDocumentUpdatesFrom(handle.db, doc.id, { xid: EMPTY_HORIZON }, 10);
     expect(row?.seq).toBe(1);
     expect(Array.from(row?.update ?? [])).toEqual([1, 2, 3]);
     await upsertSearchText(handle.db, {
@@ -80,7 +85,7 @@ it('runs the same migrations, repositories and full-text search on embedded PGli
       [],
     );
 
-    // The group commit's batched path (array parameters, materialised locking CTE).
+    // The group commit's batched path (array parameters, one statement).
     const other = await insertDocument(handle.db, {
       id: newId(),
       workspaceId: ws?.id ?? '',
@@ -94,10 +99,24 @@ it('runs the same migrations, repositories and full-text search on embedded PGli
         { documentId: 'gone', update: Uint8Array.of(6), actorId: null, connectionId: null },
         { documentId: other.id, update: Uint8Array.of(7), actorId: user.id, connectionId: 'c' },
       ]),
-    ).toEqual([1, 2, undefined, 2]);
-    expect((await listDocumentUpdatesAfter(handle.db, other.id, 0)).map((r) => Array.from(r.update))).toEqual(
-      [[4], [7]],
-    );
+    ).toEqual([2, 3, undefined, 4]);
+    const otherRows = await listDocumentUpdatesFrom(handle.db, other.id, { xid: EMPTY_HORIZON }, 10);
+    expect(otherRows.rows.map((r) => Array.from(r.update))).toEqual([[4], [7]]);
+    // Horizons, snapshots and the follower's listing work on PGlite too.
+    const ids = await listNewUpdateIds(handle.db, [
+      { id: other.id, horizon: EMPTY_HORIZON },
+      { id: 'gone', horizon: otherRows.horizon },
+    ]);
+    expect(ids.rows).toEqual([
+      { documentId: other.id, seq: 2 },
+      { documentId: other.id, seq: 4 },
+    ]);
+    expect(ids.missing).toEqual(['gone']);
+    expect((await findDocumentUpdatesBySeq(handle.db, [4])).map((r) => Array.from(r.update))).toEqual([[7]]);
+    // The summariser (advisory lock, pg_snapshot cursor): each row audited once.
+    const pass = await documentUpdateAuditor(handle.db, { holder: 'pglite', force: true });
+    expect(pass).toMatchObject({ entries: 2, updates: 4 });
+    expect(await documentUpdateAuditor(handle.db, { holder: 'pglite' })).toMatchObject({ entries: 0 });
   } finally {
     await handle.close();
   }

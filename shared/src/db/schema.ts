@@ -67,7 +67,6 @@ export interface DocumentsTable {
   workspace_id: string;
   title: ColumnType<string, string | undefined, string>;
   created_by: string | null;
-  update_seq: ColumnType<number, number | undefined, number | bigint | string>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -80,16 +79,29 @@ export interface DocumentPermissionsTable {
   created_at: CreatedAt;
 }
 
+/**
+ * A transaction horizon (`xid8`, as text): a state covering horizon H holds every log
+ * row with xid < H. Compare them in SQL, never as JavaScript strings.
+ */
+export type XidColumn = ColumnType<string, string, string>;
+
 export interface DocumentStatesTable {
   document_id: string;
   snapshot: Uint8Array;
+  /** The highest seq in the state when it was written (informational). */
   seq: BigIntColumn;
+  covers_xid: XidColumn;
   updated_at: Timestamp;
 }
 
 export interface DocumentUpdatesTable {
   document_id: string;
-  seq: BigIntColumn;
+  /** From one global sequence: unique and ordered, but neither gap-free nor commit order. */
+  seq: ColumnType<number, number | undefined, never>;
+  /** The inserting transaction (default pg_current_xact_id()). */
+  xid: ColumnType<string, never, never>;
+  /** The insert wrote the row's `document.update` audit entry itself (REST writes). */
+  audited_inline: ColumnType<boolean, boolean | undefined, never>;
   update: Uint8Array;
   size: number;
   actor_id: string | null;
@@ -104,6 +116,7 @@ export interface DocumentVersionsTable {
   kind: ColumnType<'manual' | 'auto' | 'restore', 'manual' | 'auto' | 'restore' | undefined, never>;
   snapshot: Uint8Array;
   seq: BigIntColumn;
+  covers_xid: XidColumn;
   created_by: string | null;
   created_at: CreatedAt;
 }
@@ -147,6 +160,14 @@ export interface ErasureRequestsTable {
   finished_at: Timestamp | null;
 }
 
+/** The `document.update` summariser's place: the snapshot its last pass saw. */
+export interface DocumentUpdateAuditCursorTable {
+  singleton: ColumnType<boolean, never, never>;
+  snapshot: ColumnType<string, never, string>;
+  holder: string | null;
+  held_until: Date | null;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -162,6 +183,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_chain_head: AuditChainHeadTable;
   erasure_requests: ErasureRequestsTable;
+  document_update_audit_cursor: DocumentUpdateAuditCursorTable;
 }
 
 export type User = Selectable<UsersTable>;

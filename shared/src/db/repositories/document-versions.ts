@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Handle } from './handle.js';
 
 export function insertDocumentVersion(
@@ -9,6 +10,7 @@ export function insertDocumentVersion(
     kind: 'manual' | 'auto' | 'restore';
     snapshot: Uint8Array;
     seq: number;
+    coversXid: string;
     createdBy: string | null;
   },
 ) {
@@ -21,6 +23,7 @@ export function insertDocumentVersion(
       kind: version.kind,
       snapshot: version.snapshot,
       seq: version.seq,
+      covers_xid: sql<string>`${version.coversXid}::xid8`,
       created_by: version.createdBy,
     })
     .returning(['id', 'label', 'kind', 'seq', 'created_by', 'created_at'])
@@ -58,34 +61,29 @@ export async function findSnapshotBefore(
   db: Handle,
   documentId: string,
   at: Date,
-): Promise<{ snapshot: Uint8Array; seq: number } | undefined> {
-  const [version, state] = await Promise.all([
-    db
-      .selectFrom('document_versions')
-      .select(['snapshot', 'seq'])
-      .where('document_id', '=', documentId)
-      .where('created_at', '<=', at)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
-    db
-      .selectFrom('document_states')
-      .select(['snapshot', 'seq'])
-      .where('document_id', '=', documentId)
-      .where('updated_at', '<=', at)
-      .executeTakeFirst(),
-  ]);
-  const best = [version, state]
-    .filter((s) => s !== undefined)
-    .sort((a, b) => Number(b.seq) - Number(a.seq))[0];
-  return best ? { snapshot: best.snapshot, seq: Number(best.seq) } : undefined;
+): Promise<{ snapshot: Uint8Array; coversXid: string; seq: number } | undefined> {
+  const rows = await sql<{ snapshot: Uint8Array; covers_xid: string; seq: string }>`
+    (select snapshot, covers_xid::text, seq, covers_xid as horizon from document_versions
+      where document_id = ${documentId} and created_at <= ${at}
+      order by horizon desc limit 1)
+    union all
+    (select snapshot, covers_xid::text, seq, covers_xid from document_states
+      where document_id = ${documentId} and updated_at <= ${at})
+    order by horizon desc
+    limit 1`.execute(db);
+  const best = rows.rows[0];
+  return best ? { snapshot: best.snapshot, coversXid: best.covers_xid, seq: Number(best.seq) } : undefined;
 }
 
-/** Update-log rows after `afterSeq` committed at or before `at`, in order. */
+/**
+ * Update-log rows a snapshot covering `fromXid` may lack, created at or before `at`,
+ * after `afterSeq`, in seq order. `created_at` is the writing transaction's start, so a
+ * row belongs to the past of `at` when its transaction began by then.
+ */
 export function listDocumentUpdatesUntil(
   db: Handle,
   documentId: string,
-  afterSeq: number,
+  from: { xid: string; afterSeq: number },
   at: Date,
   limit: number,
 ) {
@@ -93,7 +91,8 @@ export function listDocumentUpdatesUntil(
     .selectFrom('document_updates')
     .select(['seq', 'update'])
     .where('document_id', '=', documentId)
-    .where('seq', '>', afterSeq)
+    .where(sql<boolean>`xid >= ${from.xid}::xid8`)
+    .where('seq', '>', from.afterSeq)
     .where('created_at', '<=', at)
     .orderBy('seq')
     .limit(limit)

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DocumentRole, DocumentRow } from '../schema.js';
-import { type Handle, inTransaction } from './handle.js';
+import type { Handle } from './handle.js';
 
 export function insertDocument(
   db: Handle,
@@ -90,22 +90,17 @@ export function findDocumentAccess(db: Handle, documentId: string, userId: strin
 }
 
 /**
- * Reserves `count` consecutive update-log sequence numbers for a document and returns
- * the first. The UPDATE row-locks the document until the caller's transaction ends (see
- * the migration), so call it inside the transaction that inserts the rows.
+ * Marks documents as changed now (`updated_at`, the database clock: the search sweeper
+ * compares it with the search row's). Not per edit: REST writes and the audit
+ * summariser's passes call it, once per document.
  */
-export async function reserveUpdateSeq(
-  db: Handle,
-  documentId: string,
-  count: number,
-): Promise<number | undefined> {
-  const row = await db
+export async function touchDocuments(db: Handle, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
     .updateTable('documents')
-    .set((eb) => ({ update_seq: eb('update_seq', '+', count), updated_at: sql`now()` }))
-    .where('id', '=', documentId)
-    .returning('update_seq')
-    .executeTakeFirst();
-  return row ? Number(row.update_seq) - count + 1 : undefined;
+    .set({ updated_at: sql`now()` })
+    .where('id', '=', sql<string>`any(${[...ids]}::text[])`)
+    .execute();
 }
 
 export interface NewDocumentUpdate {
@@ -115,150 +110,161 @@ export interface NewDocumentUpdate {
   createdAt?: Date;
 }
 
-/** Appends updates to a document's log in one statement; returns the last seq. */
-export async function appendDocumentUpdates(
-  db: Handle,
-  documentId: string,
-  updates: NewDocumentUpdate[],
-): Promise<number | undefined> {
-  if (updates.length === 0) return undefined;
-  const first = await reserveUpdateSeq(db, documentId, updates.length);
-  if (first === undefined) return undefined;
-  await db
-    .insertInto('document_updates')
-    .values(
-      updates.map((u, i) => ({
-        document_id: documentId,
-        seq: first + i,
-        update: u.update,
-        size: u.update.byteLength,
-        actor_id: u.actorId,
-        connection_id: u.connectionId,
-        ...(u.createdAt ? { created_at: u.createdAt } : {}),
-      })),
-    )
-    .execute();
-  return first + updates.length - 1;
-}
-
 export interface NewUpdateOfDocument extends NewDocumentUpdate {
   documentId: string;
 }
 
-/** Columns of a document_updates row as inserted: Postgres allows 65,535 parameters. */
-const UPDATE_ROW_PARAMETERS = 7;
-const UPDATE_ROWS_PER_INSERT = Math.floor(65_535 / UPDATE_ROW_PARAMETERS);
-
 /**
- * Appends updates of any number of documents to the log in a constant number of
- * statements, whatever the number of documents: one reserves every document's sequence
- * range, one (per 9,362 rows) inserts the rows. Returns each update's seq in input
- * order, or undefined where the document no longer exists. Updates of one document get
- * consecutive numbers in input order. Call it inside the transaction (it opens one when
- * given the database).
+ * Appends updates of any number of documents to the log in ONE statement that takes no
+ * row lock a writer could queue on: the rows are numbered from the global sequence in
+ * input order (so one document's updates in a batch keep their order) and inserted;
+ * joining `documents` drops the rows of a document that no longer exists. Returns each
+ * update's seq in input order, undefined where the document is gone.
  *
- * Lock order: the reserving statement first locks the documents with an ordered
- * `SELECT … ORDER BY id FOR UPDATE` (the sort runs below the row locking, so rows are
- * locked in id order), materialised so it cannot be folded into the UPDATE's join, whose
- * order would depend on the plan. The UPDATE only touches rows that CTE returned, i.e.
- * rows already locked, so two instances committing overlapping batches queue in id order
- * instead of deadlocking. As with reserveUpdateSeq, the row locks last until commit:
- * seq numbers of a document become visible in order and are gap-free (a rolled-back
- * reservation rolls back its bump too), so a snapshot covering "seq <= N" never skips a
- * row. In READ COMMITTED a writer that waited re-reads the committed update_seq
- * (EvalPlanQual), so it continues after the other writer's range.
+ * Nothing here serialises writers: seq is unique and ordered but neither gap-free nor
+ * commit order, which is why readers track coverage by transaction horizon (`xid`, see
+ * the migration) instead of "seq <= N". The foreign key's check takes a KEY SHARE lock
+ * on the document row, which no other writer conflicts with (only a delete waits).
+ *
+ * `auditedInline`: the caller writes these rows' `document.update` audit entry in the
+ * same transaction, so the summariser must not (REST writes).
  */
 export async function appendUpdatesOfDocuments(
   db: Handle,
   updates: readonly NewUpdateOfDocument[],
+  options: { auditedInline?: boolean } = {},
 ): Promise<(number | undefined)[]> {
   const seqs: (number | undefined)[] = new Array(updates.length).fill(undefined);
   if (updates.length === 0) return seqs;
-  const counts = new Map<string, number>();
-  for (const u of updates) counts.set(u.documentId, (counts.get(u.documentId) ?? 0) + 1);
-  const ids = [...counts.keys()].sort();
-  return inTransaction(db, async (trx) => {
-    const reserved = await sql<{ id: string; update_seq: string | number }>`
-      with locked as materialized (
-        select id from documents where id = any(${ids}::text[]) order by id for update
-      ),
-      wanted (id, n) as (
-        select * from unnest(${ids}::text[], ${ids.map((id) => counts.get(id) ?? 0)}::bigint[])
-      )
-      update documents d
-         set update_seq = d.update_seq + wanted.n, updated_at = now()
-        from locked join wanted on wanted.id = locked.id
-       where d.id = locked.id
-      returning d.id, d.update_seq`.execute(trx);
-    // The next seq to hand out, per document that still exists.
-    const next = new Map<string, number>();
-    for (const row of reserved.rows) {
-      next.set(row.id, Number(row.update_seq) - (counts.get(row.id) ?? 0) + 1);
-    }
-    const rows = [];
-    for (const [i, u] of updates.entries()) {
-      const seq = next.get(u.documentId);
-      if (seq === undefined) continue;
-      next.set(u.documentId, seq + 1);
-      seqs[i] = seq;
-      rows.push({
-        document_id: u.documentId,
-        seq,
-        update: u.update,
-        size: u.update.byteLength,
-        actor_id: u.actorId,
-        connection_id: u.connectionId,
-        created_at: u.createdAt ?? sql<Date>`now()`,
-      });
-    }
-    for (let start = 0; start < rows.length; start += UPDATE_ROWS_PER_INSERT) {
-      await trx
-        .insertInto('document_updates')
-        .values(rows.slice(start, start + UPDATE_ROWS_PER_INSERT))
-        .execute();
-    }
-    return seqs;
-  });
+  // Five array parameters whatever the batch size. Bytes travel as hex text: both the pg
+  // driver and PGlite encode a text[] the same way (the pg driver hex-encodes bytea[] too).
+  const query = sql<{ ord: string; seq: string }>`
+    with numbered as materialized (
+      select nextval('document_updates_seq_seq') as seq, ordered.*
+        from (
+          select t.*
+            from unnest(
+                   ${updates.map((u) => u.documentId)}::text[],
+                   ${updates.map((u) => Buffer.from(u.update.buffer, u.update.byteOffset, u.update.byteLength).toString('hex'))}::text[],
+                   ${updates.map((u) => u.actorId)}::text[],
+                   ${updates.map((u) => u.connectionId)}::text[],
+                   ${updates.map((u) => u.createdAt?.toISOString() ?? null)}::timestamptz[]
+                 ) with ordinality as t(document_id, update_hex, actor_id, connection_id, created_at, ord)
+            join documents d on d.id = t.document_id
+           order by t.ord
+        ) ordered
+    ),
+    inserted as (
+      insert into document_updates
+        (seq, document_id, update, size, actor_id, connection_id, created_at, audited_inline)
+      select seq, document_id, decode(update_hex, 'hex'), length(update_hex) / 2, actor_id, connection_id,
+             coalesce(created_at, now()), ${options.auditedInline === true}
+        from numbered
+    )
+    select ord, seq from numbered`;
+  let result: { rows: { ord: string; seq: string }[] };
+  try {
+    result = await query.execute(db);
+  } catch (error) {
+    // A document deleted between the join and the foreign key check: once more, and the
+    // join drops its rows. (Inside a caller's transaction the error stands.)
+    if ((error as { code?: string }).code !== '23503' || db.isTransaction) throw error;
+    result = await query.execute(db);
+  }
+  for (const row of result.rows) seqs[Number(row.ord) - 1] = Number(row.seq);
+  return seqs;
 }
 
 export function findDocumentState(db: Handle, documentId: string) {
   return db
     .selectFrom('document_states')
-    .select(['snapshot', 'seq', 'updated_at'])
+    .select(['snapshot', 'seq', sql<string>`covers_xid::text`.as('covers_xid'), 'updated_at'])
     .where('document_id', '=', documentId)
     .executeTakeFirst();
 }
 
-/** Update-log rows after `afterSeq`, in order. */
-export function listDocumentUpdatesAfter(db: Handle, documentId: string, afterSeq: number, limit?: number) {
-  let query = db
-    .selectFrom('document_updates')
-    .select(['seq', 'update', 'actor_id', 'connection_id', 'created_at'])
-    .where('document_id', '=', documentId)
-    .where('seq', '>', afterSeq)
-    .orderBy('seq');
-  if (limit !== undefined) query = query.limit(limit);
-  return query.execute();
+/**
+ * Log rows of a document whose transaction is at or above `fromXid` (everything a state
+ * covering `fromXid` may lack), after `afterSeq`, in seq order; and the horizon of the
+ * snapshot that read them: every row with xid below it is visible to that snapshot, so a
+ * state built from everything it saw covers that horizon. One round trip, a row for the
+ * horizon even when there are no updates.
+ */
+export async function listDocumentUpdatesFrom(
+  db: Handle,
+  documentId: string,
+  from: { xid: string; afterSeq?: number },
+  limit: number,
+): Promise<{
+  horizon: string;
+  rows: {
+    seq: number;
+    update: Uint8Array;
+    actor_id: string | null;
+    connection_id: string | null;
+    created_at: Date;
+  }[];
+}> {
+  const result = await sql<{
+    horizon: string;
+    seq: string | null;
+    update: Uint8Array | null;
+    actor_id: string | null;
+    connection_id: string | null;
+    created_at: Date | null;
+  }>`
+    select h.horizon::text as horizon, u.seq, u.update, u.actor_id, u.connection_id, u.created_at
+      from (select pg_snapshot_xmin(pg_current_snapshot()) as horizon) h
+      left join lateral (
+        select seq, update, actor_id, connection_id, created_at
+          from document_updates
+         where document_id = ${documentId} and xid >= ${from.xid}::xid8 and seq > ${from.afterSeq ?? 0}
+         order by seq
+         limit ${limit}
+      ) u on true`.execute(db);
+  const horizon = result.rows[0]?.horizon as string;
+  const rows = result.rows
+    .filter((r) => r.seq !== null)
+    .map((r) => ({
+      seq: Number(r.seq),
+      update: r.update as Uint8Array,
+      actor_id: r.actor_id,
+      connection_id: r.connection_id,
+      created_at: r.created_at as Date,
+    }));
+  return { horizon, rows };
 }
 
 /**
- * Writes a merged snapshot covering the log up to `seq`. Never moves backwards: a
- * writer holding an older merge loses against one that already stored a newer one.
+ * Writes a merged snapshot covering the log below transaction horizon `coversXid`.
+ * Never moves backwards: a writer holding an older merge loses against one that already
+ * stored a newer one.
  */
 export async function saveDocumentState(
   db: Handle,
   documentId: string,
   snapshot: Uint8Array,
-  seq: number,
+  coverage: { coversXid: string; seq: number },
 ): Promise<boolean> {
   const result = await db
     .insertInto('document_states')
-    .values({ document_id: documentId, snapshot, seq, updated_at: new Date() })
+    .values({
+      document_id: documentId,
+      snapshot,
+      seq: coverage.seq,
+      covers_xid: sql<string>`${coverage.coversXid}::xid8`,
+      updated_at: new Date(),
+    })
     .onConflict((oc) =>
       oc
         .column('document_id')
-        .doUpdateSet({ snapshot, seq, updated_at: new Date() })
-        .where('document_states.seq', '<', seq),
+        .doUpdateSet({
+          snapshot,
+          seq: coverage.seq,
+          covers_xid: sql<string>`excluded.covers_xid`,
+          updated_at: new Date(),
+        })
+        .where(sql<boolean>`document_states.covers_xid < excluded.covers_xid`),
     )
     .executeTakeFirst();
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
