@@ -185,7 +185,9 @@ describe('the update log under out-of-order commits (invariant 4)', () => {
   });
 
   it('the summariser runs one pass at a time and leaves the job to its holder while the lease runs', async () => {
-    expect(await documentUpdateAuditor(t.db, { holder: 'first', leaseMs: 60_000, force: true })).toBeDefined();
+    expect(
+      await documentUpdateAuditor(t.db, { holder: 'first', leaseMs: 60_000, force: true }),
+    ).toBeDefined();
     expect(await documentUpdateAuditor(t.db, { holder: 'second' })).toBeUndefined();
     // A pass holding the advisory lock makes another instance's pass skip, not wait.
     await t.db.transaction().execute(async (trx) => {
