@@ -85,6 +85,27 @@ describe('persistence and anti-entropy', () => {
     await bus.close();
   });
 
+  it('fetches only the log rows a document does not hold: its own commits are skipped', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const a = await ctx.startServer();
+    const client = ctx.hocuspocusClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner'));
+    await eventually(() => expect(client.provider.isSynced).toBe(true));
+    for (let i = 0; i < 20; i++) client.doc.getText('t').insert(i, 'x');
+    await eventually(() => expect(client.provider.unsyncedChanges).toBe(0));
+    // A REST write with no notification: only the follower brings it in.
+    const source = new Y.Doc();
+    Y.applyUpdate(source, Y.encodeStateAsUpdate(client.doc));
+    source.getText('t').insert(0, 'REST ');
+    const update = Y.encodeStateAsUpdate(source, Y.encodeStateVector(client.doc));
+    await liveDocumentUpdater(ctx.db.db, undefined, { documentId: document.id, update, actorId: owner.id });
+    await eventually(() => expect(client.doc.getText('t').toString()).toBe(`REST ${'x'.repeat(20)}`));
+    // Several follower rounds later, the 20 own rows were never fetched.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const applied = await a.server.metrics.antiEntropyApplied.get();
+    expect(applied.values[0]?.value).toBe(1);
+  });
+
   it('heals a dropped pub/sub message through anti-entropy', async () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);

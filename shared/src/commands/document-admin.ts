@@ -16,6 +16,7 @@ import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserById } from '../db/repositories/users.js';
 import type { DocumentRole, DocumentRow } from '../db/schema.js';
 import { FolioError } from '../errors.js';
+import { documentUpdateAuditor } from './document-update-auditor.js';
 
 /** Renames a document (its search row too). */
 export async function documentRenamer(
@@ -46,6 +47,11 @@ export async function documentDeleter(
   input: { documentId: string; actorId: string },
   bus?: CollabBus,
 ): Promise<void> {
+  // The delete cascades to the update log: audit what the summariser has not reached yet
+  // first, so the document's stored edits keep their `document.update` entries. (An
+  // edit committed between this pass and the delete is deleted unaudited; the delete
+  // itself is audited.)
+  await documentUpdateAuditor(db, { holder: 'document-deleter', force: true });
   await inTransaction(db, async (trx) => {
     const row = await findDocument(trx, input.documentId);
     if (!row || !(await deleteDocument(trx, input.documentId))) {

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import {
   findDocumentState,
+  type LogPosition,
   listDocumentUpdatesFrom,
   saveDocumentState,
 } from '../db/repositories/documents.js';
@@ -29,8 +30,8 @@ export const EMPTY_HORIZON = '3';
  * A document's current state: the latest snapshot plus every log row it may lack (xid
  * at or above the horizon it covers). The result covers the horizon of the first page's
  * snapshot: every row with a smaller xid was visible to that snapshot, and a row visible
- * to it is read by that page or, with a larger seq, by a later page (a later snapshot
- * sees all an earlier one did). Rows read twice are harmless: Yjs updates are
+ * to it is read by that page or, with a larger (xid, seq) key, by a later page (a later
+ * snapshot sees all an earlier one did). Rows read twice are harmless: Yjs updates are
  * idempotent. Rows were validated before they were written, so Yjs may decode them.
  */
 export async function documentStateLoader(db: Handle, documentId: string): Promise<LoadedDocumentState> {
@@ -43,10 +44,15 @@ export async function documentStateLoader(db: Handle, documentId: string): Promi
   }
   const from = state?.covers_xid ?? EMPTY_HORIZON;
   let horizon: string | undefined;
-  let afterSeq = 0;
+  let after: LogPosition | undefined;
   let rowsAfterSnapshot = 0;
   for (;;) {
-    const page = await listDocumentUpdatesFrom(db, documentId, { xid: from, afterSeq }, PAGE);
+    const page = await listDocumentUpdatesFrom(
+      db,
+      documentId,
+      { xid: from, ...(after ? { after } : {}) },
+      PAGE,
+    );
     horizon ??= page.horizon;
     // One transaction per page: observers and the state vector are computed once.
     doc.transact(() => {
@@ -55,8 +61,8 @@ export async function documentStateLoader(db: Handle, documentId: string): Promi
     rowsAfterSnapshot += page.rows.length;
     const last = page.rows.at(-1);
     if (last) {
-      afterSeq = last.seq;
-      seq = Math.max(seq, last.seq);
+      after = { xid: last.xid, seq: last.seq };
+      seq = Math.max(seq, ...page.rows.map((r) => r.seq));
     }
     if (page.rows.length < PAGE) break;
   }

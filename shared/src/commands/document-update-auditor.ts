@@ -43,7 +43,10 @@ export async function documentUpdateAuditor(
     /** This instance's id (the lease holder). */
     holder: string;
     leaseMs?: number;
-    /** Wait for a running pass and ignore another holder's lease (tests, shutdown). */
+    /**
+     * Wait for a running pass and run one even while another holder's lease runs
+     * (without taking that lease): tests, shutdown, deleting a document.
+     */
     force?: boolean;
   },
 ): Promise<UpdateAuditPass | undefined> {
@@ -63,7 +66,11 @@ export async function documentUpdateAuditor(
     for (let start = 0; start < entries.length; start += ENTRIES_PER_APPEND) {
       await appendAuditEvents(trx, entries.slice(start, start + ENTRIES_PER_APPEND));
     }
-    await saveUpdateAuditCursor(trx, { snapshot: found.snapshot, holder: options.holder, leaseMs });
+    await saveUpdateAuditCursor(trx, {
+      snapshot: found.snapshot,
+      holder: options.holder,
+      ...(cursor.heldByOther ? {} : { leaseMs }),
+    });
     return {
       entries: entries.length,
       updates: found.groups.reduce((sum, g) => sum + g.updates, 0),

@@ -121,16 +121,22 @@ export async function documentStateAt(
   // The rows the base may lack (xid at or above its horizon): a row that committed after
   // a later-numbered one is still read, whatever seq the base reached.
   const xid = base?.coversXid ?? EMPTY_HORIZON;
-  let afterSeq = 0;
+  let after: { xid: string; seq: number } | undefined;
   for (;;) {
-    const rows = await listDocumentUpdatesUntil(db, documentId, { xid, afterSeq }, at, PAGE);
+    const rows = await listDocumentUpdatesUntil(
+      db,
+      documentId,
+      { xid, ...(after ? { after } : {}) },
+      at,
+      PAGE,
+    );
     doc.transact(() => {
       for (const row of rows) Y.applyUpdate(doc, row.update);
     });
     const last = rows.at(-1);
     if (last) {
-      afterSeq = Number(last.seq);
-      seq = Math.max(seq, afterSeq);
+      after = { xid: last.xid, seq: Number(last.seq) };
+      for (const row of rows) seq = Math.max(seq, Number(row.seq));
     }
     if (rows.length < PAGE) break;
   }

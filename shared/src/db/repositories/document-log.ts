@@ -13,7 +13,7 @@ export const NEW_UPDATE_IDS_LIMIT = 20_000;
 export interface NewUpdateIds {
   /** pg_snapshot_xmin of the statement's snapshot: its rows cover every xid below it. */
   horizon: string;
-  /** Rows with xid >= the document's horizon, by seq (at most NEW_UPDATE_IDS_LIMIT). */
+  /** Rows with xid >= the document's horizon (at most NEW_UPDATE_IDS_LIMIT, in no order). */
   rows: { documentId: string; seq: number }[];
   /** True when the limit cut the list: the horizon must not advance past what was seen. */
   truncated: boolean;
@@ -39,10 +39,15 @@ export async function listNewUpdateIds(
     union all
     select 'm', w.id, null from wanted w where not exists (select 1 from documents d where d.id = w.id)
     union all
-    (select 'u', u.document_id, u.seq
+    -- Per document (lateral), so each is a range of the (document_id, xid) index: a
+    -- global ORDER BY seq with the limit made the planner walk the whole primary key.
+    (select 'u', w.id, u.seq
        from wanted w
-       join document_updates u on u.document_id = w.id and u.xid >= w.horizon
-      order by u.seq
+       cross join lateral (
+         select seq from document_updates u
+          where u.document_id = w.id and u.xid >= w.horizon
+          limit ${NEW_UPDATE_IDS_LIMIT}
+       ) u
       limit ${NEW_UPDATE_IDS_LIMIT})`.execute(db);
   let horizon = '';
   const rows: NewUpdateIds['rows'] = [];

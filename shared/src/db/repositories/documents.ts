@@ -183,50 +183,66 @@ export function findDocumentState(db: Handle, documentId: string) {
     .executeTakeFirst();
 }
 
+/** Where a paged read of the log stands: after this (xid, seq) key. */
+export interface LogPosition {
+  xid: string;
+  seq: number;
+}
+
 /**
  * Log rows of a document whose transaction is at or above `fromXid` (everything a state
- * covering `fromXid` may lack), after `afterSeq`, in seq order; and the horizon of the
- * snapshot that read them: every row with xid below it is visible to that snapshot, so a
- * state built from everything it saw covers that horizon. One round trip, a row for the
- * horizon even when there are no updates.
+ * covering `fromXid` may lack), in (xid, seq) order after `after`; and the horizon of
+ * the snapshot that read them: every row with xid below it is visible to that snapshot,
+ * so a state built from everything it saw covers that horizon. One round trip, a row
+ * for the horizon even when there are no updates.
+ *
+ * Paged by (xid, seq), the order of the (document_id, xid) index: ordering by seq alone
+ * under a LIMIT lets the planner walk the primary key across every document's rows.
  */
 export async function listDocumentUpdatesFrom(
   db: Handle,
   documentId: string,
-  from: { xid: string; afterSeq?: number },
+  from: { xid: string; after?: LogPosition },
   limit: number,
 ): Promise<{
   horizon: string;
   rows: {
     seq: number;
+    xid: string;
     update: Uint8Array;
     actor_id: string | null;
     connection_id: string | null;
     created_at: Date;
   }[];
 }> {
+  const after = from.after ?? { xid: '0', seq: 0 };
   const result = await sql<{
     horizon: string;
     seq: string | null;
+    xid: string | null;
     update: Uint8Array | null;
     actor_id: string | null;
     connection_id: string | null;
     created_at: Date | null;
   }>`
-    select h.horizon::text as horizon, u.seq, u.update, u.actor_id, u.connection_id, u.created_at
+    select h.horizon::text as horizon, u.seq, u.xid::text as xid, u.update, u.actor_id, u.connection_id,
+           u.created_at
       from (select pg_snapshot_xmin(pg_current_snapshot()) as horizon) h
       left join lateral (
-        select seq, update, actor_id, connection_id, created_at
+        select seq, xid, update, actor_id, connection_id, created_at
           from document_updates
-         where document_id = ${documentId} and xid >= ${from.xid}::xid8 and seq > ${from.afterSeq ?? 0}
-         order by seq
+         where document_id = ${documentId} and xid >= ${from.xid}::xid8
+           and (xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)
+         order by xid, seq
          limit ${limit}
-      ) u on true`.execute(db);
+      ) u on true
+     order by u.xid, u.seq`.execute(db);
   const horizon = result.rows[0]?.horizon as string;
   const rows = result.rows
     .filter((r) => r.seq !== null)
     .map((r) => ({
       seq: Number(r.seq),
+      xid: r.xid as string,
       update: r.update as Uint8Array,
       actor_id: r.actor_id,
       connection_id: r.connection_id,

@@ -98,11 +98,15 @@ export async function listUnauditedUpdates(
   return { snapshot, groups, documents: [...documents] };
 }
 
-/** Moves the cursor to `snapshot` and renews the holder's lease. */
+/** Moves the cursor to `snapshot`; with `leaseMs`, takes or renews the holder's lease. */
 export async function saveUpdateAuditCursor(
   db: Handle,
-  cursor: { snapshot: string; holder: string; leaseMs: number },
+  cursor: { snapshot: string; holder: string; leaseMs?: number },
 ): Promise<void> {
+  if (cursor.leaseMs === undefined) {
+    await sql`update document_update_audit_cursor set snapshot = ${cursor.snapshot}::pg_snapshot`.execute(db);
+    return;
+  }
   await sql`
     update document_update_audit_cursor
        set snapshot = ${cursor.snapshot}::pg_snapshot,
