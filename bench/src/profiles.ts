@@ -19,6 +19,11 @@ export interface Profiles {
   cold: { transactions: number; keystrokesPerUpdate: number; updatesPerSecond: number; repeats: number };
   idle: { connections: number; docs: number };
   durability: TypingProfile;
+  /**
+   * Trace replay: the first `keystrokes` transactions of each trace (Infinity: all), at
+   * most `maxInFlight` unacknowledged per client, cut off after `timeCapMs`.
+   */
+  replay: { keystrokes: number; twoAuthorKeystrokes: number; maxInFlight: number; timeCapMs: number };
   /** Documents seeded for search; queries timed sequentially, then as many with `concurrency` callers. */
   search: { documents: number; warmupQueries: number; queries: number; concurrency: number };
   workers: number;
@@ -48,6 +53,12 @@ export const fullProfiles: Profiles = {
   },
   idle: { connections: 2_000, docs: 100 },
   durability: { clients: 50, docs: 10, intervalMs: 100, warmupMs: 1_000, durationMs: 8_000 },
+  replay: {
+    keystrokes: Number.POSITIVE_INFINITY,
+    twoAuthorKeystrokes: Number.POSITIVE_INFINITY,
+    maxInFlight: 256,
+    timeCapMs: 90_000,
+  },
   search: { documents: 100_000, warmupQueries: 16, queries: 150, concurrency: 8 },
   workers: 3,
   drainMs: 1_000,
@@ -68,6 +79,7 @@ export const quickProfiles: Profiles = {
   cold: { transactions: 20_000, keystrokesPerUpdate: 100, updatesPerSecond: 400, repeats: 1 },
   idle: { connections: 100, docs: 10 },
   durability: { clients: 10, docs: 2, intervalMs: 100, warmupMs: 100, durationMs: 600 },
+  replay: { keystrokes: 1_000, twoAuthorKeystrokes: 1_000, maxInFlight: 256, timeCapMs: 4_000 },
   search: { documents: 2_000, warmupQueries: 5, queries: 30, concurrency: 4 },
   workers: 2,
   drainMs: 200,
