@@ -219,7 +219,9 @@ export class BenchInfrastructure {
 
   async close(): Promise<void> {
     await this.closeDb();
-    await withClient(ADMIN_URL, (c) => c.query(`drop database if exists ${quoteIdent(this.databaseName)} with (force)`));
+    await withClient(ADMIN_URL, (c) =>
+      c.query(`drop database if exists ${quoteIdent(this.databaseName)} with (force)`),
+    );
     const redis = new Redis(this.env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await redis.connect();

@@ -168,7 +168,13 @@ process.on('message', (command: WorkerCommand) => {
                 maxInFlight,
                 timeCapMs,
               })
-            : await replayOneAuthor({ writer: writers[0] as ClientSpec, readerUrl, limit, maxInFlight, timeCapMs });
+            : await replayOneAuthor({
+                writer: writers[0] as ClientSpec,
+                readerUrl,
+                limit,
+                maxInFlight,
+                timeCapMs,
+              });
         return { type: 'replayed', ...outcome };
       }
       case 'disconnect':

@@ -69,7 +69,10 @@ export function pidsNamed(name: string): number[] {
 }
 
 /** CPU seconds used between two samples of possibly several processes (gone ones count 0). */
-export function cpuSeconds(before: (ProcessSample | undefined)[], after: (ProcessSample | undefined)[]): number {
+export function cpuSeconds(
+  before: (ProcessSample | undefined)[],
+  after: (ProcessSample | undefined)[],
+): number {
   return after.reduce((n, a, i) => {
     const b = before[i];
     return a && b ? n + a.cpuSeconds - b.cpuSeconds : n;

@@ -79,7 +79,7 @@ export const quickProfiles: Profiles = {
   cold: { transactions: 20_000, keystrokesPerUpdate: 100, updatesPerSecond: 400, repeats: 1 },
   idle: { connections: 100, docs: 10 },
   durability: { clients: 10, docs: 2, intervalMs: 100, warmupMs: 100, durationMs: 600 },
-  replay: { keystrokes: 1_000, twoAuthorKeystrokes: 1_000, maxInFlight: 256, timeCapMs: 4_000 },
+  replay: { keystrokes: 400, twoAuthorKeystrokes: 400, maxInFlight: 256, timeCapMs: 2_000 },
   search: { documents: 2_000, warmupQueries: 5, queries: 30, concurrency: 4 },
   workers: 2,
   drainMs: 200,

@@ -6,10 +6,10 @@ import { ClientFleet } from './client-fleet.js';
 import { type RecordedHistory, recordHistory } from './editing-trace.js';
 import { repoRoot } from './processes.js';
 import { fullProfiles, quickProfiles } from './profiles.js';
+import { replayOneAuthor, replayTwoAuthors } from './replay-scenario.js';
 import { isNa, type Outcome, type PerTarget, type RunResult, type Scenarios } from './results.js';
 import * as scenario from './scenarios.js';
 import { NotMeasured, type ScenarioContext } from './scenarios.js';
-import { replayOneAuthor, replayTwoAuthors } from './replay-scenario.js';
 import { searchScenario } from './search-scenario.js';
 import { targets as allTargets, type RunningServer, type Target, type TargetId } from './targets.js';
 

@@ -142,7 +142,9 @@ async function typeRound(
   const ack = percentiles(outcome.acks);
   const serverSeconds = cpuSeconds(before, after);
   const perDelivery = (cpu: number): number | NotAvailable =>
-    outcome.latencies.length > 0 ? round((cpu * 1e6) / outcome.latencies.length, 1) : 'n/a (nothing delivered)';
+    outcome.latencies.length > 0
+      ? round((cpu * 1e6) / outcome.latencies.length, 1)
+      : 'n/a (nothing delivered)';
   let withinSecond = 0;
   for (const latency of outcome.latencies) if (latency <= 1000) withinSecond++;
   const result: TypingResult = {

@@ -127,7 +127,7 @@ export async function replayOneAuthor(command: {
     const finishedAt = await drain([writer], sent < txns.length ? clock() : deadline);
     const acknowledged = sent - writer.unacknowledged;
     // Cut off or not, what was sent is then checked once acknowledged (bounded wait).
-    await drain([writer], clock() + 10_000);
+    await drain([writer], clock() + Math.min(10_000, command.timeCapMs));
     const local = writer.text.toString();
     const complete = txns.length === trace.txns.length;
     // A cut-off replay is checked against the prefix the writer sent.
