@@ -129,7 +129,7 @@ export async function replayOneAuthor(command: {
     // Cut off or not, what was sent is then checked once acknowledged (bounded wait).
     await drain([writer], clock() + Math.min(10_000, command.timeCapMs));
     const local = writer.text.toString();
-    const complete = txns.length === trace.txns.length;
+    const complete = sent === trace.txns.length;
     // A cut-off replay is checked against the prefix the writer sent.
     const expected = complete ? trace.endContent : local;
     let mismatch =
