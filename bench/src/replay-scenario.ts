@@ -14,13 +14,11 @@ function noAcknowledgement(target: Target): void {
 }
 
 function summarise(
-  trace: ReplayResult['trace'],
   outcome: ReplayOutcome,
   setup: { writers: number; instances: number; maxInFlight: number },
 ): ReplayResult {
   if (outcome.mismatch) throw new NotMeasured(`n/a (texts not exact: ${outcome.mismatch})`);
   return {
-    trace,
     ...setup,
     keystrokes: outcome.keystrokes,
     acknowledged: outcome.acknowledged,
@@ -62,7 +60,7 @@ export async function replayOneAuthor(ctx: ScenarioContext, target: Target, docu
       maxInFlight,
       timeCapMs,
     });
-    const result = summarise('automerge-paper', outcome, { writers: 1, instances: 1, maxInFlight });
+    const result = summarise(outcome, { writers: 1, instances: 1, maxInFlight });
     const cut = stalled(result);
     ctx.log(`    ${cut ?? `${result.keystrokes} keystrokes`}: ${result.keystrokesPerSec}/s`);
     if (target.noPersistence) {
@@ -105,7 +103,7 @@ export async function replayTwoAuthors(ctx: ScenarioContext, target: Target, doc
       maxInFlight,
       timeCapMs,
     });
-    const result = summarise('friendsforever', outcome, { writers: 2, instances, maxInFlight });
+    const result = summarise(outcome, { writers: 2, instances, maxInFlight });
     ctx.log(`    ${stalled(result) ?? `${result.keystrokes} keystrokes`}: ${result.keystrokesPerSec}/s`);
     return result;
   } finally {

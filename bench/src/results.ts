@@ -104,7 +104,6 @@ export interface DurabilityResult {
 }
 
 export interface ReplayResult {
-  trace: 'automerge-paper' | 'friendsforever';
   /** Clients, one per author, and the instances they were on. */
   writers: number;
   instances: number;
