@@ -2,7 +2,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { latencyChart } from './latency-chart.js';
 import { stalled } from './replay-scenario.js';
-import { isNa, type Outcome, type PerTarget, type RunResult, type TypingResult } from './results.js';
+import {
+  type CrossInstanceResult,
+  isNa,
+  type Outcome,
+  type PerTarget,
+  type RunResult,
+  type TypingResult,
+} from './results.js';
+import type { Percentiles } from './stats.js';
 import type { TargetId } from './targets.js';
 
 export const benchDir = resolve(import.meta.dirname, '..');
@@ -29,10 +37,17 @@ function metric<T>(
   return values;
 }
 
+/** A typing scenario's result, single- or cross-instance. */
+type AnyTyping = Omit<CrossInstanceResult, 'lockWaitSamples' | 'lockWaits'>;
+
 /** Each server's cross-instance p99 over its own single-instance medium p99. */
 function crossOverSingle(result: RunResult): Record<TargetId, number | string> {
   const cross = metric(result.scenarios.crossInstance, (r) =>
-    r.deliveredRatio >= 0.9 ? r.latencyMs.p99 : 'n/a (fell behind)',
+    typeof r.latencyMs === 'string'
+      ? r.latencyMs
+      : r.deliveredRatio >= 0.9
+        ? r.latencyMs.p99
+        : 'n/a (fell behind)',
   );
   const single = metric(result.scenarios.typingMedium, (r) => r.latencyMs.p99);
   const values = {} as Record<TargetId, number | string>;
@@ -52,22 +67,20 @@ function crossOverSingle(result: RunResult): Record<TargetId, number | string> {
 export function tableRows(result: RunResult): Row[] {
   const s = result.scenarios;
   const rows: Row[] = [];
-  const typingRows = (
-    name: string,
-    perTarget: typeof s.typingSmall,
-    latencyIf = (_: TypingResult) => true,
-  ) => {
+  const typingRows = (name: string, perTarget: PerTarget<AnyTyping>, latencyIf = (_: AnyTyping) => true) => {
     // A latency over the few deliveries that arrived would flatter a server that fell behind.
-    const latency = (pick: (r: TypingResult) => number) => (r: TypingResult) =>
-      latencyIf(r)
-        ? pick(r)
-        : `n/a (only ${Math.round(r.deliveredRatio * 100)} % of edits reached the other clients; p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms of those that did)`;
+    const latency = (pick: (p: Percentiles) => number) => (r: AnyTyping) =>
+      typeof r.latencyMs === 'string'
+        ? r.latencyMs
+        : latencyIf(r)
+          ? pick(r.latencyMs)
+          : `n/a (only ${Math.round(r.deliveredRatio * 100)} % of edits reached the other clients; p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms of those that did)`;
     rows.push(
       {
         label: `${name}: p50 ms`,
         values: metric(
           perTarget,
-          latency((r) => r.latencyMs.p50),
+          latency((p) => p.p50),
         ),
         better: 'lower',
       },
@@ -75,7 +88,7 @@ export function tableRows(result: RunResult): Row[] {
         label: `${name}: p95 ms`,
         values: metric(
           perTarget,
-          latency((r) => r.latencyMs.p95),
+          latency((p) => p.p95),
         ),
         better: 'lower',
       },
@@ -83,7 +96,7 @@ export function tableRows(result: RunResult): Row[] {
         label: `${name}: p99 ms`,
         values: metric(
           perTarget,
-          latency((r) => r.latencyMs.p99),
+          latency((p) => p.p99),
         ),
         better: 'lower',
       },
@@ -91,7 +104,7 @@ export function tableRows(result: RunResult): Row[] {
         label: `${name}: max ms`,
         values: metric(
           perTarget,
-          latency((r) => r.latencyMs.max),
+          latency((p) => p.max),
         ),
         better: 'lower',
       },
@@ -159,7 +172,7 @@ export function tableRows(result: RunResult): Row[] {
     },
     {
       label: 'cross-instance: lock-wait samples',
-      values: metric(s.crossInstance, (r) => r.lockWaitSamples ?? 'n/a (not sampled)'),
+      values: metric(s.crossInstance, (r) => r.lockWaitSamples),
       better: 'lower',
     },
   );
@@ -373,7 +386,7 @@ export function targetChecks(result: RunResult): string[] {
   const tuples = value(s.durability[f], (r) => r.tuplesPerEdit);
   const cold = value(s.coldLoad[f], (r) => r.loadMs);
   const coldTrace = value(s.replay[f], (r) => r.coldLoadMs ?? 'n/a (not measured)');
-  const locks = value(s.crossInstance[f], (r) => r.lockWaitSamples ?? 'n/a (not sampled)');
+  const locks = value(s.crossInstance[f], (r) => r.lockWaitSamples);
   const [small50f = '', small50p = ''] = small50;
   const [small99f = '', small99p = ''] = small99;
   const [medium99f = '', medium99p = ''] = medium99;

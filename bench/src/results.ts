@@ -37,10 +37,6 @@ export interface TypingResult {
    * Redis, the redis-server process (which other work on the machine may share).
    */
   storageCpuUsPerDelivery: number | NotAvailable;
-  /** Cross-instance: Postgres backends sampled every 50 ms waiting on a heavyweight lock. */
-  lockWaitSamples?: number | NotAvailable;
-  /** Cross-instance: every lock-wait sample by wait event and statement. */
-  lockWaits?: Record<string, number>;
   /** Sum over instances at the end of the run. */
   serverRssMb: number;
   /** Sum over client processes, % of one core: when near 100 × processes, the clients limit. */
@@ -49,6 +45,16 @@ export interface TypingResult {
   machineCpuPercent: number;
   connectMs: number;
   connectFailures: number;
+}
+
+/** Cross-instance: never n/a for falling behind (delivered within 1 s is then the figure). */
+export interface CrossInstanceResult extends Omit<TypingResult, 'latencyMs'> {
+  /** n/a when nothing arrived within the drain. */
+  latencyMs: Percentiles | NotAvailable;
+  /** Postgres backends sampled every 50 ms waiting on a heavyweight lock. */
+  lockWaitSamples: number;
+  /** Every lock-wait sample by wait event and statement. */
+  lockWaits: Record<string, number>;
 }
 
 export interface SaturationResult {
@@ -159,7 +165,7 @@ export type PerTarget<T> = Record<TargetId, Outcome<T>>;
 export interface Scenarios {
   typingSmall: PerTarget<TypingResult>;
   typingMedium: PerTarget<TypingResult>;
-  crossInstance: PerTarget<TypingResult>;
+  crossInstance: PerTarget<CrossInstanceResult>;
   saturation: PerTarget<SaturationResult>;
   coldLoad: PerTarget<ColdLoadResult>;
   idleConnections: PerTarget<IdleResult>;

@@ -17,6 +17,7 @@ import {
 import type { Profiles, TypingProfile } from './profiles.js';
 import type {
   ColdLoadResult,
+  CrossInstanceResult,
   DurabilityResult,
   IdleResult,
   NotAvailable,
@@ -96,7 +97,7 @@ async function typeRound(
   server: RunningServer,
   profile: TypingProfile,
   connected: { synced: number; failed: number; ms: number },
-  options: { redis?: boolean } = {},
+  options: { redis?: boolean; keepEmpty?: boolean } = {},
 ) {
   const startAt = clock() + 200;
   const measureFrom = startAt + profile.warmupMs;
@@ -133,11 +134,8 @@ async function typeRound(
   const perDoc = profile.clients / profile.docs;
   const expectedDeliveries = Math.round(outcome.sends * (perDoc - 1));
   const latency = percentiles(outcome.latencies);
-  if (!latency) {
-    throw new NotMeasured(
-      `n/a (of ${outcome.sends} edits sent, none reached another client within ${ctx.profiles.drainMs} ms after the window: the server fell behind)`,
-    );
-  }
+  const fellBehind: NotAvailable = `n/a (of ${outcome.sends} edits sent, none reached another client within ${ctx.profiles.drainMs} ms after the window: the server fell behind)`;
+  if (!latency && !options.keepEmpty) throw new NotMeasured(fellBehind);
   const seconds = profile.durationMs / 1000;
   const ack = percentiles(outcome.acks);
   const serverSeconds = cpuSeconds(before, after);
@@ -147,7 +145,7 @@ async function typeRound(
       : 'n/a (nothing delivered)';
   let withinSecond = 0;
   for (const latency of outcome.latencies) if (latency <= 1000) withinSecond++;
-  const result: TypingResult = {
+  const result = {
     clients: profile.clients,
     docs: profile.docs,
     instances: server.processes.length,
@@ -157,7 +155,7 @@ async function typeRound(
     deliveries: outcome.latencies.length,
     deliveredRatio: round(expectedDeliveries > 0 ? outcome.latencies.length / expectedDeliveries : 0, 3),
     deliveredWithinSecondRatio: round(expectedDeliveries > 0 ? withinSecond / expectedDeliveries : 0, 4),
-    latencyMs: latency,
+    latencyMs: latency ?? fellBehind,
     ackMs:
       ack ??
       (target.protocol === 'y-websocket'
@@ -174,7 +172,8 @@ async function typeRound(
     connectMs: round(connected.ms, 0),
     connectFailures: connected.failed,
   };
-  return { result, outcome };
+  // Without keepEmpty an empty sample threw above.
+  return { result: result as TypingResult, outcome, unchecked: result as CrossInstanceResult };
 }
 
 export async function typing(
@@ -183,14 +182,13 @@ export async function typing(
   server: RunningServer,
   docs: string[],
   profile: TypingProfile,
-  options: { redis?: boolean } = {},
 ): Promise<TypingResult> {
   try {
     const connected = await connectAll(
       ctx,
       clientSpecs(target, server.urls, docs, profile.clients, ctx.infra.token),
     );
-    return (await typeRound(ctx, target, server, profile, connected, options)).result;
+    return (await typeRound(ctx, target, server, profile, connected)).result;
   } finally {
     await ctx.fleet.disconnect();
   }
@@ -207,12 +205,20 @@ export async function crossInstance(
   server: RunningServer,
   docs: string[],
   profile: TypingProfile,
-): Promise<TypingResult> {
+): Promise<CrossInstanceResult> {
   const sampler = await WaitEventSampler.start(ctx.infra.env.databaseUrl);
-  let result: TypingResult;
+  let result: CrossInstanceResult;
   try {
-    result = await typing(ctx, target, server, docs, profile, { redis: true });
+    const connected = await connectAll(
+      ctx,
+      clientSpecs(target, server.urls, docs, profile.clients, ctx.infra.token),
+    );
+    ({ unchecked: result } = await typeRound(ctx, target, server, profile, connected, {
+      redis: true,
+      keepEmpty: true,
+    }));
   } finally {
+    await ctx.fleet.disconnect();
     await sampler.stop();
   }
   const lockWaits = Object.fromEntries([...sampler.counts].filter(([wait]) => wait.startsWith('Lock:')));
