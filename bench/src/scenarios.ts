@@ -138,6 +138,10 @@ async function typeRound(
   if (!latency && !options.keepEmpty) throw new NotMeasured(fellBehind);
   const seconds = profile.durationMs / 1000;
   const ack = percentiles(outcome.acks);
+  const noAck: NotAvailable =
+    target.protocol === 'y-websocket'
+      ? 'n/a (the y-websocket protocol has no acknowledgement)'
+      : 'n/a (no edit was acknowledged)';
   const serverSeconds = cpuSeconds(before, after);
   const perDelivery = (cpu: number): number | NotAvailable =>
     outcome.latencies.length > 0
@@ -156,11 +160,7 @@ async function typeRound(
     deliveredRatio: round(expectedDeliveries > 0 ? outcome.latencies.length / expectedDeliveries : 0, 3),
     deliveredWithinSecondRatio: round(expectedDeliveries > 0 ? withinSecond / expectedDeliveries : 0, 4),
     latencyMs: latency ?? fellBehind,
-    ackMs:
-      ack ??
-      (target.protocol === 'y-websocket'
-        ? 'n/a (the y-websocket protocol has no acknowledgement)'
-        : 'n/a (no edit was acknowledged)'),
+    ackMs: ack ?? noAck,
     deliveredPerSec: round(outcome.latencies.length / seconds, 0),
     serverCpuPercent: round(cpuPercent(before, after), 0),
     serverRssMb: mb(after.reduce((n, s) => n + s.rssBytes, 0)),
@@ -173,7 +173,8 @@ async function typeRound(
     connectFailures: connected.failed,
   };
   // Without keepEmpty an empty sample threw above.
-  return { result: result as TypingResult, outcome, unchecked: result as CrossInstanceResult };
+  const unchecked: Omit<CrossInstanceResult, 'lockWaitSamples' | 'lockWaits'> = result;
+  return { result: result as TypingResult, outcome, unchecked };
 }
 
 export async function typing(
@@ -207,7 +208,7 @@ export async function crossInstance(
   profile: TypingProfile,
 ): Promise<CrossInstanceResult> {
   const sampler = await WaitEventSampler.start(ctx.infra.env.databaseUrl);
-  let result: CrossInstanceResult;
+  let result: Omit<CrossInstanceResult, 'lockWaitSamples' | 'lockWaits'>;
   try {
     const connected = await connectAll(
       ctx,
