@@ -7,7 +7,10 @@ import type { ReplayOutcome } from './trace-replay.js';
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-function noAcknowledgement(target: Target): void {
+function replayable(ctx: ScenarioContext, target: Target): void {
+  if (!ctx.profiles.replay.servers.includes(target.id)) {
+    throw new NotMeasured('n/a (quick mode replays against Folio and plain Hocuspocus only)');
+  }
   if (target.protocol === 'y-websocket') {
     throw new NotMeasured('n/a (no acknowledgement in the y-websocket protocol to pace the replay by)');
   }
@@ -43,7 +46,7 @@ export function stalled(result: ReplayResult): string | undefined {
  * restart and the cold load of that history (one update per keystroke).
  */
 export async function replayOneAuthor(ctx: ScenarioContext, target: Target, documentId: string) {
-  noAcknowledgement(target);
+  replayable(ctx, target);
   const { keystrokes, maxInFlight, timeCapMs } = ctx.profiles.replay;
   const server = await target.start(ctx.infra.env, { instances: 1, persistent: !target.noPersistence });
   try {
@@ -88,7 +91,7 @@ export async function replayOneAuthor(ctx: ScenarioContext, target: Target, docu
  * where the server has that mode (else both on one instance); both texts must end exact.
  */
 export async function replayTwoAuthors(ctx: ScenarioContext, target: Target, documentId: string) {
-  noAcknowledgement(target);
+  replayable(ctx, target);
   const { twoAuthorKeystrokes, maxInFlight, timeCapMs } = ctx.profiles.replay;
   const instances = target.noCrossInstance ? 1 : 2;
   const server = await target.start(ctx.infra.env, { instances, redis: instances > 1 });

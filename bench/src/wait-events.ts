@@ -9,6 +9,7 @@ import pg from 'pg';
 export class WaitEventSampler {
   readonly counts = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private inFlight = false;
 
   private constructor(private readonly client: pg.Client) {}
 
@@ -22,6 +23,9 @@ export class WaitEventSampler {
   }
 
   private sample(): void {
+    // A sample that takes longer than the interval (a busy machine) skips the next ticks.
+    if (this.inFlight) return;
+    this.inFlight = true;
     this.client
       .query<{ wait: string }>(
         `select coalesce(wait_event_type || ':' || wait_event, state)
@@ -34,7 +38,10 @@ export class WaitEventSampler {
           for (const { wait } of rows) this.counts.set(wait, (this.counts.get(wait) ?? 0) + 1);
         },
         () => {},
-      );
+      )
+      .finally(() => {
+        this.inFlight = false;
+      });
   }
 
   /** Samples of backends waiting for a heavyweight lock (wait event type `Lock`). */
