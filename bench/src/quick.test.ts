@@ -79,5 +79,5 @@ describe('pnpm bench --quick', () => {
     for (const id of ['hocuspocus', 'stock', 'y-websocket'] as const) {
       expect(result.scenarios.search[id]).toEqual({ na: 'n/a (a collaboration server only: no search)' });
     }
-  }, 90_000);
+  }, 160_000);
 });
