@@ -27,6 +27,11 @@ export class BenchClient {
   readonly synced: Promise<void>;
   private readonly destroyers: (() => void)[] = [];
   private unsynced: (pending: number) => void = () => {};
+  /** Edits the Hocuspocus provider has sent and the server not yet acknowledged (SyncStatus). */
+  unacknowledged = 0;
+  /** Times the socket closed after it had synced (the provider reconnects by itself). */
+  closes = 0;
+  private waiting: (() => void)[] = [];
   private remoteEdit: (sentAt: number, receivedAt: number) => void = () => {};
   private localUpdate: (bytes: number) => void = () => {};
   private cursor = 0;
@@ -50,6 +55,7 @@ export class BenchClient {
     });
     this.doc.on('update', (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
       if (tr.local) this.localUpdate(update.byteLength);
+      else this.wake();
     });
 
     if (spec.protocol === 'hocuspocus') {
@@ -69,8 +75,13 @@ export class BenchClient {
         onClose: ({ event }) => {
           if (!provider.isSynced)
             rejectSynced(new Error(`closed before sync: ${event.code} ${event.reason}`));
+          else this.closes++;
         },
-        onUnsyncedChanges: ({ number }) => this.unsynced(number),
+        onUnsyncedChanges: ({ number }) => {
+          this.unacknowledged = number;
+          this.unsynced(number);
+          this.wake();
+        },
       });
       provider.attach();
       this.destroyers.push(() => {
@@ -112,6 +123,26 @@ export class BenchClient {
    */
   onUnsyncedChanges(listener: (pending: number) => void): void {
     this.unsynced = listener;
+  }
+
+  /**
+   * Resolves at the provider's next change of its unacknowledged count or the next remote
+   * update of the document, or after `ms`.
+   */
+  nextChange(ms: number): Promise<void> {
+    return new Promise((done) => {
+      const timer = setTimeout(done, ms);
+      this.waiting.push(() => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const done of waiting) done();
   }
 
   /** Types one character at this client's cursor, stamped with the send time. */

@@ -25,8 +25,8 @@ export const SNAPSHOT_TABLE = 'bench_hocuspocus_documents';
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     return await fn(client);
@@ -69,7 +69,7 @@ export class BenchInfrastructure {
 
   static async create(): Promise<BenchInfrastructure> {
     const databaseName = `${DATABASE_PREFIX}${process.pid}_${randomBytes(3).toString('hex')}`;
-    await withAdmin(async (client) => {
+    await withClient(ADMIN_URL, async (client) => {
       const { rows } = await client.query<{ datname: string }>(
         'select datname from pg_database where datname like $1',
         [`${DATABASE_PREFIX}%`],
@@ -184,17 +184,17 @@ export class BenchInfrastructure {
 
   /** Counters of the bench database; Postgres publishes them up to a second late. */
   async pgCounters(): Promise<PgCounters> {
-    return withAdmin(async (client) => {
+    return withClient(this.env.databaseUrl, async (client) => {
       const { rows } = await client.query<{
         commits: string;
         tuples: string;
         size: string;
         wal: string;
       }>(
-        `select xact_commit as commits, tup_inserted + tup_updated + tup_deleted as tuples,
+        `select xact_commit as commits,
+                (select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) from pg_stat_user_tables) as tuples,
                 pg_database_size(datname) as size, (select wal_bytes from pg_stat_wal) as wal
-           from pg_stat_database where datname = $1`,
-        [this.databaseName],
+           from pg_stat_database where datname = current_database()`,
       );
       const row = rows[0];
       return {
@@ -208,7 +208,7 @@ export class BenchInfrastructure {
 
   /** Postgres backend processes connected to the bench database (the servers' pools). */
   async backendPids(): Promise<number[]> {
-    return withAdmin(async (client) => {
+    return withClient(ADMIN_URL, async (client) => {
       const { rows } = await client.query<{ pid: number }>(
         'select pid from pg_stat_activity where datname = $1',
         [this.databaseName],
@@ -219,7 +219,9 @@ export class BenchInfrastructure {
 
   async close(): Promise<void> {
     await this.closeDb();
-    await withAdmin((c) => c.query(`drop database if exists ${quoteIdent(this.databaseName)} with (force)`));
+    await withClient(ADMIN_URL, (c) =>
+      c.query(`drop database if exists ${quoteIdent(this.databaseName)} with (force)`),
+    );
     const redis = new Redis(this.env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await redis.connect();

@@ -9,6 +9,8 @@ export interface TypingOutcome {
   latencies: Float64Array;
   acks: Float64Array;
   sends: number;
+  /** Every edit sent, warm-up and drain included. */
+  allSends: number;
   editBytes: number;
   /** Sum over client processes, in % of one core. */
   clientCpuPercent: number;
@@ -108,6 +110,7 @@ export class ClientFleet {
       latencies: concat(replies.map((r) => r.latencies)),
       acks: concat(replies.map((r) => r.acks)),
       sends: replies.reduce((n, r) => n + r.sends, 0),
+      allSends: replies.reduce((n, r) => n + r.allSends, 0),
       editBytes: replies.reduce((n, r) => n + r.editBytes, 0),
       clientCpuPercent: replies.reduce((n, r) => n + r.cpuPercent, 0),
     };
@@ -131,6 +134,12 @@ export class ClientFleet {
       'loaded',
       2 * timeoutMs,
     );
+  }
+
+  /** Replays a trace in the first client process (see trace-replay.ts). */
+  replay(command: Omit<Extract<WorkerCommand, { type: 'replay' }>, 'type'>) {
+    // Recording friendsforever and the verifying syncs come on top of the time cap.
+    return this.request(this.first, { type: 'replay', ...command }, 'replayed', command.timeCapMs + 90_000);
   }
 
   async disconnect(): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import * as Y from 'yjs';
 import { BenchClient, type ClientSpec, clock } from './bench-client.js';
+import { replayOneAuthor, replayTwoAuthors } from './trace-replay.js';
 import type { WorkerCommand, WorkerReply } from './worker-protocol.js';
 
 let clients: BenchClient[] = [];
@@ -54,6 +55,7 @@ async function typeFor(command: Extract<WorkerCommand, { type: 'type' }>) {
   const latencies: number[] = [];
   const acks: number[] = [];
   let sends = 0;
+  let allSends = 0;
   let editBytes = 0;
   for (const client of clients) {
     client.onRemoteEdit((sentAt, receivedAt) => {
@@ -80,7 +82,9 @@ async function typeFor(command: Extract<WorkerCommand, { type: 'type' }>) {
       const now = clock();
       if (now >= measureTo) return;
       const sentAt = client.type(String.fromCharCode(97 + (k % 26)));
-      if (command.measureAck) pending.push(sentAt);
+      // y-websocket has no acknowledgement: nothing would ever take these off again.
+      if (command.measureAck && client.spec.protocol === 'hocuspocus') pending.push(sentAt);
+      allSends++;
       if (sentAt >= measureFrom && sentAt < measureTo) sends++;
       k++;
       setTimeout(tick, Math.max(0, first + k * intervalMs - clock()));
@@ -95,6 +99,7 @@ async function typeFor(command: Extract<WorkerCommand, { type: 'type' }>) {
     latencies: Float64Array.from(latencies),
     acks: Float64Array.from(acks),
     sends,
+    allSends,
     editBytes,
     cpuPercent: (100 * (cpu.user + cpu.system)) / 1000 / (clock() - wallBefore),
   };
@@ -154,6 +159,25 @@ process.on('message', (command: WorkerCommand) => {
         return { type: 'seeded', ...(await seed(command)) };
       case 'load':
         return { type: 'loaded', ...(await load(command)) };
+      case 'replay': {
+        const { writers, readerUrl, limit, maxInFlight, timeCapMs } = command;
+        const outcome =
+          writers.length === 2
+            ? await replayTwoAuthors({
+                writers: writers as [ClientSpec, ClientSpec],
+                limit,
+                maxInFlight,
+                timeCapMs,
+              })
+            : await replayOneAuthor({
+                writer: writers[0] as ClientSpec,
+                readerUrl,
+                limit,
+                maxInFlight,
+                timeCapMs,
+              });
+        return { type: 'replayed', ...outcome };
+      }
       case 'disconnect':
         for (const client of clients) client.destroy();
         clients = [];

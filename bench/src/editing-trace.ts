@@ -1,16 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import * as Y from 'yjs';
-
-/** The repository's copy (see bench/traces/README.md), or BENCH_TRACE. */
-export const TRACE_PATH =
-  process.env.BENCH_TRACE ?? join(import.meta.dirname, '../traces/automerge-paper.json.gz');
-
-interface TraceFile {
-  endContent: string;
-  txns: { patches: [number, number, string][] }[];
-}
+import { readTrace } from './trace-replay.js';
 
 export interface RecordedHistory {
   /** One Yjs update per chunk of keystroke transactions, in order. */
@@ -30,7 +19,7 @@ export interface RecordedHistory {
  * under a per-socket rate limit, and measure the seeding, not the load.
  */
 export function recordHistory(limit: number, perUpdate: number): RecordedHistory {
-  const trace = JSON.parse(gunzipSync(readFileSync(TRACE_PATH)).toString('utf8')) as TraceFile;
+  const trace = readTrace('automerge-paper');
   const txns = trace.txns.slice(0, limit);
   const doc = new Y.Doc();
   const text = doc.getText('text');

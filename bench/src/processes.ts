@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -52,6 +52,31 @@ export function trySampleProcess(pid: number): ProcessSample | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Pids of the processes whose command name (/proc/<pid>/comm) is `name`, e.g. `redis-server`. */
+export function pidsNamed(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** CPU seconds used between two samples of possibly several processes (gone ones count 0). */
+export function cpuSeconds(
+  before: (ProcessSample | undefined)[],
+  after: (ProcessSample | undefined)[],
+): number {
+  return after.reduce((n, a, i) => {
+    const b = before[i];
+    return a && b ? n + a.cpuSeconds - b.cpuSeconds : n;
+  }, 0);
 }
 
 /** CPU used between two samples of possibly several processes, in % of one core. */

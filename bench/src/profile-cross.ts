@@ -11,7 +11,6 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { clock } from './bench-client.js';
 import { BenchInfrastructure } from './bench-infra.js';
 import { ClientFleet } from './client-fleet.js';
@@ -20,6 +19,7 @@ import { serverNodeArgs } from './processes.js';
 import * as scenario from './scenarios.js';
 import { percentiles } from './stats.js';
 import { targets } from './targets.js';
+import { WaitEventSampler } from './wait-events.js';
 
 const [clients = 500, docs = 100, intervalMs = 100, seconds = 8, instances = 2, cpuProf = 1, affine = 0] =
   process.argv.slice(2).map(Number);
@@ -41,28 +41,10 @@ function cpuTicks(): { busy: number; total: number } {
 
 const infra = await BenchInfrastructure.create();
 const fleet = ClientFleet.start(3);
-const waits = new Map<string, number>();
 try {
   const ids = await infra.createDocuments(docs, 'cross');
   const server = await folio.start(infra.env, { instances, redis: true });
-  const sampler = new pg.Client({ connectionString: infra.env.databaseUrl });
-  sampler.on('error', () => {});
-  await sampler.connect();
-  const sampling = setInterval(() => {
-    sampler
-      .query<{ wait: string }>(
-        `select coalesce(wait_event_type || ':' || wait_event, state)
-                || case when wait_event_type = 'Lock' then ' ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 50) else '' end as wait
-           from pg_stat_activity
-          where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`,
-      )
-      .then(
-        ({ rows }) => {
-          for (const { wait } of rows) waits.set(wait, (waits.get(wait) ?? 0) + 1);
-        },
-        () => {},
-      );
-  }, 50);
+  const sampler = await WaitEventSampler.start(infra.env.databaseUrl);
   const specs = scenario.clientSpecs(folio, server.urls, ids, clients, infra.token);
   // affine 1: every client of a document on the same instance (no document spans
   // instances, no row lock shared): the same processes and load without the contention.
@@ -86,7 +68,6 @@ try {
   });
   const after = cpuTicks();
   await fleet.disconnect();
-  clearInterval(sampling);
   const perDoc = clients / docs;
   const expected = typed.sends * (perDoc - 1);
   console.log(
@@ -111,10 +92,10 @@ try {
         console.log(`  ${line}`);
     }
   }
-  await sampler.end();
+  await sampler.stop();
   await server.stop();
   console.log('\nPostgres backends of the bench database, sampled every 50 ms (state or wait event):');
-  for (const [wait, n] of [...waits].sort((a, b) => b[1] - a[1]).slice(0, 14)) console.log(`  ${n}\t${wait}`);
+  for (const [wait, n] of sampler.top(14)) console.log(`  ${n}\t${wait}`);
   for (const file of (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile'))) {
     await printCpuProfileTop(join(profileDir, file), 18);
   }

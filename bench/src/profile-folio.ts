@@ -8,7 +8,6 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { clock } from './bench-client.js';
 import { BenchInfrastructure } from './bench-infra.js';
 import { ClientFleet } from './client-fleet.js';
@@ -17,6 +16,7 @@ import { serverNodeArgs } from './processes.js';
 import * as scenario from './scenarios.js';
 import { percentiles } from './stats.js';
 import { targets } from './targets.js';
+import { WaitEventSampler } from './wait-events.js';
 
 const [clients = 500, docs = 100, intervalMs = 100, seconds = 8] = process.argv.slice(2).map(Number);
 const profileDir = await mkdtemp(join(tmpdir(), 'folio-cpu-prof-'));
@@ -26,26 +26,10 @@ if (!folio) throw new Error('no folio target');
 
 const infra = await BenchInfrastructure.create();
 const fleet = ClientFleet.start(3);
-const waits = new Map<string, number>();
 try {
   const ids = await infra.createDocuments(docs, 'profile');
   const server = await folio.start(infra.env, { instances: 1 });
-  const sampler = new pg.Client({ connectionString: infra.env.databaseUrl });
-  sampler.on('error', () => {});
-  await sampler.connect();
-  const sampling = setInterval(() => {
-    sampler
-      .query<{ wait: string }>(
-        `select coalesce(wait_event_type || ':' || wait_event, state) as wait from pg_stat_activity
-          where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`,
-      )
-      .then(
-        ({ rows }) => {
-          for (const { wait } of rows) waits.set(wait, (waits.get(wait) ?? 0) + 1);
-        },
-        () => {},
-      );
-  }, 50);
+  const sampler = await WaitEventSampler.start(infra.env.databaseUrl);
   const connected = await fleet.connect(scenario.clientSpecs(folio, server.urls, ids, clients, infra.token));
   console.log(`connected ${connected.synced}, failed ${connected.failed} ${connected.firstError ?? ''}`);
   const typed = await fleet.type({
@@ -57,7 +41,6 @@ try {
     measureAck: true,
   });
   await fleet.disconnect();
-  clearInterval(sampling);
   const perDoc = clients / docs;
   const result = {
     sends: typed.sends,
@@ -67,7 +50,7 @@ try {
     clientCpuPercent: Math.round(typed.clientCpuPercent),
   };
   const metrics = await (await fetch(`${(server.urls[0] as string).replace(/^ws/, 'http')}/metrics`)).text();
-  await sampler.end();
+  await sampler.stop();
   await server.stop();
   console.log(JSON.stringify(result));
   console.log('\nFolio metrics:');
@@ -76,7 +59,7 @@ try {
       console.log(`  ${line}`);
   }
   console.log('\nPostgres backends of the bench database, sampled every 50 ms (state or wait event):');
-  for (const [wait, n] of [...waits].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${n}\t${wait}`);
+  for (const [wait, n] of sampler.top(10)) console.log(`  ${n}\t${wait}`);
   const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile written');
   await printCpuProfileTop(join(profileDir, file), 25);

@@ -1,3 +1,5 @@
+import type { TargetId } from './targets.js';
+
 /** How big and how long each scenario is: the issue's figures, and a quick mode for CI. */
 export interface TypingProfile {
   clients: number;
@@ -19,6 +21,18 @@ export interface Profiles {
   cold: { transactions: number; keystrokesPerUpdate: number; updatesPerSecond: number; repeats: number };
   idle: { connections: number; docs: number };
   durability: TypingProfile;
+  /**
+   * Trace replay: the first `keystrokes` transactions of each trace (Infinity: all), at
+   * most `maxInFlight` unacknowledged per client, cut off after `timeCapMs`.
+   */
+  replay: {
+    keystrokes: number;
+    twoAuthorKeystrokes: number;
+    maxInFlight: number;
+    timeCapMs: number;
+    /** Servers replayed against (quick mode: Folio and the plain baseline the target is a ratio to). */
+    servers: TargetId[];
+  };
   /** Documents seeded for search; queries timed sequentially, then as many with `concurrency` callers. */
   search: { documents: number; warmupQueries: number; queries: number; concurrency: number };
   workers: number;
@@ -48,6 +62,13 @@ export const fullProfiles: Profiles = {
   },
   idle: { connections: 2_000, docs: 100 },
   durability: { clients: 50, docs: 10, intervalMs: 100, warmupMs: 1_000, durationMs: 8_000 },
+  replay: {
+    keystrokes: Number.POSITIVE_INFINITY,
+    twoAuthorKeystrokes: Number.POSITIVE_INFINITY,
+    maxInFlight: 256,
+    timeCapMs: 90_000,
+    servers: ['folio', 'hocuspocus', 'stock', 'y-websocket'],
+  },
   search: { documents: 100_000, warmupQueries: 16, queries: 150, concurrency: 8 },
   workers: 3,
   drainMs: 1_000,
@@ -68,6 +89,13 @@ export const quickProfiles: Profiles = {
   cold: { transactions: 20_000, keystrokesPerUpdate: 100, updatesPerSecond: 400, repeats: 1 },
   idle: { connections: 100, docs: 10 },
   durability: { clients: 10, docs: 2, intervalMs: 100, warmupMs: 100, durationMs: 600 },
+  replay: {
+    keystrokes: 400,
+    twoAuthorKeystrokes: 400,
+    maxInFlight: 256,
+    timeCapMs: 1_500,
+    servers: ['folio', 'hocuspocus', 'y-websocket'],
+  },
   search: { documents: 2_000, warmupQueries: 5, queries: 30, concurrency: 4 },
   workers: 2,
   drainMs: 200,

@@ -59,6 +59,12 @@ describe('pnpm bench --quick', () => {
     expect(isNa(plain), JSON.stringify(plain)).toBe(false);
     const stockCold = result.scenarios.coldLoad.stock;
     expect(isNa(stockCold), JSON.stringify(stockCold)).toBe(false);
+    // The replays end with exact texts on plain Hocuspocus (else the outcome is n/a).
+    for (const name of ['replay', 'replayTwoAuthors'] as const) {
+      const replay = result.scenarios[name].hocuspocus;
+      expect(isNa(replay), JSON.stringify(replay)).toBe(false);
+      if (!isNa(replay)) expect(replay.keystrokes).toBe(400);
+    }
     // Search is Folio's alone: numbers for Folio, a reason for every baseline.
     const search = result.scenarios.search.folio;
     expect(isNa(search), JSON.stringify(search)).toBe(false);
@@ -73,5 +79,5 @@ describe('pnpm bench --quick', () => {
     for (const id of ['hocuspocus', 'stock', 'y-websocket'] as const) {
       expect(result.scenarios.search[id]).toEqual({ na: 'n/a (a collaboration server only: no search)' });
     }
-  }, 90_000);
+  }, 160_000);
 });

@@ -17,7 +17,11 @@ export interface TypingResult {
   expectedDeliveries: number;
   deliveries: number;
   deliveredRatio: number;
+  /** Deliveries that arrived within 1 s of their send, of the expected deliveries. */
+  deliveredWithinSecondRatio: number;
   latencyMs: Percentiles;
+  /** Edit → the provider's count of unacknowledged edits dropping past it (SyncStatus). */
+  ackMs: Percentiles | NotAvailable;
   deliveredPerSec: number;
   /** Over all instances, % of one core. */
   serverCpuPercent: number;
@@ -26,6 +30,13 @@ export interface TypingResult {
    * that commits per edit moves work there, and it is part of its cost.
    */
   databaseCpuPercent: number;
+  /** Server CPU over the window per delivered update, µs. */
+  serverCpuUsPerDelivery: number | NotAvailable;
+  /**
+   * The same counting the bench database's Postgres backends and, for servers started with
+   * Redis, the redis-server process (which other work on the machine may share).
+   */
+  storageCpuUsPerDelivery: number | NotAvailable;
   /** Sum over instances at the end of the run. */
   serverRssMb: number;
   /** Sum over client processes, % of one core: when near 100 × processes, the clients limit. */
@@ -34,6 +45,16 @@ export interface TypingResult {
   machineCpuPercent: number;
   connectMs: number;
   connectFailures: number;
+}
+
+/** Cross-instance: never n/a for falling behind (delivered within 1 s is then the figure). */
+export interface CrossInstanceResult extends Omit<TypingResult, 'latencyMs'> {
+  /** n/a when nothing arrived within the drain. */
+  latencyMs: Percentiles | NotAvailable;
+  /** Postgres backends sampled every 50 ms waiting on a heavyweight lock. */
+  lockWaitSamples: number;
+  /** Every lock-wait sample by wait event and statement. */
+  lockWaits: Record<string, number>;
 }
 
 export interface SaturationResult {
@@ -77,11 +98,33 @@ export interface DurabilityResult {
   bytesPerEditByte: number | NotAvailable;
   commits: number | NotAvailable;
   commitsPerSec: number | NotAvailable;
+  /** n_tup_ins + n_tup_upd + n_tup_del over the bench database's tables (pg_stat_user_tables). */
   tuplesWritten: number | NotAvailable;
+  /** Every edit sent while the server ran, warm-up and drain included. */
+  editsStored: number;
+  tuplesPerEdit: number | NotAvailable;
   /** Cluster-wide WAL growth: includes whatever else the Postgres server did meanwhile. */
   walBytes: number | NotAvailable;
   ackP50Ms: number | NotAvailable;
   ackP99Ms: number | NotAvailable;
+}
+
+export interface ReplayResult {
+  /** Clients, one per author, and the instances they were on. */
+  writers: number;
+  instances: number;
+  maxInFlight: number;
+  /** Keystroke transactions in the replayed range, and how many were acknowledged. */
+  keystrokes: number;
+  acknowledged: number;
+  acknowledgedRatio: number;
+  elapsedMs: number;
+  keystrokesPerSec: number;
+  /** Sockets the server closed during the replay (the provider reconnected). */
+  closes: number;
+  textLength: number;
+  /** Cold load of the replayed history (one update per keystroke) after a restart. */
+  coldLoadMs?: number | NotAvailable;
 }
 
 export interface SearchLatency {
@@ -122,11 +165,13 @@ export type PerTarget<T> = Record<TargetId, Outcome<T>>;
 export interface Scenarios {
   typingSmall: PerTarget<TypingResult>;
   typingMedium: PerTarget<TypingResult>;
-  crossInstance: PerTarget<TypingResult>;
+  crossInstance: PerTarget<CrossInstanceResult>;
   saturation: PerTarget<SaturationResult>;
   coldLoad: PerTarget<ColdLoadResult>;
   idleConnections: PerTarget<IdleResult>;
   durability: PerTarget<DurabilityResult>;
+  replay: PerTarget<ReplayResult>;
+  replayTwoAuthors: PerTarget<ReplayResult>;
   search: PerTarget<SearchResult>;
 }
 
@@ -138,6 +183,8 @@ export const scenarioNames: (keyof Scenarios)[] = [
   'coldLoad',
   'idleConnections',
   'durability',
+  'replay',
+  'replayTwoAuthors',
   'search',
 ];
 

@@ -6,6 +6,7 @@ import { ClientFleet } from './client-fleet.js';
 import { type RecordedHistory, recordHistory } from './editing-trace.js';
 import { repoRoot } from './processes.js';
 import { fullProfiles, quickProfiles } from './profiles.js';
+import { replayOneAuthor, replayTwoAuthors } from './replay-scenario.js';
 import { isNa, type Outcome, type PerTarget, type RunResult, type Scenarios } from './results.js';
 import * as scenario from './scenarios.js';
 import { NotMeasured, type ScenarioContext } from './scenarios.js';
@@ -65,6 +66,8 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
     coldLoad: emptyPerTarget(),
     idleConnections: emptyPerTarget(),
     durability: emptyPerTarget(),
+    replay: emptyPerTarget(),
+    replayTwoAuthors: emptyPerTarget(),
     search: emptyPerTarget(),
   };
   try {
@@ -76,7 +79,11 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
       idle: await infra.createDocuments(profiles.idle.docs, 'idle'),
       durability: await infra.createDocuments(profiles.durability.docs, 'durability'),
       cold: await infra.createDocuments(2, 'cold load'),
+      // A document per server: a replay's history must not be another server's.
+      replay: await infra.createDocuments(targets.length, 'trace replay'),
+      replayTwoAuthors: await infra.createDocuments(targets.length, 'two-author replay'),
     };
+    const docOf = (list: string[], target: Target) => list[targets.indexOf(target)] as string;
     const byScenario: { name: keyof Scenarios; run: (target: Target) => Promise<unknown> }[] = [
       {
         name: 'typingSmall',
@@ -110,6 +117,11 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
           }
           return scenario.durability(ctx, t, docs.durability);
         },
+      },
+      { name: 'replay', run: (t) => replayOneAuthor(ctx, t, docOf(docs.replay, t)) },
+      {
+        name: 'replayTwoAuthors',
+        run: (t) => replayTwoAuthors(ctx, t, docOf(docs.replayTwoAuthors, t)),
       },
       {
         name: 'coldLoad',

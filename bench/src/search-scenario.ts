@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { TRACE_PATH } from './editing-trace.js';
 import { cpuPercent, repoRoot, sampleProcess, startProcess, trySampleProcess } from './processes.js';
 import type { SearchLatency, SearchResult } from './results.js';
 import type { ScenarioContext } from './scenarios.js';
 import { databaseCpu, NotMeasured } from './scenarios.js';
 import { median, percentiles, round } from './stats.js';
+import { readTrace } from './trace-replay.js';
 
 export const apiEntry = join(repoRoot, 'api/dist/main.js');
 
@@ -16,9 +15,7 @@ export const apiEntry = join(repoRoot, 'api/dist/main.js');
  * words in most documents and technical terms in few.
  */
 export function paperSentences(): string[] {
-  const { endContent } = JSON.parse(gunzipSync(readFileSync(TRACE_PATH)).toString('utf8')) as {
-    endContent: string;
-  };
+  const { endContent } = readTrace('automerge-paper');
   const prose = endContent
     .replace(/%[^\n]*/g, ' ')
     .replace(/\\[a-zA-Z]+\*?/g, ' ')

@@ -1,4 +1,5 @@
 import type { ClientSpec } from './bench-client.js';
+import type { ReplayOutcome } from './trace-replay.js';
 
 /** Commands the harness sends to a client process; each gets exactly one reply. */
 export type WorkerCommand =
@@ -22,6 +23,15 @@ export type WorkerCommand =
       timeoutMs: number;
     }
   | { type: 'load'; client: ClientSpec; expectedLength: number; timeoutMs: number }
+  | {
+      type: 'replay';
+      /** One writer (automerge-paper, checked by a reader on readerUrl) or two (friendsforever). */
+      writers: ClientSpec[];
+      readerUrl: string;
+      limit: number;
+      maxInFlight: number;
+      timeCapMs: number;
+    }
   | { type: 'disconnect' };
 
 export type WorkerReply =
@@ -33,10 +43,13 @@ export type WorkerReply =
       /** Acknowledgement latencies (ms) of this process's own edits. */
       acks: Float64Array;
       sends: number;
+      /** Every edit sent, warm-up and drain included (what the server had to store). */
+      allSends: number;
       editBytes: number;
       cpuPercent: number;
     }
   | { type: 'seeded'; length: number }
   | { type: 'loaded'; syncedMs: number; completeMs: number; length: number }
+  | ({ type: 'replayed' } & ReplayOutcome)
   | { type: 'disconnected' }
   | { type: 'error'; message: string };
