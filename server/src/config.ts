@@ -9,8 +9,6 @@ export const collabConfigSchema = z
     COLLAB_PORT: port(1234),
     /** Largest WebSocket frame accepted; bigger ones close the connection with 1009. */
     MAX_FRAME_BYTES: bytes(2 * 1024 * 1024),
-    /** Largest encoded document state; updates that would grow a document past it are refused. */
-    MAX_DOCUMENT_BYTES: bytes(32 * 1024 * 1024),
     /** Sustained messages per second one WebSocket may send (bursts up to 4×); more closes it with 4429. */
     MAX_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).default(300),
     /** Group-commit window for update-log rows, in milliseconds. */

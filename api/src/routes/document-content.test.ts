@@ -54,8 +54,9 @@ describe('content', () => {
     expect(json.default.type).toBe('doc');
     expect(json.default.content.map((n) => n.type)).toEqual(['heading', 'paragraph', 'bulletList']);
     expect(JSON.stringify(json.default)).toContain('{"type":"text","text":"bold","marks":[{"type":"bold"}]}');
+    // The link mark with Tiptap's attributes, as a Tiptap editor stores it.
     expect(JSON.stringify(json.default)).toContain(
-      '"marks":[{"type":"link","attrs":{"href":"https://example.com"}}]',
+      '"marks":[{"type":"link","attrs":{"href":"https://example.com","target":"_blank","rel":"noopener noreferrer nofollow","class":null,"title":null}}]',
     );
     expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo');
 
