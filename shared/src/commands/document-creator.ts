@@ -10,7 +10,12 @@ import type { DocumentRow } from '../db/schema.js';
 import type { ContentConverter } from '../documents/content-converter.js';
 import type { ContentReplacement } from '../documents/writer.js';
 import { newId } from '../ids.js';
-import { contentChange, type DocumentSizeLimit, refuseOversizedDocument } from './document-writer.js';
+import {
+  contentChange,
+  type DocumentSizeLimit,
+  refuseContentBeyondLimits,
+  refuseOversizedDocument,
+} from './document-writer.js';
 
 export interface DocumentCreation extends DocumentSizeLimit {
   workspaceId: string;
@@ -37,6 +42,7 @@ export async function documentCreator(db: Handle, input: DocumentCreation): Prom
   let body = '';
   if (input.content) {
     // Converted, and refused when too large, before anything is stored.
+    refuseContentBeyondLimits(input.content, 'content.');
     const change = await contentChange(input.converter, EMPTY_STATE, input.content, 'content.');
     if (change.update) {
       refuseOversizedDocument(change.bytes, input, 'content');

@@ -1,9 +1,9 @@
 import * as Y from 'yjs';
 import type { CollabBus } from '../collab-bus.js';
+import { DEFAULT_MAX_DOCUMENT_BYTES } from '../config/index.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import { findDocument, upsertSearchText } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
-import { DEFAULT_MAX_DOCUMENT_BYTES } from '../config/index.js';
 import { documentText } from '../documents/content.js';
 import { CONVERSION_ORIGIN } from '../documents/content-conversion.js';
 import {
@@ -11,6 +11,7 @@ import {
   ContentRefusedError,
   createContentConverter,
 } from '../documents/content-converter.js';
+import { checkMarkdownLines, MarkdownLimitError } from '../documents/markdown.js';
 import type { ContentReplacement } from '../documents/writer.js';
 import { FolioError } from '../errors.js';
 import { InvalidUpdateError, validateUpdateV1 } from '../yjs/update-validator.js';
@@ -106,6 +107,7 @@ export async function writeDocument(
       actorId: input.actorId,
       // Indexed just below from the text at hand, rather than reloaded from Postgres.
       index: false,
+      encodedHere: true,
     });
     await upsertSearchText(db, {
       documentId: document.id,
@@ -152,6 +154,22 @@ export async function documentUpdateApplier(
       }
     }),
   );
+}
+
+/**
+ * Refuses a body with an over-long line at once, before the document is loaded or a
+ * worker is asked (the full limits are checked again while parsing).
+ */
+export function refuseContentBeyondLimits(replacement: ContentReplacement, prefix = ''): void {
+  if (!('markdown' in replacement)) return;
+  try {
+    checkMarkdownLines(replacement.markdown);
+  } catch (error) {
+    if (!(error instanceof MarkdownLimitError)) throw error;
+    throw new FolioError('BAD_REQUEST', `${prefix}markdown: ${error.message}`, {
+      field: `${prefix}markdown`,
+    });
+  }
 }
 
 /** Converts without threads when the caller has no converter (scripts, tests). */
@@ -203,6 +221,7 @@ export function documentContentReplacer(
   },
 ): Promise<DocumentWriteResult> {
   const field = 'text' in input.replacement ? 'text' : 'markdown';
+  refuseContentBeyondLimits(input.replacement);
   return writeDocument(db, bus, { ...input, field }, ({ doc }) =>
     contentChange(input.converter, Y.encodeStateAsUpdate(doc), input.replacement),
   );

@@ -48,12 +48,14 @@ const WORKER_FILE = fileURLToPath(new URL('../../dist/documents/content-worker.j
  * ones on a bounded pool of worker threads (piscina), so that parsing a 2 MB body never
  * holds the event loop: other requests keep being answered while it runs.
  */
-export function createContentConverter(options: Partial<ContentConverterConfiguration> = {}): ContentConverter {
+export function createContentConverter(
+  options: Partial<ContentConverterConfiguration> = {},
+): ContentConverter {
   const configuration: ContentConverterConfiguration = {
     inlineBelowChars: 8_192,
     threads: Math.max(1, Math.min(2, availableParallelism() - 1)),
     maxQueue: 16,
-    timeoutMs: 20_000,
+    timeoutMs: 30_000,
     workerHeapMb: 1_024,
     idleMs: 30_000,
     ...options,

@@ -32,7 +32,8 @@ export class MarkdownLimitError extends Error {
   override readonly name = 'MarkdownLimitError';
 }
 
-function checkLines(markdown: string): void {
+/** The line-length limit alone: a linear scan, cheap enough to run before any other work. */
+export function checkMarkdownLines(markdown: string): void {
   let lineStart = 0;
   let line = 1;
   for (;;) {
@@ -55,13 +56,16 @@ const tokenizer = MarkdownIt('commonmark', { html: false, maxNesting: MARKDOWN_L
   .enable('strikethrough')
   .disable('image');
 
-let parser: MarkdownParser | undefined;
+type Tokens = ReturnType<typeof tokenizer.parse>;
 
-function markdownParser(schema: Schema): MarkdownParser {
-  // prosemirror-markdown is typed against markdown-it 14; it only calls `parse`, which
-  // 15 keeps as it was.
-  const tokens = tokenizer as unknown as ConstructorParameters<typeof MarkdownParser>[1];
-  parser ??= new MarkdownParser(schema, tokens, {
+/**
+ * A parser that builds the tree from tokens already produced (and checked): the
+ * parser only ever calls its tokenizer's `parse`, so it is handed one that returns
+ * them. (prosemirror-markdown is typed against markdown-it 14; 15's tokens are the same.)
+ */
+function markdownParser(schema: Schema, tokens: Tokens): MarkdownParser {
+  const tokenized = { parse: () => tokens } as unknown as ConstructorParameters<typeof MarkdownParser>[1];
+  return new MarkdownParser(schema, tokenized, {
     blockquote: { block: 'blockquote' },
     paragraph: { block: 'paragraph' },
     list_item: { block: 'listItem' },
@@ -88,7 +92,6 @@ function markdownParser(schema: Schema): MarkdownParser {
       getAttrs: (token) => ({ href: token.attrGet('href'), title: token.attrGet('title') || null }),
     },
   });
-  return parser;
 }
 
 /**
@@ -98,11 +101,7 @@ function markdownParser(schema: Schema): MarkdownParser {
  * character), so large bodies belong in a worker thread (`ContentConverter`).
  */
 export function parseMarkdown(markdown: string): ProseMirrorNode {
-  checkLines(markdown);
-  const schema = editorSchema();
-  const md = markdownParser(schema);
-  // Tokenized once here for the depth check, once more by the parser: tokenizing is
-  // cheap next to building the tree, and this refuses deep input before any is built.
+  checkMarkdownLines(markdown);
   const tokens = tokenizer.parse(markdown, {});
   for (const token of tokens) {
     if (token.nesting === 1 && token.level + 1 > MARKDOWN_LIMITS.depth) {
@@ -111,7 +110,7 @@ export function parseMarkdown(markdown: string): ProseMirrorNode {
       );
     }
   }
-  const doc = md.parse(markdown);
+  const doc = markdownParser(editorSchema(), tokens).parse(markdown);
   doc.check();
   return doc;
 }
@@ -203,7 +202,8 @@ function markdownSerializer(): MarkdownSerializer {
 
 function backticksFor(node: ProseMirrorNode, side: number): string {
   let longest = 0;
-  for (const run of node.isText ? (node.text?.match(/`+/g) ?? []) : []) longest = Math.max(longest, run.length);
+  for (const run of node.isText ? (node.text?.match(/`+/g) ?? []) : [])
+    longest = Math.max(longest, run.length);
   const ticks = '`'.repeat(longest + 1);
   if (longest === 0) return ticks;
   return side < 0 ? `${ticks} ` : ` ${ticks}`;

@@ -61,7 +61,10 @@ function replaceText(text: Y.Text, next: string): void {
 export function applyContentReplacement(doc: Y.Doc, replacement: ContentReplacement, origin: unknown): void {
   const into = target(doc, replacement.field);
   if (into instanceof Y.Text) {
-    doc.transact(() => replaceText(into, 'text' in replacement ? replacement.text : replacement.markdown), origin);
+    doc.transact(
+      () => replaceText(into, 'text' in replacement ? replacement.text : replacement.markdown),
+      origin,
+    );
     return;
   }
   // Parsed before the transaction: input beyond the limits changes nothing.
