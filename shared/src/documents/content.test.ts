@@ -103,6 +103,8 @@ describe('markdown', () => {
       'orderedList',
       'blockquote',
       'codeBlock',
+      // Tiptap's trailing paragraph, which editors would add anyway.
+      'paragraph',
     ]);
     expect(nodes[1]?.content).toEqual([
       { type: 'text', text: 'One ' },

@@ -14,6 +14,8 @@
 import type { Node as ProseMirrorNode, Schema } from '@tiptap/pm/model';
 import MarkdownIt from 'markdown-it';
 import { MarkdownParser, MarkdownSerializer, type MarkdownSerializerState } from 'prosemirror-markdown';
+import { yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror';
+import type * as Y from 'yjs';
 import { editorSchema } from './editor-schema.js';
 
 export const MARKDOWN_LIMITS = {
@@ -110,7 +112,15 @@ export function parseMarkdown(markdown: string): ProseMirrorNode {
       );
     }
   }
-  const doc = markdownParser(editorSchema(), tokens).parse(markdown);
+  const schema = editorSchema();
+  const parsed = markdownParser(schema, tokens).parse(markdown);
+  // StarterKit's TrailingNode makes every editor that opens a document ending in
+  // anything but a paragraph append an empty one (each editor its own, concurrently):
+  // write the document as the editors would settle it.
+  const doc =
+    parsed.lastChild?.type.name === 'paragraph'
+      ? parsed
+      : parsed.copy(parsed.content.addToEnd(schema.node('paragraph')));
   doc.check();
   return doc;
 }
@@ -212,4 +222,14 @@ function backticksFor(node: ProseMirrorNode, side: number): string {
 /** Markdown for a document of the Tiptap StarterKit schema (unknown nodes keep their text). */
 export function serializeMarkdown(doc: ProseMirrorNode): string {
   return markdownSerializer().serialize(doc, { tightLists: true });
+}
+
+/**
+ * Markdown of an XML fragment as a Tiptap StarterKit editor shows it, read with
+ * y-prosemirror's converter. Elements the schema does not know are left out — and
+ * y-prosemirror deletes them from the fragment it reads, so pass a document loaded for
+ * the purpose (as REST reads do), never a live one.
+ */
+export function fragmentToMarkdown(fragment: Y.XmlFragment): string {
+  return serializeMarkdown(yXmlFragmentToProseMirrorRootNode(fragment, editorSchema()));
 }
