@@ -16,6 +16,7 @@ import MarkdownIt from 'markdown-it';
 import { MarkdownParser, MarkdownSerializer, type MarkdownSerializerState } from 'prosemirror-markdown';
 import { yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror';
 import type * as Y from 'yjs';
+import { rootTypes } from './content.js';
 import { editorSchema } from './editor-schema.js';
 
 export const MARKDOWN_LIMITS = {
@@ -232,4 +233,18 @@ export function serializeMarkdown(doc: ProseMirrorNode): string {
  */
 export function fragmentToMarkdown(fragment: Y.XmlFragment): string {
   return serializeMarkdown(yXmlFragmentToProseMirrorRootNode(fragment, editorSchema()));
+}
+
+/**
+ * `format=markdown`: every top-level XML fragment as Markdown and every Y.Text as its
+ * text, in name order, separated by a blank line (as `documentText` orders them).
+ * Reads a loaded copy only (see `fragmentToMarkdown`).
+ */
+export function documentMarkdown(doc: Y.Doc): string {
+  return rootTypes(doc)
+    .filter((root) => root.kind === 'text' || root.kind === 'xml')
+    .map((root) =>
+      root.kind === 'xml' ? fragmentToMarkdown(root.type as Y.XmlFragment) : (root.type as Y.Text).toString(),
+    )
+    .join('\n\n');
 }
