@@ -45,7 +45,7 @@ async function createSmall(title: string): Promise<string> {
   const response = await h.request('/v1/documents', {
     method: 'POST',
     token: admin.token,
-    json: { title, content: { markdown: '# small' } },
+    json: { title, content: { markdown: 'small' } },
   });
   expect(response.status).toBe(201);
   return ((await response.json()) as { id: string }).id;
