@@ -5,13 +5,12 @@ import { appendAuditEvent } from '../db/repositories/audit.js';
 import { findDocument, upsertSearchText } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { documentText } from '../documents/content.js';
-import { CONVERSION_ORIGIN } from '../documents/content-conversion.js';
 import {
   type ContentConverter,
   ContentRefusedError,
   createContentConverter,
 } from '../documents/content-converter.js';
-import { checkMarkdownLines, MarkdownLimitError } from '../documents/markdown.js';
+import { checkMarkdownLines, MarkdownLimitError } from '../documents/markdown-limits.js';
 import type { ContentReplacement } from '../documents/writer.js';
 import { FolioError } from '../errors.js';
 import { InvalidUpdateError, validateUpdateV1 } from '../yjs/update-validator.js';
@@ -27,7 +26,7 @@ export interface DocumentWriteResult {
 }
 
 /** Transaction origin of REST writes, so observers can tell them from editor edits. */
-export const REST_ORIGIN = CONVERSION_ORIGIN;
+export const REST_ORIGIN = { source: 'rest' } as const;
 
 /** What a write stores: the update Yjs emitted, and the document it leads to. */
 export type PreparedChange = { update: undefined } | { update: Uint8Array; bytes: number; text: string };

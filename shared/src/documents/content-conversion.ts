@@ -16,6 +16,7 @@ export interface ConvertedContent {
 /** Why a replacement was refused, as plain data: error classes do not cross threads. */
 export type ConversionRefusal = { refused: 'limit' | 'target'; message: string };
 
+/** The transaction origin of converted content: a REST write (as `REST_ORIGIN`). */
 export const CONVERSION_ORIGIN = { source: 'rest' } as const;
 
 /**
@@ -46,6 +47,3 @@ export function convertContent(
     doc.destroy();
   }
 }
-
-export const isRefusal = (result: ConvertedContent | ConversionRefusal): result is ConversionRefusal =>
-  'refused' in result;

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { type ConvertedContent, convertContent, isRefusal } from './content-conversion.js';
+import type { ConversionRefusal, ConvertedContent } from './content-conversion.js';
 import type { ContentReplacement } from './writer.js';
 
 /** Why a replacement could not be converted; callers map `kind` to a status. */
@@ -98,11 +98,13 @@ export function createContentConverter(
   return {
     async convert(state, replacement) {
       const size = 'text' in replacement ? replacement.text.length : replacement.markdown.length;
-      const result =
+      // Loaded on first use: processes that never convert content (the collaboration
+      // server, the CLI) do not load the parser and Tiptap's schema.
+      const result: ConvertedContent | ConversionRefusal =
         size < configuration.inlineBelowChars
-          ? convertContent(state, replacement)
+          ? (await import('./content-conversion.js')).convertContent(state, replacement)
           : await runInWorker(state, replacement);
-      if (isRefusal(result)) throw new ContentRefusedError(result.refused, result.message);
+      if ('refused' in result) throw new ContentRefusedError(result.refused, result.message);
       return result;
     },
     async close() {

@@ -17,41 +17,11 @@ import { MarkdownParser, MarkdownSerializer, type MarkdownSerializerState } from
 import { yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror';
 import type * as Y from 'yjs';
 import { rootTypes } from './content.js';
+import { checkMarkdownLines, MARKDOWN_LIMITS, MarkdownLimitError } from './markdown-limits.js';
+
+export { checkMarkdownLines, MARKDOWN_LIMITS, MarkdownLimitError };
+
 import { editorSchema } from './editor-schema.js';
-
-export const MARKDOWN_LIMITS = {
-  /** Longest line; a paragraph may span many lines. */
-  lineChars: 65_536,
-  /**
-   * Deepest block nesting in the document tree: a top-level paragraph is at depth 1, a
-   * paragraph in a list item in a bullet list at depth 3, so 32 allows lists nested
-   * about 15 deep.
-   */
-  depth: 32,
-} as const;
-
-/** The Markdown breaks a limit: the message says which and where. */
-export class MarkdownLimitError extends Error {
-  override readonly name = 'MarkdownLimitError';
-}
-
-/** The line-length limit alone: a linear scan, cheap enough to run before any other work. */
-export function checkMarkdownLines(markdown: string): void {
-  let lineStart = 0;
-  let line = 1;
-  for (;;) {
-    const end = markdown.indexOf('\n', lineStart);
-    const length = (end === -1 ? markdown.length : end) - lineStart;
-    if (length > MARKDOWN_LIMITS.lineChars) {
-      throw new MarkdownLimitError(
-        `line ${line} is ${length} characters long; lines may have at most ${MARKDOWN_LIMITS.lineChars}`,
-      );
-    }
-    if (end === -1) return;
-    lineStart = end + 1;
-    line++;
-  }
-}
 
 // markdown-it stops nesting silently at maxNesting (it drops the rest of the input);
 // one level more than the limit lets the depth check below see that it was reached.
