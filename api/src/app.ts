@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CollabBus, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
+import { createContentConverter } from '@folio/shared/documents';
 import { checkReadiness } from '@folio/shared/health';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
@@ -115,12 +116,16 @@ export function createApi(deps: ApiDeps) {
 
   const bus =
     deps.bus ?? createCollabBus({ redis: deps.redis, prefix: deps.config.REDIS_KEY_PREFIX, log: deps.log });
+  // Its worker threads start on the first large body and stop when idle; the process's
+  // launcher closes it on shutdown.
+  const contentConverter = createContentConverter();
   const routeDeps: RouteDeps = {
     config: deps.config,
     db: deps.db,
     replica: deps.replica,
     secretKey: deps.secretKey,
     bus,
+    contentConverter,
   };
   // Carries out erasure requests; the process's launcher calls start() (tests kick it).
   const erasureWorker = createErasureWorker({
@@ -175,7 +180,7 @@ export function createApi(deps: ApiDeps) {
 
   app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));
   app.onError(renderError);
-  return { app, metrics, bus, erasureWorker };
+  return { app, metrics, bus, erasureWorker, contentConverter };
 }
 
 export type Api = ReturnType<typeof createApi>;

@@ -25,6 +25,7 @@ infra.log.info({ url: `http://${config.HOST}:${running.port}` }, 'API listening'
 stopOnSignals(infra.log, async () => {
   await running.close();
   await api.erasureWorker.stop();
+  await api.contentConverter.close();
   await api.bus.close();
   await infra.close();
 });

@@ -183,7 +183,7 @@ export const ConnectToken = z
   .openapi('ConnectToken');
 
 export const ContentQuery = z.object({
-  format: z.enum(['text', 'json', 'yjs']).default('text'),
+  format: z.enum(['text', 'json', 'yjs', 'markdown']).default('text'),
 });
 
 export const WriteResult = z
@@ -200,6 +200,7 @@ export const contentResponse = {
   description: 'the content',
   content: {
     'text/plain': { schema: z.string() },
+    'text/markdown': { schema: z.string() },
     'application/json': { schema: z.record(z.string(), z.unknown()) },
     'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) },
   },

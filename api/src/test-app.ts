@@ -78,6 +78,7 @@ export async function buildTestApi(
     },
     close: async () => {
       await api.erasureWorker.stop();
+      await api.contentConverter.close();
       await api.bus.close();
       redis?.disconnect();
       await t.drop();

@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     await adminSocket?.close();
     await Promise.all([api.close(), collab.close()]);
     await restApi.erasureWorker.stop();
+    await restApi.contentConverter.close();
     await bus.close();
     await infra.close();
   });

@@ -8,8 +8,6 @@ export const collabConfigSchema = z
     ...commonEnv,
     /** Largest WebSocket frame accepted; bigger ones close the connection with 1009. */
     MAX_FRAME_BYTES: bytes(2 * 1024 * 1024),
-    /** Largest encoded document state; updates that would grow a document past it are refused. */
-    MAX_DOCUMENT_BYTES: bytes(32 * 1024 * 1024),
     /**
      * Sustained messages per second one WebSocket is read at (bursts up to 4×); a faster
      * client is slowed down (its socket is not read until the budget refills), not cut off.

@@ -1,5 +1,6 @@
 import type { CollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
+import type { ContentConverter } from '@folio/shared/documents';
 import type { ApiConfig } from '../config.js';
 
 /** What route modules need; built once in `createApi`. */
@@ -10,4 +11,6 @@ export interface RouteDeps {
   secretKey: string;
   /** Tells collaboration instances about REST writes, deletions and revocations. */
   bus: CollabBus;
+  /** Turns `{text|markdown}` bodies into Yjs updates, large ones in worker threads. */
+  contentConverter: ContentConverter;
 }

@@ -52,19 +52,27 @@ describe('content', () => {
       default: { type: string; content: { type: string }[] };
     };
     expect(json.default.type).toBe('doc');
-    expect(json.default.content.map((n) => n.type)).toEqual(['heading', 'paragraph', 'bulletList']);
+    // Ending in a list, the document gets the trailing paragraph Tiptap editors keep.
+    expect(json.default.content.map((n) => n.type)).toEqual([
+      'heading',
+      'paragraph',
+      'bulletList',
+      'paragraph',
+    ]);
     expect(JSON.stringify(json.default)).toContain('{"type":"text","text":"bold","marks":[{"type":"bold"}]}');
+    // The link mark with Tiptap's attributes, as a Tiptap editor stores it.
     expect(JSON.stringify(json.default)).toContain(
-      '"marks":[{"type":"link","attrs":{"href":"https://example.com"}}]',
+      '"marks":[{"type":"link","attrs":{"href":"https://example.com","target":"_blank","rel":"noopener noreferrer nofollow","class":null,"title":null}}]',
     );
-    expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo');
+    // The trailing empty paragraph is an empty last line.
+    expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo\n');
 
     // An editor adds a Y.Text next to the fragment: both are in the text output.
     const editor = await editorDoc(owner.token, doc.id);
     const before = Y.encodeStateVector(editor);
     editor.getText('notes').insert(0, 'side note');
     expect((await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor, before))).status).toBe(200);
-    expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo\n\nside note');
+    expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo\n\n\nside note');
     const both = (await (
       await h.request(`/v1/documents/${doc.id}/content?format=json`, { token: owner.token })
     ).json()) as Record<string, unknown>;

@@ -61,7 +61,7 @@ export function documentContentRoutes(deps: RouteDeps) {
         params: DocumentIdParam,
         body: { content: { 'application/json': { schema: ContentInput } }, required: true },
       },
-      responses: { 200: json(WriteResult, 'stored'), ...errors(400, 401, 403, 404, 413, 429) },
+      responses: { 200: json(WriteResult, 'stored'), ...errors(400, 401, 403, 404, 413, 429, 503) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -72,6 +72,8 @@ export function documentContentRoutes(deps: RouteDeps) {
         documentId: id,
         actorId: principal.userId,
         replacement,
+        converter: deps.contentConverter,
+        maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
       });
       return c.json(result, 200);
     },
@@ -106,6 +108,7 @@ export function documentContentRoutes(deps: RouteDeps) {
         documentId: id,
         actorId: principal.userId,
         update,
+        maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
       });
       return c.json(result, 200);
     },

@@ -148,6 +148,7 @@ export function documentVersionRoutes(deps: RouteDeps) {
         documentId: id,
         actorId: principal.userId,
         target: 'versionId' in body ? { versionId: body.versionId } : { at: new Date(body.at) },
+        maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
       });
       return c.json(result, 200);
     },

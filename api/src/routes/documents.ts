@@ -53,7 +53,7 @@ export function documentRoutes(deps: RouteDeps) {
       tags: ['documents'],
       summary: 'Create a document (in the personal workspace unless workspaceId is given)',
       request: { body: { content: { 'application/json': { schema: DocumentCreate } }, required: true } },
-      responses: { 201: json(Document, 'the document'), ...errors(400, 401, 403, 404, 413, 429) },
+      responses: { 201: json(Document, 'the document'), ...errors(400, 401, 403, 404, 413, 429, 503) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -66,6 +66,8 @@ export function documentRoutes(deps: RouteDeps) {
         title: body.title,
         content: body.content,
         actorId: principal.userId,
+        converter: deps.contentConverter,
+        maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
       });
       return c.json(presentDocument(document, 'owner'), 201);
     },

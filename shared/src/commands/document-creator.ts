@@ -1,4 +1,3 @@
-import * as Y from 'yjs';
 import { appendAuditEvents } from '../db/repositories/audit.js';
 import {
   appendUpdatesOfDocuments,
@@ -8,32 +7,48 @@ import {
 } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import type { DocumentRow } from '../db/schema.js';
-import { documentText } from '../documents/content.js';
-import { applyContentReplacement, type ContentReplacement } from '../documents/writer.js';
+import type { ContentConverter } from '../documents/content-converter.js';
+import type { ContentReplacement } from '../documents/writer.js';
 import { newId } from '../ids.js';
+import {
+  contentChange,
+  type DocumentSizeLimit,
+  refuseContentBeyondLimits,
+  refuseOversizedDocument,
+} from './document-writer.js';
 
-export interface DocumentCreation {
+export interface DocumentCreation extends DocumentSizeLimit {
   workspaceId: string;
   title: string;
   content?: ContentReplacement | undefined;
   /** The creator, who becomes the document's owner. */
   actorId: string;
+  /** Parses `content` (large bodies in a worker thread); without one, on the calling thread. */
+  converter?: ContentConverter | undefined;
 }
+
+/** The encoded state of an empty document. */
+const EMPTY_STATE = Uint8Array.of(0, 0);
 
 /**
  * Creates a document owned by its creator (an explicit `owner` permission: the policy
  * never infers ownership from `created_by`), with optional initial content stored as
- * the first update-log row attributed to the creator, and its search row.
+ * the first update-log row attributed to the creator, and its search row. Content that
+ * would make a document larger than `maxDocumentBytes` is refused (413) and nothing is
+ * created.
  */
 export async function documentCreator(db: Handle, input: DocumentCreation): Promise<DocumentRow> {
   let initial: Uint8Array | undefined;
   let body = '';
   if (input.content) {
-    const doc = new Y.Doc();
-    applyContentReplacement(doc, input.content, 'rest');
-    initial = Y.encodeStateAsUpdate(doc);
-    body = documentText(doc);
-    doc.destroy();
+    // Converted, and refused when too large, before anything is stored.
+    refuseContentBeyondLimits(input.content, 'content.');
+    const change = await contentChange(input.converter, EMPTY_STATE, input.content, 'content.');
+    if (change.update) {
+      refuseOversizedDocument(change.bytes, input, 'content');
+      initial = change.update;
+      body = change.text;
+    }
   }
   return inTransaction(db, async (trx) => {
     const document = await insertDocument(trx, {

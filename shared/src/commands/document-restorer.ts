@@ -5,8 +5,19 @@ import { findDocument } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { transferDocumentState } from '../documents/state-transfer.js';
 import { FolioError } from '../errors.js';
-import { documentStateAt, documentVersionCreator, documentVersionLoader } from './document-versions.js';
-import { type DocumentWriteResult, REST_ORIGIN, writeDocument } from './document-writer.js';
+import {
+  type CreatedVersion,
+  documentStateAt,
+  documentVersionCreator,
+  documentVersionLoader,
+} from './document-versions.js';
+import {
+  changeInPlace,
+  type DocumentSizeLimit,
+  type DocumentWriteResult,
+  REST_ORIGIN,
+  writeDocument,
+} from './document-writer.js';
 
 export type RestoreTarget = { versionId: string } | { at: Date };
 
@@ -30,7 +41,7 @@ export interface RestoreResult extends DocumentWriteResult {
 export async function documentRestorer(
   db: Handle,
   bus: CollabBus | undefined,
-  input: { documentId: string; actorId: string; target: RestoreTarget },
+  input: DocumentSizeLimit & { documentId: string; actorId: string; target: RestoreTarget },
 ): Promise<RestoreResult> {
   const document = await findDocument(db, input.documentId);
   if (!document) throw new FolioError('NOT_FOUND', 'document not found');
@@ -39,15 +50,24 @@ export async function documentRestorer(
       ? await documentVersionLoader(db, { documentId: input.documentId, versionId: input.target.versionId })
       : await documentStateAt(db, input.documentId, input.target.at);
   try {
-    const previous = await documentVersionCreator(db, {
-      documentId: input.documentId,
-      actorId: input.actorId,
-      label: 'before restore',
-      kind: 'restore',
-    });
-    const result = await writeDocument(db, bus, input, ({ doc }) =>
-      transferDocumentState(doc, target.doc, REST_ORIGIN),
+    // Kept only once the change is known to be stored: a refused restore leaves no trace.
+    const keepPrevious = () =>
+      documentVersionCreator(db, {
+        documentId: input.documentId,
+        actorId: input.actorId,
+        label: 'before restore',
+        kind: 'restore',
+      });
+    let previous: CreatedVersion | undefined;
+    const beforeStore = async () => {
+      previous = await keepPrevious();
+    };
+    const result = await writeDocument(db, bus, { ...input, beforeStore }, ({ doc }) =>
+      changeInPlace(doc, () => transferDocumentState(doc, target.doc, REST_ORIGIN)),
     );
+    // Restoring the state the document already has changes nothing, but is still a
+    // restore the caller asked for: the version before it is kept all the same.
+    previous ??= await keepPrevious();
     await appendAuditEvent(db, {
       actorId: input.actorId,
       action: 'document.restore',

@@ -67,8 +67,16 @@ export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
 
+/** Default of `MAX_DOCUMENT_BYTES`. */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
+
 /** Variables every process shares: where data lives and how to reach it. */
 export const commonEnv = {
+  /**
+   * Largest encoded document state. Collaboration updates that would grow a document
+   * past it close the socket (1009); REST writes answer 413 and store nothing.
+   */
+  MAX_DOCUMENT_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_MAX_DOCUMENT_BYTES),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: logLevel,
   DATA_DIR: z.string().default('./data'),

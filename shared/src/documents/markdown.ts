@@ -1,125 +1,220 @@
 /**
- * A small Markdown reader for `PUT /content {markdown}`: block structure (headings,
- * paragraphs, bullet and ordered lists, block quotes, fenced code, rules) and the
- * common inline marks (bold, italic, code, links). Produces ProseMirror-style nodes
- * with the node and mark names of the Tiptap starter kit, which y-prosemirror stores
- * as they are. Not CommonMark: nested lists and reference links are read as text.
+ * Markdown in and out of the Tiptap StarterKit schema, through maintained libraries:
+ * markdown-it (CommonMark plus `~~strike~~`, linear-time tokenizer) and
+ * prosemirror-markdown's parser and serializer, mapped to Tiptap's node and mark names.
+ * Raw HTML is not interpreted (it stays text), images and tables are not part of
+ * StarterKit (an image reads as its alt text in brackets), and links keep only what
+ * markdown-it's link validation lets through (no `javascript:`, `vbscript:`, `file:`,
+ * `data:`).
+ *
+ * Limits, checked before any tree is built, so hostile input is refused in
+ * milliseconds: lines of at most `MARKDOWN_LIMITS.lineChars` characters and block
+ * nesting (quotes, lists) of at most `MARKDOWN_LIMITS.depth` levels.
  */
-import type { ProseMirrorNode } from './content.js';
+import type { Node as ProseMirrorNode, Schema } from '@tiptap/pm/model';
+import MarkdownIt from 'markdown-it';
+import { MarkdownParser, MarkdownSerializer, type MarkdownSerializerState } from 'prosemirror-markdown';
+import { yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror';
+import type * as Y from 'yjs';
+import { rootTypes } from './content.js';
+import { checkMarkdownLines, MARKDOWN_LIMITS, MarkdownLimitError } from './markdown-limits.js';
 
-type Mark = { type: string; attrs?: Record<string, unknown> };
+export { checkMarkdownLines, MARKDOWN_LIMITS, MarkdownLimitError };
 
-const INLINE = /(\*\*([^*]+)\*\*|__([^_]+)__|\*([^*]+)\*|_([^_]+)_|`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\))/;
+import { editorSchema } from './editor-schema.js';
 
-export function parseInline(text: string, marks: Mark[] = []): ProseMirrorNode[] {
-  const nodes: ProseMirrorNode[] = [];
-  let rest = text;
-  while (rest.length > 0) {
-    const match = INLINE.exec(rest);
-    if (!match) {
-      nodes.push(textNode(rest, marks));
-      break;
+// markdown-it stops nesting silently at maxNesting (it drops the rest of the input);
+// one level more than the limit lets the depth check below see that it was reached.
+const tokenizer = MarkdownIt('commonmark', { html: false, maxNesting: MARKDOWN_LIMITS.depth + 1 })
+  .enable('strikethrough')
+  .disable('image');
+
+type Tokens = ReturnType<typeof tokenizer.parse>;
+
+/**
+ * A parser that builds the tree from tokens already produced (and checked): the
+ * parser only ever calls its tokenizer's `parse`, so it is handed one that returns
+ * them. (prosemirror-markdown is typed against markdown-it 14; 15's tokens are the same.)
+ */
+function markdownParser(schema: Schema, tokens: Tokens): MarkdownParser {
+  const tokenized = { parse: () => tokens } as unknown as ConstructorParameters<typeof MarkdownParser>[1];
+  return new MarkdownParser(schema, tokenized, {
+    blockquote: { block: 'blockquote' },
+    paragraph: { block: 'paragraph' },
+    list_item: { block: 'listItem' },
+    bullet_list: { block: 'bulletList' },
+    ordered_list: {
+      block: 'orderedList',
+      getAttrs: (token) => ({ start: Number(token.attrGet('start') ?? 1) }),
+    },
+    heading: { block: 'heading', getAttrs: (token) => ({ level: Number(token.tag.slice(1)) }) },
+    code_block: { block: 'codeBlock', noCloseToken: true },
+    fence: {
+      block: 'codeBlock',
+      getAttrs: (token) => ({ language: token.info.trim().split(/\s+/)[0] || null }),
+      noCloseToken: true,
+    },
+    hr: { node: 'horizontalRule' },
+    hardbreak: { node: 'hardBreak' },
+    em: { mark: 'italic' },
+    strong: { mark: 'bold' },
+    s: { mark: 'strike' },
+    code_inline: { mark: 'code', noCloseToken: true },
+    link: {
+      mark: 'link',
+      getAttrs: (token) => ({ href: token.attrGet('href'), title: token.attrGet('title') || null }),
+    },
+  });
+}
+
+/**
+ * Parses Markdown into a document of the Tiptap StarterKit schema, checked against it.
+ * Throws `MarkdownLimitError` for input beyond `MARKDOWN_LIMITS`. Linear in the input;
+ * about 1 µs per character for prose, a few µs for the worst (marks on every
+ * character), so large bodies belong in a worker thread (`ContentConverter`).
+ */
+export function parseMarkdown(markdown: string): ProseMirrorNode {
+  checkMarkdownLines(markdown);
+  const tokens = tokenizer.parse(markdown, {});
+  for (const token of tokens) {
+    if (token.nesting === 1 && token.level + 1 > MARKDOWN_LIMITS.depth) {
+      throw new MarkdownLimitError(
+        `blocks nest more than ${MARKDOWN_LIMITS.depth} levels deep (line ${(token.map?.[0] ?? 0) + 1})`,
+      );
     }
-    if (match.index > 0) nodes.push(textNode(rest.slice(0, match.index), marks));
-    const [whole, , bold1, bold2, italic1, italic2, code, linkText, href] = match;
-    if (bold1 ?? bold2) nodes.push(...parseInline((bold1 ?? bold2) as string, [...marks, { type: 'bold' }]));
-    else if (italic1 ?? italic2)
-      nodes.push(...parseInline((italic1 ?? italic2) as string, [...marks, { type: 'italic' }]));
-    else if (code !== undefined) nodes.push(textNode(code, [...marks, { type: 'code' }]));
-    else if (linkText !== undefined)
-      nodes.push(...parseInline(linkText, [...marks, { type: 'link', attrs: { href } }]));
-    rest = rest.slice(match.index + whole.length);
   }
-  return nodes;
+  const schema = editorSchema();
+  const parsed = markdownParser(schema, tokens).parse(markdown);
+  // StarterKit's TrailingNode makes every editor that opens a document ending in
+  // anything but a paragraph append an empty one (each editor its own, concurrently):
+  // write the document as the editors would settle it.
+  const doc =
+    parsed.lastChild?.type.name === 'paragraph'
+      ? parsed
+      : parsed.copy(parsed.content.addToEnd(schema.node('paragraph')));
+  doc.check();
+  return doc;
 }
-
-function textNode(text: string, marks: Mark[]): ProseMirrorNode {
-  return { type: 'text', text, ...(marks.length > 0 ? { marks } : {}) };
-}
-
-const paragraph = (text: string): ProseMirrorNode => {
-  const content = parseInline(text);
-  return { type: 'paragraph', ...(content.length > 0 ? { content } : {}) };
-};
-
-export function parseMarkdown(markdown: string): ProseMirrorNode[] {
-  const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
-  const blocks: ProseMirrorNode[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i] ?? '';
-    const fence = /^```\s*([\w-]*)\s*$/.exec(line);
-    if (fence) {
-      const code: string[] = [];
-      i++;
-      while (i < lines.length && !/^```\s*$/.test(lines[i] ?? '')) code.push(lines[i++] ?? '');
-      i++;
-      const text = code.join('\n');
-      blocks.push({
-        type: 'codeBlock',
-        attrs: { language: fence[1] || null },
-        ...(text ? { content: [{ type: 'text', text }] } : {}),
-      });
-      continue;
-    }
-    const heading = /^(#{1,6})\s+(.*)$/.exec(line);
-    if (heading) {
-      const content = parseInline((heading[2] ?? '').trim());
-      blocks.push({
-        type: 'heading',
-        attrs: { level: heading[1]?.length ?? 1 },
-        ...(content.length > 0 ? { content } : {}),
-      });
-      i++;
-      continue;
-    }
-    if (/^(\*\s*){3,}$|^(-\s*){3,}$/.test(line.trim())) {
-      blocks.push({ type: 'horizontalRule' });
-      i++;
-      continue;
-    }
-    const listKind = (l: string) =>
-      /^\s*[-*+]\s+/.test(l) ? 'bullet' : /^\s*\d+[.)]\s+/.test(l) ? 'ordered' : null;
-    const kind = listKind(line);
-    if (kind) {
-      const items: ProseMirrorNode[] = [];
-      while (i < lines.length && listKind(lines[i] ?? '') === kind) {
-        const text = (lines[i] ?? '').replace(/^\s*([-*+]|\d+[.)])\s+/, '');
-        items.push({ type: 'listItem', content: [paragraph(text)] });
-        i++;
-      }
-      blocks.push({ type: kind === 'bullet' ? 'bulletList' : 'orderedList', content: items });
-      continue;
-    }
-    if (/^>\s?/.test(line)) {
-      const quoted: string[] = [];
-      while (i < lines.length && /^>\s?/.test(lines[i] ?? ''))
-        quoted.push((lines[i++] ?? '').replace(/^>\s?/, ''));
-      blocks.push({ type: 'blockquote', content: parseMarkdown(quoted.join('\n')) });
-      continue;
-    }
-    if (line.trim() === '') {
-      i++;
-      continue;
-    }
-    const para: string[] = [];
-    while (i < lines.length && (lines[i] ?? '').trim() !== '' && !isBlockStart(lines[i] ?? '')) {
-      para.push((lines[i++] ?? '').trim());
-    }
-    if (para.length === 0) para.push((lines[i++] ?? '').trim());
-    blocks.push(paragraph(para.join(' ')));
-  }
-  return blocks;
-}
-
-const isBlockStart = (line: string) => /^```|^#{1,6}\s|^>\s?|^\s*[-*+]\s+|^\s*\d+[.)]\s+/.test(line);
 
 /** One paragraph per line of plain text (blank lines become empty paragraphs). */
-export function textToBlocks(text: string): ProseMirrorNode[] {
-  return text
+export function parsePlainText(text: string): ProseMirrorNode {
+  const schema = editorSchema();
+  const paragraphs = text
     .replace(/\r\n?/g, '\n')
     .split('\n')
-    .map((line) =>
-      line ? { type: 'paragraph', content: [{ type: 'text', text: line }] } : { type: 'paragraph' },
-    );
+    .map((line) => schema.node('paragraph', null, line ? [schema.text(line)] : []));
+  return schema.node('doc', null, paragraphs);
+}
+
+const listItems = (bullet: string) => (state: MarkdownSerializerState, node: ProseMirrorNode) =>
+  state.renderList(node, '  ', () => `${bullet} `);
+
+let serializer: MarkdownSerializer | undefined;
+
+function markdownSerializer(): MarkdownSerializer {
+  serializer ??= new MarkdownSerializer(
+    {
+      blockquote: (state, node) => state.wrapBlock('> ', null, node, () => state.renderContent(node)),
+      codeBlock: (state, node) => {
+        // A fence longer than any run of backticks inside the code.
+        const longest = Math.max(2, ...(node.textContent.match(/`{3,}/g) ?? []).map((run) => run.length));
+        const fence = '`'.repeat(longest + 1);
+        state.write(`${fence}${node.attrs.language ?? ''}\n`);
+        state.text(node.textContent, false);
+        state.write('\n');
+        state.write(fence);
+        state.closeBlock(node);
+      },
+      heading: (state, node) => {
+        state.write(`${'#'.repeat(node.attrs.level as number)} `);
+        state.renderInline(node, false);
+        state.closeBlock(node);
+      },
+      horizontalRule: (state, node) => {
+        state.write('---');
+        state.closeBlock(node);
+      },
+      bulletList: listItems('-'),
+      orderedList: (state, node) => {
+        const start = (node.attrs.start as number | null) ?? 1;
+        const width = String(start + node.childCount - 1).length;
+        state.renderList(node, ' '.repeat(width + 2), (i) => `${String(start + i).padStart(width)}. `);
+      },
+      listItem: (state, node) => state.renderContent(node),
+      paragraph: (state, node) => {
+        state.renderInline(node);
+        state.closeBlock(node);
+      },
+      hardBreak: (state, node, parent, index) => {
+        // A trailing hard break has no Markdown form; one before text is `\` + newline.
+        for (let i = index + 1; i < parent.childCount; i++) {
+          if (parent.child(i).type !== node.type) {
+            state.write('\\\n');
+            return;
+          }
+        }
+      },
+      text: (state, node) => state.text(node.text ?? ''),
+    },
+    {
+      italic: { open: '*', close: '*', mixable: true, expelEnclosingWhitespace: true },
+      bold: { open: '**', close: '**', mixable: true, expelEnclosingWhitespace: true },
+      strike: { open: '~~', close: '~~', mixable: true, expelEnclosingWhitespace: true },
+      // Markdown has no underline: the text stays, the mark is not written.
+      underline: { open: '', close: '', mixable: true },
+      link: {
+        open: () => '[',
+        close: (_state, mark) =>
+          `](${String(mark.attrs.href ?? '').replace(/[()"\s]/g, (c) => encodeURIComponent(c))}${
+            mark.attrs.title ? ` "${String(mark.attrs.title).replace(/"/g, '\\"')}"` : ''
+          })`,
+        mixable: true,
+      },
+      code: {
+        open: (_state, _mark, parent, index) => backticksFor(parent.child(index), -1),
+        close: (_state, _mark, parent, index) => backticksFor(parent.child(index - 1), 1),
+        escape: false,
+      },
+    },
+    { hardBreakNodeName: 'hardBreak', strict: false },
+  );
+  return serializer;
+}
+
+function backticksFor(node: ProseMirrorNode, side: number): string {
+  let longest = 0;
+  for (const run of node.isText ? (node.text?.match(/`+/g) ?? []) : [])
+    longest = Math.max(longest, run.length);
+  const ticks = '`'.repeat(longest + 1);
+  if (longest === 0) return ticks;
+  return side < 0 ? `${ticks} ` : ` ${ticks}`;
+}
+
+/** Markdown for a document of the Tiptap StarterKit schema (unknown nodes keep their text). */
+export function serializeMarkdown(doc: ProseMirrorNode): string {
+  return markdownSerializer().serialize(doc, { tightLists: true });
+}
+
+/**
+ * Markdown of an XML fragment as a Tiptap StarterKit editor shows it, read with
+ * y-prosemirror's converter. Elements the schema does not know are left out — and
+ * y-prosemirror deletes them from the fragment it reads, so pass a document loaded for
+ * the purpose (as REST reads do), never a live one.
+ */
+export function fragmentToMarkdown(fragment: Y.XmlFragment): string {
+  return serializeMarkdown(yXmlFragmentToProseMirrorRootNode(fragment, editorSchema()));
+}
+
+/**
+ * `format=markdown`: every top-level XML fragment as Markdown and every Y.Text as its
+ * text, in name order, separated by a blank line (as `documentText` orders them).
+ * Reads a loaded copy only (see `fragmentToMarkdown`).
+ */
+export function documentMarkdown(doc: Y.Doc): string {
+  return rootTypes(doc)
+    .filter((root) => root.kind === 'text' || root.kind === 'xml')
+    .map((root) =>
+      root.kind === 'xml' ? fragmentToMarkdown(root.type as Y.XmlFragment) : (root.type as Y.Text).toString(),
+    )
+    .join('\n\n');
 }

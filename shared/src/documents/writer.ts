@@ -1,6 +1,7 @@
+import { prosemirrorToYXmlFragment } from 'y-prosemirror';
 import * as Y from 'yjs';
-import { type ProseMirrorNode, rootTypes } from './content.js';
-import { parseMarkdown, textToBlocks } from './markdown.js';
+import { rootTypes } from './content.js';
+import { parseMarkdown, parsePlainText } from './markdown.js';
 
 /** What `PUT /v1/documents/:id/content` writes. */
 export type ContentReplacement = { text: string; field?: string } | { markdown: string; field?: string };
@@ -51,50 +52,27 @@ function replaceText(text: Y.Text, next: string): void {
   if (inserted) text.insert(start, inserted);
 }
 
-function fillElement(parent: Y.XmlElement | Y.XmlFragment, nodes: ProseMirrorNode[]): void {
-  let index = parent.length;
-  let pendingText: ProseMirrorNode[] = [];
-  const flushText = () => {
-    if (pendingText.length === 0) return;
-    const xmlText = new Y.XmlText();
-    parent.insert(index++, [xmlText]);
-    let offset = 0;
-    for (const node of pendingText) {
-      const text = node.text ?? '';
-      const attributes = Object.fromEntries((node.marks ?? []).map((m) => [m.type, m.attrs ?? {}]));
-      xmlText.insert(offset, text, attributes);
-      offset += text.length;
-    }
-    pendingText = [];
-  };
-  for (const node of nodes) {
-    if (node.type === 'text') {
-      pendingText.push(node);
-      continue;
-    }
-    flushText();
-    const element = new Y.XmlElement(node.type);
-    parent.insert(index++, [element]);
-    for (const [key, value] of Object.entries(node.attrs ?? {})) element.setAttribute(key, value as string);
-    fillElement(element, node.content ?? []);
-  }
-  flushText();
-}
-
 /**
- * Applies a replacement to `doc` in one transaction with `origin`. The caller encodes
- * the change with `Y.encodeStateAsUpdate(doc, stateVectorBefore)`.
+ * Applies a replacement to `doc` in one transaction with `origin`: Y.Text gets the
+ * characters as they are; an XML fragment gets Markdown parsed into Tiptap's StarterKit
+ * schema (`parseMarkdown`, which throws `MarkdownLimitError`), or one paragraph per line
+ * of text. The caller encodes the change with `Y.encodeStateAsUpdate(doc, stateVectorBefore)`.
  */
 export function applyContentReplacement(doc: Y.Doc, replacement: ContentReplacement, origin: unknown): void {
   const into = target(doc, replacement.field);
+  if (into instanceof Y.Text) {
+    doc.transact(
+      () => replaceText(into, 'text' in replacement ? replacement.text : replacement.markdown),
+      origin,
+    );
+    return;
+  }
+  // Parsed before the transaction: input beyond the limits changes nothing.
+  const next = 'text' in replacement ? parsePlainText(replacement.text) : parseMarkdown(replacement.markdown);
   doc.transact(() => {
-    if (into instanceof Y.Text) {
-      replaceText(into, 'text' in replacement ? replacement.text : replacement.markdown);
-      return;
-    }
-    const blocks =
-      'text' in replacement ? textToBlocks(replacement.text) : parseMarkdown(replacement.markdown);
-    if (into.length > 0) into.delete(0, into.length);
-    fillElement(into, blocks);
+    // y-prosemirror's own mapping (the one Tiptap's Collaboration extension uses). It
+    // diffs against what the fragment holds, so unchanged blocks are kept rather than
+    // deleted and re-inserted, and concurrent edits in them survive.
+    prosemirrorToYXmlFragment(next, into);
   }, origin);
 }
