@@ -1,5 +1,6 @@
 import { checkCommon, commonEnv, port } from '@folio/shared/config';
 import { z } from 'zod';
+import { insecureIssuerProblem } from './auth/loopback.js';
 
 export const apiConfigSchema = z
   .object({
@@ -19,6 +20,8 @@ export const apiConfigSchema = z
   })
   .superRefine((config, ctx) => {
     checkCommon(config, ctx);
+    const issuerProblem = config.OIDC_ISSUER ? insecureIssuerProblem(config.OIDC_ISSUER) : undefined;
+    if (issuerProblem) ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: issuerProblem });
     const oidc = [config.OIDC_ISSUER, config.OIDC_CLIENT_ID, config.OIDC_CLIENT_SECRET];
     if (oidc.some(Boolean) && !oidc.every(Boolean)) {
       ctx.addIssue({
