@@ -15,7 +15,7 @@ import type { RouteDeps } from './http/deps.js';
 import { docsPage } from './http/docs-page.js';
 import type { AppEnv } from './http/env.js';
 import { problem, renderError } from './http/problem.js';
-import { memoryRateLimiter, rateLimit, redisRateLimiter } from './http/rate-limit.js';
+import { createRateLimiter, rateLimit } from './http/rate-limit.js';
 import { createRouter } from './http/router.js';
 import { createApiMetrics } from './metrics.js';
 import { auditRoutes } from './routes/audit.js';
@@ -130,12 +130,14 @@ export function createApi(deps: ApiDeps) {
     redis: deps.redis,
     redisPrefix: deps.config.REDIS_KEY_PREFIX,
   });
-  const limiter = deps.redis
-    ? redisRateLimiter(deps.redis, deps.config.REDIS_KEY_PREFIX)
-    : memoryRateLimiter();
+  const limiter = createRateLimiter({
+    perMinute: deps.config.RATE_LIMIT_PER_MINUTE,
+    redis: deps.redis,
+    prefix: deps.config.REDIS_KEY_PREFIX,
+  });
   const guard: MiddlewareHandler<AppEnv>[] = [
     authenticate({ db: deps.db, publicOrigin: new URL(deps.config.PUBLIC_URL).origin }),
-    rateLimit(limiter, deps.config.RATE_LIMIT_PER_MINUTE, deps.log),
+    rateLimit(limiter, deps.log),
   ];
   // Guarded per resource rather than on /v1/* so an unknown /v1 path is a 404, not a 401.
   const resources = [

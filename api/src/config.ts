@@ -15,7 +15,7 @@ export const apiConfigSchema = z
       .int()
       .min(1024)
       .default(4 * 1024 * 1024),
-    /** Requests per token (or address) per minute. */
+    /** Requests per user per minute, over all their tokens and sessions and every API instance. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   })
   .superRefine((config, ctx) => {

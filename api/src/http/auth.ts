@@ -9,7 +9,7 @@ export const SESSION_COOKIE = 'folio_session';
 
 export interface Principal extends Actor {
   via: 'token' | 'session';
-  /** Stable per credential, for rate limiting: the token id or the session hash. */
+  /** Stable per credential: the token id or the session hash. */
   credentialKey: string;
   tokenId?: string;
 }
