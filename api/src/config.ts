@@ -17,6 +17,8 @@ export const apiConfigSchema = z
       .default(4 * 1024 * 1024),
     /** Requests per user per minute, over all their tokens and sessions and every API instance. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    /** Live (unrevoked, unexpired) API tokens one user may hold; minting beyond is a 409. */
+    MAX_API_TOKENS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(100),
   })
   .superRefine((config, ctx) => {
     checkCommon(config, ctx);
