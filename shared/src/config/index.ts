@@ -85,6 +85,8 @@ export const commonEnv = {
   PUBLIC_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
   COLLAB_PUBLIC_URL: url(['ws:', 'wss:']).default('ws://127.0.0.1:1234'),
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  /** When set, /metrics (on both processes) answers only `Authorization: Bearer <it>`. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 };
 
 /** Cross-field rules every process applies after parsing its own schema. */
