@@ -2,21 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { type CollabBus, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
 import { createContentConverter } from '@folio/shared/documents';
-import { checkReadiness } from '@folio/shared/health';
+import { checkReadiness, metricsRequestAllowed } from '@folio/shared/health';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
 import { noopTracing, type Tracing } from '@folio/shared/tracing';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
+import { secureHeaders } from 'hono/secure-headers';
 import type { ApiConfig } from './config.js';
 import { createErasureWorker } from './erasure-worker.js';
 import { authenticate } from './http/auth.js';
 import type { RouteDeps } from './http/deps.js';
-import { docsPage } from './http/docs-page.js';
+import { docsContentSecurityPolicy, docsPage } from './http/docs-page.js';
 import type { AppEnv } from './http/env.js';
 import { problem, renderError } from './http/problem.js';
-import { memoryRateLimiter, rateLimit, redisRateLimiter } from './http/rate-limit.js';
+import { createRateLimiter, rateLimit } from './http/rate-limit.js';
 import { createRouter } from './http/router.js';
 import { createApiMetrics } from './metrics.js';
 import { auditRoutes } from './routes/audit.js';
@@ -85,6 +86,16 @@ export function createApi(deps: ApiDeps) {
       log.info({ method, route, status, ms: Math.round(seconds * 1000) }, 'request');
     });
   });
+  // nosniff, no framing, no referrer, same-origin resource policy and friends on every
+  // response. Responses are JSON or problem+json, never meant to be rendered: the default
+  // policy allows nothing. /docs sets its own policy (overwrite: false keeps it).
+  app.use(
+    secureHeaders({
+      overwrite: false,
+      xFrameOptions: 'DENY',
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+    }),
+  );
   // Postgres text cannot hold NUL; without this a NUL in any parameter surfaced as a 500
   // from the driver. Rejected once here, for every route, naming the parameter.
   app.use(async (c, next) => {
@@ -110,9 +121,13 @@ export function createApi(deps: ApiDeps) {
     const readiness = await checkReadiness({ db: deps.db, redis: deps.redis });
     return c.json(readiness, readiness.ok ? 200 : 503);
   });
-  app.get('/metrics', async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-  );
+  app.get('/metrics', async (c) => {
+    if (!metricsRequestAllowed(c.req.header('authorization'), deps.config.METRICS_TOKEN)) {
+      c.header('WWW-Authenticate', 'Bearer realm="metrics"');
+      return problem(c, 401, '/metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    }
+    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+  });
 
   const bus =
     deps.bus ?? createCollabBus({ redis: deps.redis, prefix: deps.config.REDIS_KEY_PREFIX, log: deps.log });
@@ -135,12 +150,14 @@ export function createApi(deps: ApiDeps) {
     redis: deps.redis,
     redisPrefix: deps.config.REDIS_KEY_PREFIX,
   });
-  const limiter = deps.redis
-    ? redisRateLimiter(deps.redis, deps.config.REDIS_KEY_PREFIX)
-    : memoryRateLimiter();
+  const limiter = createRateLimiter({
+    perMinute: deps.config.RATE_LIMIT_PER_MINUTE,
+    redis: deps.redis,
+    prefix: deps.config.REDIS_KEY_PREFIX,
+  });
   const guard: MiddlewareHandler<AppEnv>[] = [
     authenticate({ db: deps.db, publicOrigin: new URL(deps.config.PUBLIC_URL).origin }),
-    rateLimit(limiter, deps.config.RATE_LIMIT_PER_MINUTE, deps.log),
+    rateLimit(limiter, deps.log),
   ];
   // Guarded per resource rather than on /v1/* so an unknown /v1 path is a 404, not a 401.
   const resources = [
@@ -176,7 +193,10 @@ export function createApi(deps: ApiDeps) {
     info: { title: 'Folio API', version: '1.0.0' },
     security: [{ apiToken: [] }, { session: [] }],
   });
-  app.get('/docs', (c) => c.html(docsPage));
+  app.get('/docs', (c) => {
+    c.header('Content-Security-Policy', docsContentSecurityPolicy);
+    return c.html(docsPage);
+  });
 
   app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));
   app.onError(renderError);

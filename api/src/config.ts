@@ -1,5 +1,6 @@
 import { checkCommon, commonEnv, withPublicUrls } from '@folio/shared/config';
 import { z } from 'zod';
+import { insecureIssuerProblem } from './auth/loopback.js';
 
 export const apiConfigSchema = z
   .object({
@@ -13,11 +14,15 @@ export const apiConfigSchema = z
       .int()
       .min(1024)
       .default(4 * 1024 * 1024),
-    /** Requests per token (or address) per minute. */
+    /** Requests per user per minute, over all their tokens and sessions and every API instance. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    /** Live (unrevoked, unexpired) API tokens one user may hold; minting beyond is a 409. */
+    MAX_API_TOKENS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(100),
   })
   .superRefine((config, ctx) => {
     checkCommon(config, ctx);
+    const issuerProblem = config.OIDC_ISSUER ? insecureIssuerProblem(config.OIDC_ISSUER) : undefined;
+    if (issuerProblem) ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: issuerProblem });
     const oidc = [config.OIDC_ISSUER, config.OIDC_CLIENT_ID, config.OIDC_CLIENT_SECRET];
     if (oidc.some(Boolean) && !oidc.every(Boolean)) {
       ctx.addIssue({

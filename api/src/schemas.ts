@@ -48,7 +48,14 @@ export const TokenCreate = z
   .strictObject({
     name: z.string().trim().max(200).optional(),
     scopes: z.array(scopeSchema).min(1).max(3).optional().openapi({ description: 'default: read, write' }),
-    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    expiresAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({
+        description:
+          'default: the expiry of the credential making the request (none for a token without one); ' +
+          'a later time than that is a 400',
+      }),
   })
   .openapi('TokenCreate');
 

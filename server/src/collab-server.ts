@@ -8,7 +8,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { type CollabBus, type CollabEvent, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
-import { checkReadiness } from '@folio/shared/health';
+import { checkReadiness, metricsRequestAllowed } from '@folio/shared/health';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
 import { noopTracing, type Tracing } from '@folio/shared/tracing';
@@ -176,6 +176,23 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       res
         .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ...readiness, ok, draining }));
+    } else if (
+      path === '/metrics' &&
+      !metricsRequestAllowed(req.headers.authorization, config.METRICS_TOKEN)
+    ) {
+      res
+        .writeHead(401, {
+          'content-type': 'application/problem+json',
+          'www-authenticate': 'Bearer realm="metrics"',
+        })
+        .end(
+          JSON.stringify({
+            type: 'https://folio.dev/problems/unauthenticated',
+            title: 'Unauthenticated',
+            status: 401,
+            detail: '/metrics needs Authorization: Bearer <METRICS_TOKEN>',
+          }),
+        );
     } else if (path === '/metrics') {
       metrics.documents.set(hocuspocus.getDocumentsCount());
       metrics.unsavedBytes.set(committer.pendingBytes);

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { pendingMigrations } from '@folio/migrations';
 import { sql } from 'kysely';
 import type { Db } from './db/connect.js';
@@ -41,4 +42,18 @@ export async function checkReadiness(
     }
   }
   return { ok: Object.values(checks).every((c) => c.ok), checks };
+}
+
+/**
+ * Whether a request may read /metrics: always when no METRICS_TOKEN is configured (the
+ * processes bind to loopback by default), otherwise only with `Authorization: Bearer
+ * <METRICS_TOKEN>`. Compared as digests in constant time, so the answer's timing says
+ * nothing about how much of a guess was right.
+ */
+export function metricsRequestAllowed(authorization: string | undefined, token: string | undefined): boolean {
+  if (!token) return true;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match?.[1]) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(match[1]), digest(token));
 }

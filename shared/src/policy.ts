@@ -49,7 +49,8 @@ const documentRules: Record<DocumentAction, { role: DocumentRole; scope: Scope }
   'document.write': { role: 'editor', scope: 'write' },
   'document.share': { role: 'owner', scope: 'write' },
   'document.delete': { role: 'owner', scope: 'write' },
-  'document.audit': { role: 'owner', scope: 'admin' },
+  // Contract: an owner reading their document's audit entries is a read of that document.
+  'document.audit': { role: 'owner', scope: 'read' },
 };
 
 const hasScope = (actor: Actor, scope: Scope) => actor.scopes === undefined || actor.scopes.includes(scope);

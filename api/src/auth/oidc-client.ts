@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import { insecureIssuerProblem } from './loopback.js';
 
 export interface OidcSettings {
   issuer: string;
@@ -12,6 +13,10 @@ export interface OidcSettings {
  * after us).
  */
 export function oidcConfiguration(settings: OidcSettings): () => Promise<client.Configuration> {
+  // config.ts refuses such an issuer at start-up; this keeps the client safe on its own.
+  const problem = insecureIssuerProblem(settings.issuer);
+  if (problem) throw new Error(`OIDC_ISSUER ${problem}`);
+  const insecure = new URL(settings.issuer).protocol === 'http:';
   let pending: Promise<client.Configuration> | undefined;
   return () => {
     pending ??= client
@@ -22,10 +27,8 @@ export function oidcConfiguration(settings: OidcSettings): () => Promise<client.
         client.ClientSecretBasic(settings.clientSecret),
         {
           timeout: 10,
-          // Plain http is only ever a loopback provider in development and tests.
-          ...(new URL(settings.issuer).protocol === 'http:'
-            ? { execute: [client.allowInsecureRequests] }
-            : {}),
+          // Plain http passed the check above only for a loopback provider (development, tests).
+          ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
         },
       )
       .catch((error: unknown) => {

@@ -5,12 +5,24 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { userCreator } from '@folio/shared/commands';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApi, type TestApi } from '../test-app.js';
 
 const PUBLIC_URL = 'http://127.0.0.1:3999';
 const names: Record<string, string> = { alice: 'Alice Liddell', bob: 'Bob' };
+/** Per provider account: its email and `email_verified` claim ('absent' leaves the claim out). */
+const accounts: Record<string, { email: string; verified: boolean | 'absent' }> = {};
+const accountClaims = (id: string) => {
+  const account = accounts[id] ?? { email: `${id}@example.com`, verified: true };
+  return {
+    sub: id,
+    email: account.email,
+    ...(account.verified === 'absent' ? {} : { email_verified: account.verified }),
+    name: names[id] ?? id,
+  };
+};
 
 let server: Server;
 let issuer: string;
@@ -33,7 +45,7 @@ beforeAll(async () => {
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     findAccount: (_ctx, id) => ({
       accountId: id,
-      claims: () => ({ sub: id, email: `${id}@example.com`, email_verified: true, name: names[id] ?? id }),
+      claims: () => accountClaims(id),
     }),
     cookies: { keys: ['oidc-test-cookie-key'] },
   });
@@ -227,6 +239,71 @@ describe('single sign-on', () => {
     } finally {
       await secure.close();
     }
+  });
+
+  it('links an existing account only on email_verified === true, and never an admin or compliance one', async () => {
+    const me = async (jar: Jar) =>
+      (await (await h.request('/v1/me', { headers: { cookie: jar.header() } })).json()) as {
+        id: string;
+        email: string;
+      };
+    const existing = async (email: string, role: 'member' | 'admin' | 'compliance' = 'member') =>
+      userCreator(h.t.db, { email, name: email, role, actorId: null });
+    const subjectOf = async (id: string) =>
+      (await h.t.db.selectFrom('users').select('oidc_subject').where('id', '=', id).executeTakeFirstOrThrow())
+        .oidc_subject;
+
+    const vera = await existing('vera@corp.example');
+    accounts.vera = { email: 'vera@corp.example', verified: true };
+    const linked = await signIn('vera');
+    expect(linked.callback.status).toBe(302);
+    expect((await me(linked.jar)).id).toBe(vera.id);
+
+    for (const [account, verified] of [
+      ['frank', false],
+      ['absent', 'absent'],
+    ] as const) {
+      const victim = await existing(`${account}@corp.example`);
+      accounts[account] = { email: `${account}@corp.example`, verified };
+      const { callback } = await signIn(account);
+      expect(callback.status, account).toBe(409);
+      expect(callback.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(callback.headers.getSetCookie().join()).not.toMatch(/folio_session=[^;]/);
+      expect(await subjectOf(victim.id)).toBeNull();
+    }
+
+    // The first admin's address is public knowledge; a provider account claiming it (verified
+    // or not) never becomes that admin, nor a compliance officer.
+    for (const [account, email, role] of [
+      ['mallory', 'admin@folio.localhost', 'admin'],
+      ['oscar', 'officer@corp.example', 'compliance'],
+    ] as const) {
+      const privileged = await existing(email, role);
+      accounts[account] = { email, verified: true };
+      const { callback } = await signIn(account);
+      expect(callback.status, account).toBe(409);
+      expect(await subjectOf(privileged.id)).toBeNull();
+    }
+  });
+
+  it('changes the stored email only from a verified claim', async () => {
+    accounts.gina = { email: 'gina@example.com', verified: true };
+    const first = await signIn('gina');
+    const id = (
+      (await (await h.request('/v1/me', { headers: { cookie: first.jar.header() } })).json()) as {
+        id: string;
+      }
+    ).id;
+    const stored = async () =>
+      (await h.t.db.selectFrom('users').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email;
+    for (const verified of [false, 'absent'] as const) {
+      accounts.gina = { email: 'gina@elsewhere.example', verified };
+      expect((await signIn('gina')).callback.status).toBe(302);
+      expect(await stored()).toBe('gina@example.com');
+    }
+    accounts.gina = { email: 'gina@elsewhere.example', verified: true };
+    expect((await signIn('gina')).callback.status).toBe(302);
+    expect(await stored()).toBe('gina@elsewhere.example');
   });
 
   it('never redirects to another site after login', async () => {

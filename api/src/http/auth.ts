@@ -9,9 +9,11 @@ export const SESSION_COOKIE = 'folio_session';
 
 export interface Principal extends Actor {
   via: 'token' | 'session';
-  /** Stable per credential, for rate limiting: the token id or the session hash. */
+  /** Stable per credential: the token id or the session hash. */
   credentialKey: string;
   tokenId?: string;
+  /** When this credential stops working; null for an API token without expiry. */
+  expiresAt: Date | null;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -39,6 +41,7 @@ export function authenticate(deps: { db: Db; publicOrigin: string }): Middleware
         via: 'token',
         tokenId: found.tokenId,
         credentialKey: `t:${found.tokenId}`,
+        expiresAt: found.expiresAt,
       });
       return next();
     }
@@ -56,6 +59,7 @@ export function authenticate(deps: { db: Db; publicOrigin: string }): Middleware
       scopes: undefined,
       via: 'session',
       credentialKey: `s:${session.sessionKey}`,
+      expiresAt: session.expiresAt,
     });
     return next();
   };

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * GET /docs: a self-contained page that renders /openapi.json — every route with its
  * parameters, request body and responses, and the schemas. No CDN, no external assets:
@@ -63,3 +65,27 @@ fetch('/openapi.json').then((r) => r.json()).then((spec) => {
 </body>
 </html>
 `;
+
+const inlineHashes = (tag: 'script' | 'style') =>
+  [...docsPage.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map(
+    ([, body]) =>
+      `'sha256-${createHash('sha256')
+        .update(body ?? '')
+        .digest('base64')}'`,
+  );
+
+/**
+ * The page's own Content-Security-Policy: its inline script and style are allowed by
+ * hash (not 'unsafe-inline'), it may fetch /openapi.json from this origin, and nothing
+ * else. Hashes are computed from the page itself, so editing it cannot break the policy.
+ */
+export const docsContentSecurityPolicy = [
+  "default-src 'none'",
+  `script-src ${inlineHashes('script').join(' ')}`,
+  `style-src ${inlineHashes('style').join(' ')}`,
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');

@@ -2,71 +2,61 @@ import { FolioError } from '@folio/shared';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
 import type { MiddlewareHandler } from 'hono';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import type { AppEnv } from './env.js';
 
-const WINDOW_MS = 60_000;
+const WINDOW_SECONDS = 60;
 
-export interface RateLimiter {
-  /** Counts one request; returns the count in the current window. */
-  hit(key: string, now: number): Promise<number>;
-}
-
-/** Fixed one-minute windows in Redis, shared by every API instance. */
-export function redisRateLimiter(redis: Redis, prefix: string): RateLimiter {
-  return {
-    hit: async (key, now) => {
-      const window = Math.floor(now / WINDOW_MS);
-      const redisKey = `${prefix}ratelimit:${key}:${window}`;
-      const results = await redis
-        .multi()
-        .incr(redisKey)
-        .pexpire(redisKey, WINDOW_MS * 2)
-        .exec();
-      const [error, count] = results?.[0] ?? [new Error('no reply'), 0];
-      if (error) throw error;
-      return Number(count);
-    },
+/**
+ * Requests per user per minute, through `rate-limiter-flexible` (its Redis limiter is one
+ * atomic Lua increment-with-expiry per request, its memory one expires each key on its
+ * own instead of dropping a whole table). With Redis every API instance shares one count;
+ * if Redis fails, the insurance limiter counts in this process until it is back, so an
+ * outage of the limiter neither stops the API nor lifts the limit.
+ *
+ * Keys are `<prefix>ratelimit:<userId>`: named by the user id so that erasure's Redis
+ * sweep finds them.
+ */
+export function createRateLimiter(options: {
+  perMinute: number;
+  redis?: Redis | undefined;
+  prefix: string;
+}): RateLimiterAbstract {
+  const base = {
+    points: options.perMinute,
+    duration: WINDOW_SECONDS,
+    keyPrefix: `${options.prefix}ratelimit`,
   };
-}
-
-/** The same windows in this process: for a single instance without Redis. */
-export function memoryRateLimiter(maxKeys = 100_000): RateLimiter {
-  let window = -1;
-  let counts = new Map<string, number>();
-  return {
-    hit: async (key, now) => {
-      const current = Math.floor(now / WINDOW_MS);
-      // Dropping the whole map at each window boundary bounds memory by the busiest minute.
-      if (current !== window || counts.size >= maxKeys) {
-        window = current;
-        counts = new Map();
-      }
-      const count = (counts.get(key) ?? 0) + 1;
-      counts.set(key, count);
-      return count;
-    },
-  };
+  const memory = new RateLimiterMemory(base);
+  if (!options.redis) return memory;
+  return new RateLimiterRedis({ ...base, storeClient: options.redis, insuranceLimiter: memory });
 }
 
 /**
- * Per credential (API token or session), after authentication. A Redis failure lets
- * the request through: an outage of the limiter must not become an outage of the API.
+ * Per user, after authentication: every token and session of one user draws on one
+ * budget, or minting more tokens would buy more requests.
  */
-export function rateLimit(limiter: RateLimiter, perMinute: number, log: Logger): MiddlewareHandler<AppEnv> {
+export function rateLimit(limiter: RateLimiterAbstract, log: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const key = c.get('principal').credentialKey;
-    const now = Date.now();
-    let count = 0;
+    const key = c.get('principal').userId;
+    c.header('RateLimit-Limit', String(limiter.points));
     try {
-      count = await limiter.hit(key, now);
-    } catch (error) {
-      log.warn({ err: error }, 'rate limiter unavailable; request allowed');
-    }
-    c.header('RateLimit-Limit', String(perMinute));
-    c.header('RateLimit-Remaining', String(Math.max(0, perMinute - count)));
-    if (count > perMinute) {
-      c.header('Retry-After', String(Math.ceil((WINDOW_MS - (now % WINDOW_MS)) / 1000)));
-      throw new FolioError('RATE_LIMITED', `more than ${perMinute} requests per minute for this credential`);
+      const result = await limiter.consume(key);
+      c.header('RateLimit-Remaining', String(result.remainingPoints));
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) {
+        // Both stores failed (not expected: the memory one cannot); let the request through.
+        log.warn({ err: rejection }, 'rate limiter unavailable; request allowed');
+        return next();
+      }
+      c.header('RateLimit-Remaining', '0');
+      c.header('Retry-After', String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))));
+      throw new FolioError('RATE_LIMITED', `more than ${limiter.points} requests per minute for this user`);
     }
     return next();
   };

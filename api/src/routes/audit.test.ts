@@ -155,7 +155,7 @@ describe('GET /v1/audit', () => {
     }
   });
 
-  it('admins and compliance read everything; an owner only their document, with the admin scope', async () => {
+  it('admins and compliance read everything; an owner only their document, with a read token', async () => {
     const total = (await audit(admin.token, { limit: '1000' })).items.length;
     expect((await audit(compliance.token, { limit: '1000' })).items.length).toBeGreaterThanOrEqual(total);
     expect((await audit(owner.token, { documentId })).items.length).toBeGreaterThan(0);
@@ -173,9 +173,27 @@ describe('GET /v1/audit', () => {
       json: { role: 'viewer' },
     });
     expect(await status(viewer, `?documentId=${documentId}`)).toBe(403);
+    // Contract: reading one's own document's audit entries is a read of that document.
     const ownerReadWrite = await h.user('rw.audit@example.com', { scopes: ['read', 'write'] });
     const own = await createDoc(ownerReadWrite.token, { title: 'Mine' });
-    expect(await status(ownerReadWrite, `?documentId=${own.id}`)).toBe(403);
+    const mint = await h.request('/v1/tokens', {
+      method: 'POST',
+      token: ownerReadWrite.token,
+      json: { name: 'auditor', scopes: ['read'] },
+    });
+    const readOnly = { token: ((await mint.json()) as { token: string }).token };
+    const ownEntries = await audit(readOnly.token, { documentId: own.id });
+    expect(ownEntries.items.map((e) => e.action)).toContain('document.create');
+    expect(ownEntries.items.every((e) => e.documentId === own.id)).toBe(true);
+    expect(await status(readOnly, '')).toBe(403);
+    expect(await status(readOnly, `?documentId=${documentId}`)).toBe(404);
+    const writeOnly = await h.request('/v1/tokens', {
+      method: 'POST',
+      token: ownerReadWrite.token,
+      json: { name: 'writer', scopes: ['write'] },
+    });
+    const writer = { token: ((await writeOnly.json()) as { token: string }).token };
+    expect(await status(writer, `?documentId=${own.id}`)).toBe(403);
     const complianceReadOnly = await h.user('ro.compliance@example.com', {
       role: 'compliance',
       scopes: ['read'],

@@ -26,15 +26,10 @@ describe('GDPR routes', () => {
       json: { title: 'Ursula diary', content: { text: 'ursula wrote a private line' } },
     });
     expect(created.status).toBe(201);
-    // A rate-limit window now exists in Redis for the victim's token.
+    // A rate-limit window now exists in Redis for the victim.
     expect((await h.request('/v1/me', { token: victim.token })).status).toBe(200);
-    const { id: tokenId } = await h.t.db
-      .selectFrom('api_tokens')
-      .select('id')
-      .where('user_id', '=', victim.id)
-      .executeTakeFirstOrThrow();
     const prefix = h.config.REDIS_KEY_PREFIX;
-    expect(await h.redis?.keys(`${prefix}ratelimit:t:${tokenId}:*`)).toHaveLength(1);
+    expect(await h.redis?.keys(`${prefix}ratelimit:${victim.id}`)).toHaveLength(1);
 
     const accepted = await h.request('/v1/gdpr/erasures', {
       method: 'POST',
@@ -66,7 +61,7 @@ describe('GDPR routes', () => {
     ];
     expect(await findInDatabase(h.t.db, needles)).toEqual([]);
     const redis = h.redis as NonNullable<typeof h.redis>;
-    expect(await findInRedis(redis, h.config.REDIS_KEY_PREFIX, [...needles, victim.id, tokenId])).toEqual([]);
+    expect(await findInRedis(redis, h.config.REDIS_KEY_PREFIX, [...needles, victim.id])).toEqual([]);
 
     // Asking again: the user is already erased.
     const again = await h.request('/v1/gdpr/erasures', {

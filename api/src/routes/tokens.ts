@@ -9,6 +9,28 @@ import { CreatedToken, errors, json, TokenCreate, TokenIdParam, TokenList } from
 
 const SCOPE_ORDER: Scope[] = ['read', 'write', 'admin'];
 
+/**
+ * A minted token never outlives the credential that minted it, or a token about to
+ * expire (or a session) could make itself permanent. Without `expiresAt` it inherits the
+ * parent's expiry; an explicit `expiresAt` beyond it is refused (400) rather than
+ * silently shortened, so the caller never holds a token that ends sooner than it asked.
+ */
+function mintedExpiry(requested: string | undefined, parent: Date | null): Date | null {
+  if (requested === undefined) return parent;
+  const expiresAt = new Date(requested);
+  if (expiresAt.getTime() <= Date.now()) {
+    throw new FolioError('BAD_REQUEST', 'expiresAt must be in the future', { field: 'expiresAt' });
+  }
+  if (parent && expiresAt > parent) {
+    throw new FolioError(
+      'BAD_REQUEST',
+      `expiresAt must not be later than the expiry of the credential minting it (${parent.toISOString()})`,
+      { field: 'expiresAt' },
+    );
+  }
+  return expiresAt;
+}
+
 /** The caller's own API tokens. */
 export function tokenRoutes(deps: RouteDeps) {
   const app = createRouter();
@@ -20,7 +42,10 @@ export function tokenRoutes(deps: RouteDeps) {
       tags: ['tokens'],
       summary: 'Create an API token (the secret is shown once)',
       request: { body: { content: { 'application/json': { schema: TokenCreate } }, required: true } },
-      responses: { 201: json(CreatedToken, 'the new token with its secret'), ...errors(400, 401, 403, 429) },
+      responses: {
+        201: json(CreatedToken, 'the new token with its secret'),
+        ...errors(400, 401, 403, 409, 429),
+      },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -34,16 +59,14 @@ export function tokenRoutes(deps: RouteDeps) {
           field: 'scopes',
         });
       }
-      const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
-      if (expiresAt && expiresAt.getTime() <= Date.now()) {
-        throw new FolioError('BAD_REQUEST', 'expiresAt must be in the future', { field: 'expiresAt' });
-      }
+      const expiresAt = mintedExpiry(body.expiresAt, principal.expiresAt);
       const { token, record } = await apiTokenIssuer(deps.db, {
         userId: principal.userId,
         scopes,
         name: body.name ?? '',
         expiresAt,
         actorId: principal.userId,
+        maxLive: deps.config.MAX_API_TOKENS_PER_USER,
       });
       return c.json({ ...presentApiToken(record), token }, 201);
     },

@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
-import { findActiveApiTokenByHash, insertApiToken, touchApiToken } from '../db/repositories/api-tokens.js';
+import {
+  countLiveApiTokensLocked,
+  findActiveApiTokenByHash,
+  insertApiToken,
+  touchApiToken,
+} from '../db/repositories/api-tokens.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import type { ApiToken, InstanceRole, Scope } from '../db/schema.js';
+import { FolioError } from '../errors.js';
 import { newId, randomSecret } from '../ids.js';
 
 /** Every API token starts with this, so secret scanners and logs can recognise one. */
@@ -19,12 +25,33 @@ export interface IssuedApiToken {
   record: ApiToken;
 }
 
+/**
+ * Issues an API token. With `maxLive`, refuses (CONFLICT, 409) when the user already
+ * holds that many live tokens: each token is a credential to revoke and audit, so a
+ * user (or a leaked token) must not be able to mint them without bound.
+ */
 export async function apiTokenIssuer(
   db: Handle,
-  input: { userId: string; scopes: Scope[]; name?: string; expiresAt?: Date | null; actorId: string | null },
+  input: {
+    userId: string;
+    scopes: Scope[];
+    name?: string;
+    expiresAt?: Date | null;
+    actorId: string | null;
+    maxLive?: number | undefined;
+  },
 ): Promise<IssuedApiToken> {
   const token = `${API_TOKEN_PREFIX}${randomSecret(256)}`;
   return inTransaction(db, async (trx) => {
+    if (input.maxLive !== undefined) {
+      const live = await countLiveApiTokensLocked(trx, input.userId);
+      if (live >= input.maxLive) {
+        throw new FolioError(
+          'CONFLICT',
+          `this user already has ${live} live API tokens, the most allowed (MAX_API_TOKENS_PER_USER); revoke one first`,
+        );
+      }
+    }
     const record = await insertApiToken(trx, {
       id: newId(),
       userId: input.userId,

@@ -8,9 +8,10 @@ import {
 } from '../db/repositories/erasure-requests.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserByEmail, findUserById } from '../db/repositories/users.js';
+import type { User } from '../db/schema.js';
 import { FolioError, isFolioError } from '../errors.js';
 import { newId } from '../ids.js';
-import { type ErasureReport, type UserEraserDeps, userEraser } from './user-eraser.js';
+import { assertNotLastAdmin, type ErasureReport, type UserEraserDeps, userEraser } from './user-eraser.js';
 
 /** A running request whose worker has not finished it after this long is taken over. */
 export const ERASURE_STALE_AFTER_MS = 10 * 60 * 1000;
@@ -32,6 +33,8 @@ export async function erasureRequester(
     const field = 'email' in input.target ? 'email' : 'userId';
     if (!user) throw new FolioError('NOT_FOUND', 'no such user', { field });
     if (user.erased_at) throw new FolioError('CONFLICT', 'that user has already been erased', { field });
+    // Refused up front (409) rather than failing later in the worker; the eraser checks again.
+    await assertNotLastAdmin(trx, user, field);
     const open = await findOpenErasureRequest(trx, user.id);
     if (open) return { request: open, created: false };
     const request = await insertErasureRequest(trx, {

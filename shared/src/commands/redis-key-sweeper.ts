@@ -10,7 +10,7 @@ export const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, (c) => `\
 /**
  * Deletes every key under `prefix` whose name mentions one of `needles` (a user id, a
  * token id, a session key, a deleted document's id). What lives under the prefix:
- * rate-limit windows `ratelimit:<t:tokenId|s:sessionKey>:<window>` and the Redis
+ * rate-limit counters `ratelimit:<userId>` and the Redis
  * extension's Redlock keys `collab:<documentId>:lock`; pub/sub channels (awareness with
  * user names, sync messages) are never stored. Matching by name rather than by known
  * patterns also covers keys added later, as long as they are named by id.

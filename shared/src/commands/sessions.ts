@@ -39,6 +39,8 @@ export interface SessionPrincipal {
   userId: string;
   role: InstanceRole;
   sessionKey: string;
+  /** When the session ends unless used again (it slides by SESSION_TTL_MS on use). */
+  expiresAt: Date;
 }
 
 /** The user behind a session cookie, or undefined for an unknown or expired one. */
@@ -51,10 +53,12 @@ export async function authenticateSession(
   const idHash = hashSession(secret);
   const found = await findActiveSession(db, idHash, now);
   if (!found) return undefined;
+  let expiresAt = found.expiresAt;
   if (now.getTime() - found.lastSeenAt.getTime() > REFRESH_EVERY_MS) {
-    await touchSession(db, idHash, now, new Date(now.getTime() + SESSION_TTL_MS));
+    expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+    await touchSession(db, idHash, now, expiresAt);
   }
-  return { userId: found.userId, role: found.role, sessionKey: idHash.toString('base64url') };
+  return { userId: found.userId, role: found.role, sessionKey: idHash.toString('base64url'), expiresAt };
 }
 
 export async function sessionEnder(db: Handle, secret: string): Promise<boolean> {

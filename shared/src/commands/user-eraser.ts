@@ -17,11 +17,13 @@ import {
   pseudonymizeUser,
 } from '../db/repositories/erasure.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
+import { findUserById, lockOtherLiveAdmins } from '../db/repositories/users.js';
 import {
   findPersonalWorkspace,
   insertWorkspace,
   upsertWorkspaceMember,
 } from '../db/repositories/workspaces.js';
+import type { User } from '../db/schema.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -61,6 +63,25 @@ export interface UserEraserDeps {
   log?: Logger | undefined;
 }
 
+/**
+ * An erasure must not leave the instance without an admin: nobody could then grant the
+ * role again except through the database. Refused with CONFLICT (409); create or promote
+ * another admin first.
+ */
+export async function assertNotLastAdmin(
+  db: Handle,
+  user: Pick<User, 'id' | 'role' | 'erased_at'>,
+  field: 'userId' | 'email' = 'userId',
+): Promise<void> {
+  if (user.role !== 'admin' || user.erased_at) return;
+  const others = await lockOtherLiveAdmins(db, user.id);
+  if (others.length === 0) {
+    throw new FolioError('CONFLICT', 'that user is the last instance admin; make another admin first', {
+      field,
+    });
+  }
+}
+
 /** Documents touched per statement, so one huge account never builds one huge query. */
 const CHUNK = 500;
 const chunks = <T>(items: T[]) =>
@@ -97,6 +118,8 @@ export async function userEraser(
   const outcome = await inTransaction(db, async (trx) => {
     const user = await lockUserForErasure(trx, input.userId);
     if (!user) throw new FolioError('NOT_FOUND', 'no such user', { field: 'userId' });
+    const profile = await findUserById(trx, input.userId);
+    if (profile) await assertNotLastAdmin(trx, profile);
 
     const owned = await listOwnedDocumentsForErasure(trx, input.userId);
     const doomed = owned.filter((d) => d.otherRoles === 0 && d.otherWorkspaceAdmins === 0);

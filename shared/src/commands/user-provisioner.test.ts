@@ -18,10 +18,21 @@ describe('userProvisioner', () => {
     expect(first.created).toBe(true);
     expect(first.user).toMatchObject({ email: 'pat@example.com', name: 'Pat', oidc_subject: 's1' });
     expect(await findPersonalWorkspace(t.db, first.user.id)).toBeDefined();
+    // An unverified (or unstated) address never replaces the stored one.
+    for (const emailVerified of [false, undefined]) {
+      const unverified = await userProvisioner(t.db, {
+        issuer,
+        sub: 's1',
+        email: 'pat@evil.example',
+        emailVerified,
+      });
+      expect(unverified.user.email).toBe('pat@example.com');
+    }
     const again = await userProvisioner(t.db, {
       issuer,
       sub: 's1',
       email: 'pat@new.example',
+      emailVerified: true,
       name: 'Patricia',
     });
     expect(again).toMatchObject({
@@ -34,7 +45,7 @@ describe('userProvisioner', () => {
       .where('actor_id', '=', first.user.id)
       .where('action', '=', 'user.login')
       .execute();
-    expect(logins).toHaveLength(2);
+    expect(logins).toHaveLength(4);
   });
 
   it('links a user created beforehand by verified email, and refuses to take over a linked one', async () => {

@@ -15,11 +15,21 @@ export interface OidcClaims {
   name?: string | undefined;
 }
 
+/** Accounts an SSO login never takes over by email alone, however verified the claim. */
+const NEVER_LINKED_BY_EMAIL = new Set(['admin', 'compliance']);
+
 /**
  * Single sign-on: the user of an OpenID identity, created on first login from its
- * claims (with a personal workspace) and kept up to date on later ones. A user created
- * beforehand (CLI, first admin) is linked by a verified email on their first login.
- * Audits `user.login`.
+ * claims (with a personal workspace) and kept up to date on later ones. Audits
+ * `user.login`.
+ *
+ * An email claim is only trusted as proof of an address when the provider says so
+ * (`email_verified === true`; absent counts as unverified, since any provider account
+ * can claim any address). So a user created beforehand (CLI) is linked on their first
+ * login only by a verified email, never if they are an `admin` or `compliance` account
+ * (the first admin has the well-known address admin@folio.localhost), and a later login
+ * changes the stored email only from a verified claim. Everything refused is a 409:
+ * an administrator can link such an account deliberately instead.
  */
 export async function userProvisioner(
   db: Handle,
@@ -27,6 +37,7 @@ export async function userProvisioner(
 ): Promise<{ user: User; created: boolean }> {
   const email = claims.email ? emailSchema.safeParse(claims.email).data : undefined;
   const name = nameSchema.safeParse(claims.name ?? '').data ?? '';
+  const verified = claims.emailVerified === true;
   return inTransaction(db, async (trx) => {
     const identity = { issuer: claims.issuer, subject: claims.sub };
     let user = await findUserByOidcIdentity(trx, claims.issuer, claims.sub);
@@ -35,7 +46,7 @@ export async function userProvisioner(
       if (user.erased_at) throw new FolioError('UNAUTHENTICATED', 'this account has been erased');
       const changes: { email?: string; name?: string } = {};
       if (name && name !== user.name) changes.name = name;
-      if (email && email !== user.email?.toLowerCase()) {
+      if (verified && email && email !== user.email?.toLowerCase()) {
         const holder = await findUserByEmail(trx, email);
         if (!holder) changes.email = email;
       }
@@ -44,7 +55,12 @@ export async function userProvisioner(
       if (!email) throw new FolioError('BAD_REQUEST', 'the identity provider sent no usable email claim');
       const existing = await findUserByEmail(trx, email);
       if (existing) {
-        if (existing.oidc_subject || claims.emailVerified === false) {
+        if (
+          existing.oidc_subject ||
+          existing.erased_at ||
+          !verified ||
+          NEVER_LINKED_BY_EMAIL.has(existing.role)
+        ) {
           throw new FolioError('CONFLICT', 'that email belongs to another account', { field: 'email' });
         }
         user = (await linkOidcIdentity(trx, existing.id, identity)) ?? existing;

@@ -98,6 +98,8 @@ export const commonEnv = {
   /** Unset: `ws://<HOST>:<COLLAB_PORT>` (see withPublicUrls). */
   COLLAB_PUBLIC_URL: url(['ws:', 'wss:']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  /** When set, /metrics (on both processes) answers only `Authorization: Bearer <it>`. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 };
 
 /** Cross-field rules every process applies after parsing its own schema. */

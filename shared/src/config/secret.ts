@@ -19,7 +19,7 @@ export async function resolveSecretKey(config: {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const key = randomSecret(256);
   // 'wx': if another process raced us to it, read theirs instead.
   try {

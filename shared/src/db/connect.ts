@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
@@ -8,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Tracing } from '../tracing/index.js';
 import { querySpans } from '../tracing/query-spans.js';
 import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
+import { ensurePrivateDirectory } from './private-directory.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -102,7 +102,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
 async function openEmbedded(options: DatabaseOptions): Promise<DatabaseHandle> {
   const dataDir = resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  await ensurePrivateDirectory(dataDir);
   // PGlite is one process's database: a second opener would corrupt it.
   const lock: DirectoryLock = await acquireDirectoryLock(join(dataDir, 'pg.lock'));
   try {
@@ -117,6 +117,10 @@ async function openEmbedded(options: DatabaseOptions): Promise<DatabaseHandle> {
       kind: 'pglite',
       close: async () => {
         await db.destroy();
+        // PGlite made its new files 0666; tighten them before anyone else could look.
+        await ensurePrivateDirectory(dataDir).catch((error: unknown) =>
+          options.log.warn({ err: error, dataDir }, 'could not make the data directory private'),
+        );
         await lock.release();
       },
     };

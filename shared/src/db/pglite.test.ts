@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateToLatest, migrations } from '@folio/migrations';
@@ -120,4 +120,46 @@ it('runs the same migrations, repositories and full-text search on embedded PGli
   } finally {
     await handle.close();
   }
+});
+
+/** Every path under `dir` whose mode lets group or others in. */
+async function exposedPaths(dir: string): Promise<string[]> {
+  const exposed: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true })) {
+    const path = join(dir, entry);
+    const stat = await lstat(path);
+    if (!stat.isSymbolicLink() && (stat.mode & 0o077) !== 0) exposed.push(entry);
+  }
+  return exposed;
+}
+
+it('keeps the embedded data directory private: 0700, no file readable by others, old ones tightened', {
+  timeout: 60_000,
+}, async () => {
+  const root = await mkdtemp(join(tmpdir(), 'folio-private-'));
+  dirs.push(root);
+  const log = createLogger({ level: 'silent', name: 'test' });
+  const fresh = join(root, 'fresh');
+  const handle = await openDatabase({ dataDir: fresh, log });
+  try {
+    await migrateToLatest(handle.db);
+    await userCreator(handle.db, { email: 'private@example.com', actorId: null });
+  } finally {
+    await handle.close();
+  }
+  expect((await lstat(fresh)).mode & 0o777).toBe(0o700);
+  expect((await readdir(join(fresh, 'pg'), { recursive: true })).length).toBeGreaterThan(100);
+  expect(await exposedPaths(fresh)).toEqual([]);
+
+  // A directory an earlier version left world-readable is tightened when opened.
+  const old = join(root, 'old');
+  await mkdir(join(old, 'pg'), { recursive: true });
+  await chmod(old, 0o755);
+  await writeFile(join(old, 'leftover'), 'dead rows', { mode: 0o644 });
+  await chmod(join(old, 'leftover'), 0o644);
+  const reopened = await openDatabase({ dataDir: old, log });
+  await reopened.close();
+  expect((await lstat(old)).mode & 0o777).toBe(0o700);
+  expect((await lstat(join(old, 'leftover'))).mode & 0o777).toBe(0o600);
+  expect(await exposedPaths(old)).toEqual([]);
 });

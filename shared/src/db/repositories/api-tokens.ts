@@ -76,3 +76,24 @@ export async function revokeApiToken(
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/**
+ * How many of the user's tokens are live (neither revoked nor expired). Locks the user's
+ * row for the caller's transaction first, so concurrent issuers for one user count one
+ * after the other and a cap cannot be overrun by a burst.
+ */
+export async function countLiveApiTokensLocked(
+  db: Handle,
+  userId: string,
+  now = new Date(),
+): Promise<number> {
+  await db.selectFrom('users').select('id').where('id', '=', userId).forUpdate().executeTakeFirst();
+  const row = await db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -50,3 +50,21 @@ export async function countUsers(db: Handle): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * The instance admins other than `userId` who have not been erased. Their rows are
+ * locked for the caller's transaction, so two erasures of the last two admins cannot
+ * each see the other as the one who stays.
+ */
+export async function lockOtherLiveAdmins(db: Handle, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('erased_at', 'is', null)
+    .where('id', '!=', userId)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  return rows.map((r) => r.id);
+}
