@@ -15,6 +15,7 @@ export * from './repositories/sessions.js';
 export * from './repositories/user-export.js';
 export * from './repositories/user-identities.js';
 export * from './repositories/users.js';
+export * from './repositories/workspace-invitations.js';
 export * from './repositories/workspace-members.js';
 export * from './repositories/workspaces.js';
 export * from './schema.js';

@@ -62,6 +62,17 @@ export interface WorkspaceMembersTable {
   created_at: CreatedAt;
 }
 
+export interface WorkspaceInvitationsTable {
+  id: string;
+  workspace_id: string;
+  /** Not a foreign key: invitations to unknown ids are stored alike (see the migration). */
+  invitee_id: string;
+  role: WorkspaceRole;
+  invited_by: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  expires_at: Timestamp;
+}
+
 export interface DocumentsTable {
   id: string;
   workspace_id: string;
@@ -153,6 +164,7 @@ export interface Database {
   sessions: SessionsTable;
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
+  workspace_invitations: WorkspaceInvitationsTable;
   documents: DocumentsTable;
   document_permissions: DocumentPermissionsTable;
   document_states: DocumentStatesTable;
@@ -169,6 +181,7 @@ export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type ApiToken = Selectable<ApiTokensTable>;
 export type Workspace = Selectable<WorkspacesTable>;
+export type WorkspaceInvitation = Selectable<WorkspaceInvitationsTable>;
 export type DocumentRow = Selectable<DocumentsTable>;
 export type DocumentUpdateRow = Selectable<DocumentUpdatesTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
