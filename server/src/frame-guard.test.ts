@@ -19,7 +19,7 @@ describe('limits', () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer({ MAX_DOCUMENT_BYTES: '2048', MAX_MESSAGES_PER_SECOND: '5' });
-    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const t = await ctx.tokenFor(owner.id, document.id, 'owner');
     const big = ctx.yWebsocketClient(a.url, document.id, t);
     const closed = new Promise<number>((done) =>
       big.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),

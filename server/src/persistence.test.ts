@@ -21,7 +21,7 @@ describe('persistence and anti-entropy', () => {
     // A slow group commit: an answer sent before the commit would be caught out.
     const a = await ctx.startServer({ COMMIT_DELAY_MS: '100' });
     const socket = new WebSocket(
-      `${a.url}/yjs/${document.id}?token=${ctx.tokenFor(owner.id, document.id, 'owner')}`,
+      `${a.url}/yjs/${document.id}?token=${await ctx.tokenFor(owner.id, document.id, 'owner')}`,
     );
     const rowsAtReply = new Promise<number>((done) =>
       socket.on('message', (data: Buffer) => {
@@ -55,7 +55,11 @@ describe('persistence and anti-entropy', () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer({ ANTI_ENTROPY_MS: '60000' });
-    const client = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner'));
+    const client = ctx.yWebsocketClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(owner.id, document.id, 'owner'),
+    );
     await eventually(() => expect(client.provider.synced).toBe(true));
     const source = new Y.Doc();
     Y.applyUpdate(source, Y.encodeStateAsUpdate(client.doc));
@@ -89,7 +93,7 @@ describe('persistence and anti-entropy', () => {
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer();
     const b = await ctx.startServer();
-    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const t = await ctx.tokenFor(owner.id, document.id, 'owner');
     const onA = ctx.hocuspocusClient(a.url, document.id, t);
     const onB = ctx.hocuspocusClient(b.url, document.id, t);
     await eventually(() => expect(onA.provider.isSynced && onB.provider.isSynced).toBe(true));
@@ -112,7 +116,11 @@ describe('persistence and anti-entropy', () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer();
-    const client = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner'));
+    const client = ctx.yWebsocketClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(owner.id, document.id, 'owner'),
+    );
     const closed = new Promise<number>((done) =>
       client.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),
     );
@@ -126,7 +134,7 @@ describe('persistence and anti-entropy', () => {
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer({ STATE_VECTOR_EXCHANGE_MS: '200' });
     const b = await ctx.startServer({ STATE_VECTOR_EXCHANGE_MS: '200' });
-    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const t = await ctx.tokenFor(owner.id, document.id, 'owner');
     const onA = ctx.hocuspocusClient(a.url, document.id, t);
     const onB = ctx.hocuspocusClient(b.url, document.id, t);
     await eventually(() => expect(onA.provider.isSynced && onB.provider.isSynced).toBe(true));

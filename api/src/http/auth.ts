@@ -12,6 +12,8 @@ export interface Principal extends Actor {
   /** Stable per credential, for rate limiting: the token id or the session hash. */
   credentialKey: string;
   tokenId?: string;
+  /** The browser session's public id (sessions only). */
+  sessionId?: string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -56,6 +58,7 @@ export function authenticate(deps: { db: Db; publicOrigin: string }): Middleware
       scopes: undefined,
       via: 'session',
       credentialKey: `s:${session.sessionKey}`,
+      sessionId: session.sessionId,
     });
     return next();
   };

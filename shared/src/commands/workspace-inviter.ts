@@ -89,19 +89,21 @@ export async function workspaceInviter(
   return { status: 'invited', invitationId };
 }
 
+/** A live invitation addressed to the caller, locked; someone else's, a lapsed or an unknown one is 404. */
+async function loadOwnInvitation(trx: Handle, input: { invitationId: string; userId: string; now?: Date }) {
+  const now = input.now ?? new Date();
+  const invitation = await findInvitationOfUserForUpdate(trx, input.invitationId, input.userId, now);
+  if (!invitation) throw new FolioError('NOT_FOUND', 'invitation not found');
+  return invitation;
+}
+
 /** The invitee joins: they become a member with the invited role (or keep a stronger one). */
 export async function workspaceInvitationAccepter(
   db: Handle,
   input: { invitationId: string; userId: string; now?: Date },
 ): Promise<{ workspaceId: string; userId: string; role: WorkspaceRole }> {
   return inTransaction(db, async (trx) => {
-    const invitation = await findInvitationOfUserForUpdate(
-      trx,
-      input.invitationId,
-      input.userId,
-      input.now ?? new Date(),
-    );
-    if (!invitation) throw new FolioError('NOT_FOUND', 'invitation not found');
+    const invitation = await loadOwnInvitation(trx, input);
     const current = await findMembership(trx, invitation.workspace_id, input.userId);
     const role: WorkspaceRole = current === 'admin' ? 'admin' : invitation.role;
     await upsertWorkspaceMember(trx, invitation.workspace_id, input.userId, role);
@@ -122,13 +124,7 @@ export async function workspaceInvitationDecliner(
   input: { invitationId: string; userId: string; now?: Date },
 ): Promise<void> {
   await inTransaction(db, async (trx) => {
-    const invitation = await findInvitationOfUserForUpdate(
-      trx,
-      input.invitationId,
-      input.userId,
-      input.now ?? new Date(),
-    );
-    if (!invitation) throw new FolioError('NOT_FOUND', 'invitation not found');
+    const invitation = await loadOwnInvitation(trx, input);
     await deleteInvitation(trx, invitation.id);
     await appendAuditEvent(trx, {
       actorId: input.userId,

@@ -39,6 +39,8 @@ export interface ApiTokensTable {
 
 export interface SessionsTable {
   id_hash: Uint8Array;
+  /** Public id: what connect tokens minted by the session name (never the hash). */
+  id: ColumnType<string, string | undefined, never>;
   user_id: string;
   created_at: CreatedAt;
   last_seen_at: Timestamp;
