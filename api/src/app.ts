@@ -27,6 +27,7 @@ import { documentPermissionRoutes } from './routes/document-permissions.js';
 import { documentVersionRoutes } from './routes/document-versions.js';
 import { documentRoutes } from './routes/documents.js';
 import { gdprRoutes } from './routes/gdpr.js';
+import { invitationRoutes } from './routes/invitations.js';
 import { meRoutes } from './routes/me.js';
 import { searchRoutes } from './routes/search.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -164,6 +165,7 @@ export function createApi(deps: ApiDeps) {
     ['/v1/me', meRoutes(routeDeps)],
     ['/v1/tokens', tokenRoutes(routeDeps)],
     ['/v1/workspaces', workspaceRoutes(routeDeps)],
+    ['/v1/invitations', invitationRoutes(routeDeps)],
     ['/v1/gdpr', gdprRoutes(routeDeps, erasureWorker)],
     ['/v1/documents', documentRoutes(routeDeps)],
     ['/v1/documents', documentContentRoutes(routeDeps)],

@@ -52,6 +52,7 @@ export const ErasureReport = z
     workspacesDeleted: z.number().int(),
     apiTokensDeleted: z.number().int(),
     sessionsDeleted: z.number().int(),
+    invitationsDeleted: z.number().int(),
     redisKeysDeleted: z.number().int().nullable(),
   })
   .openapi('ErasureReport', { description: 'Ids and counts only: what the erasure did.' });
@@ -85,6 +86,7 @@ export const UserExport = z
       erasedAt: timestamp.nullable(),
     }),
     memberships: z.array(record),
+    invitations: z.array(record).openapi({ description: 'Workspace invitations addressed to the user' }),
     permissions: z.array(record),
     documents: z.array(
       z.object({

@@ -109,6 +109,32 @@ export const Member = z
 
 export const MemberList = z.object({ items: z.array(Member) }).openapi('MemberList');
 
+export const Invited = z
+  .object({
+    status: z.literal('invited'),
+    invitationId: z.string(),
+  })
+  .openapi('Invited', {
+    description:
+      'The user was invited: they join when they accept (GET /v1/invitations). Until then the workspace sees nothing of them. An id that names nobody is answered alike.',
+  });
+
+export const InvitationIdParam = z.object({ id: id('id') });
+
+export const Invitation = z
+  .object({
+    id: z.string(),
+    workspaceId: z.string(),
+    workspaceName: z.string(),
+    role: workspaceRoleSchema,
+    invitedBy: z.string().nullable().openapi({ description: "The inviter's user id" }),
+    createdAt: timestamp,
+    expiresAt: timestamp,
+  })
+  .openapi('Invitation');
+
+export const InvitationList = z.object({ items: z.array(Invitation) }).openapi('InvitationList');
+
 export const ContentInput = z
   .union(
     [

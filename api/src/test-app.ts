@@ -25,6 +25,22 @@ export interface TestApi {
     email: string,
     options?: { role?: InstanceRole; scopes?: Scope[] },
   ): Promise<{ id: string; token: string; email: string }>;
+  /**
+   * A shared workspace administered by `admin`, which each of `members` joins the way a
+   * stranger does: invited, then accepting.
+   */
+  team(
+    admin: { token: string },
+    members: { id: string; token: string }[],
+    name?: string,
+  ): Promise<{ id: string }>;
+  /** `member` joins the workspace (directly, or invited and accepting, as the API decides). */
+  join(
+    workspaceId: string,
+    admin: { token: string },
+    member: { id: string; token: string },
+    role?: 'admin' | 'member',
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +60,23 @@ export async function buildTestApi(
   const log = createLogger({ level: 'silent', name: 'api-test' });
   const redis = createRedis({ url: config.REDIS_URL, log, name: 'api-test' });
   const api = createApi({ config, db: t.db, replica: t.db, log, redis, secretKey: config.SECRET_KEY ?? '' });
+  /** A request that must succeed; its JSON body. */
+  const call = async (token: string, method: string, path: string, json?: unknown) => {
+    const headers = new Headers({ authorization: `Bearer ${token}` });
+    if (json !== undefined) headers.set('content-type', 'application/json');
+    const body = json !== undefined ? JSON.stringify(json) : undefined;
+    const response = await api.app.request(path, { method, headers, ...(body ? { body } : {}) });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<Record<string, string>>;
+  };
+  const join: TestApi['join'] = async (workspaceId, admin, member, role = 'member') => {
+    const put = await call(admin.token, 'PUT', `/v1/workspaces/${workspaceId}/members/${member.id}`, {
+      role,
+    });
+    if (put.status === 'invited') {
+      await call(member.token, 'POST', `/v1/invitations/${put.invitationId}/accept`);
+    }
+  };
   return {
     t,
     api,
@@ -76,6 +109,12 @@ export async function buildTestApi(
       });
       return { id: user.id, token, email };
     },
+    team: async (admin, members, name = 'Team') => {
+      const workspace = await call(admin.token, 'POST', '/v1/workspaces', { name });
+      for (const member of members) await join(workspace.id as string, admin, member);
+      return { id: workspace.id as string };
+    },
+    join,
     close: async () => {
       await api.erasureWorker.stop();
       await api.contentConverter.close();

@@ -1,4 +1,5 @@
 import { signConnectToken } from '@folio/shared';
+import { sessionStarter } from '@folio/shared/commands';
 import type { DocumentRole, User } from '@folio/shared/db';
 import {
   buildDocument,
@@ -23,7 +24,15 @@ export interface CollabFixture {
   editor: User;
   viewer: User;
   stranger: User;
+  /**
+   * A connect token, minted (as the API would) through the user's browser session: the
+   * fixture's four users have one; `enroll` starts one for another user.
+   */
   token(user: User, documentId: string, role: DocumentRole, ttlSeconds?: number): string;
+  /** Starts a session for `user`, through which `token` mints; its id. */
+  enroll(user: User): Promise<string>;
+  /** The id of the session `token` mints through for `user`. */
+  sessionOf(user: User): string;
   /** A document of `owner` with `editor` and `viewer` roles granted. */
   sharedDocument(): Promise<{ id: string }>;
   /** A collaboration server process; `env` adds to or overrides the fixture's. */
@@ -41,6 +50,18 @@ export async function createCollabFixture(): Promise<CollabFixture> {
   const editor = await buildUser(db.db, { name: 'Eddie Editor' });
   const viewer = await buildUser(db.db, { name: 'Vera Viewer' });
   const stranger = await buildUser(db.db, { name: 'Stan Stranger' });
+  const sessions = new Map<string, string>();
+  const enroll = async (user: User) => {
+    const { sessionId } = await sessionStarter(db.db, { userId: user.id });
+    sessions.set(user.id, sessionId);
+    return sessionId;
+  };
+  const sessionOf = (user: User) => {
+    const sessionId = sessions.get(user.id);
+    if (!sessionId) throw new Error('enroll(user) first');
+    return sessionId;
+  };
+  for (const user of [owner, editor, viewer, stranger]) await enroll(user);
   return {
     db,
     prefix,
@@ -49,7 +70,12 @@ export async function createCollabFixture(): Promise<CollabFixture> {
     viewer,
     stranger,
     token: (user, documentId, role, ttlSeconds = 120) =>
-      signConnectToken({ userId: user.id, documentId, role, ttlSeconds }, SECRET_KEY).token,
+      signConnectToken(
+        { userId: user.id, documentId, role, credentialId: sessionOf(user), ttlSeconds },
+        SECRET_KEY,
+      ).token,
+    enroll,
+    sessionOf,
     async sharedDocument() {
       const document = await buildDocument(db.db, owner);
       await grantDocumentRole(db.db, document.id, editor.id, 'editor');

@@ -58,6 +58,7 @@ it('closes the erased user’s y-websocket at once, refuses the reconnect, and l
   const officer = await buildUser(f.db.db, { role: 'compliance' });
   const { token: officerToken } = await buildApiToken(f.db.db, officer, ['read', 'admin']);
   const { token: victimApiToken } = await buildApiToken(f.db.db, victim);
+  await f.enroll(victim);
   const own = await documentCreator(f.db.db, {
     workspaceId: (await findPersonalWorkspace(f.db.db, victim.id))?.id ?? '',
     title: 'Vivian private',

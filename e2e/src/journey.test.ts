@@ -127,6 +127,15 @@ it('signs in, shares, edits live over REST and y-websocket, and ignores the view
     201,
   );
   expect((await bob(`/v1/documents/${document.id}`)).status).toBe(404);
+  // Bob shares no workspace with Alice: he is invited, and joins by accepting.
+  const invited = await json<{ status: string; invitationId: string }>(
+    alice(`/v1/workspaces/${workspace.id}/members/${bobMe.id}`, { method: 'PUT', json: { role: 'member' } }),
+    202,
+  );
+  expect(invited.status).toBe('invited');
+  const inbox = await json<{ items: { id: string; workspaceName: string }[] }>(bob('/v1/invitations'));
+  expect(inbox.items).toEqual([expect.objectContaining({ id: invited.invitationId, workspaceName: 'Acme' })]);
+  await json(bob(`/v1/invitations/${invited.invitationId}/accept`, { method: 'POST' }));
   await json(
     alice(`/v1/documents/${document.id}/permissions/${bobMe.id}`, {
       method: 'PUT',

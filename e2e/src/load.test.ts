@@ -1,5 +1,5 @@
 import { signConnectToken } from '@folio/shared';
-import { documentStateLoader } from '@folio/shared/commands';
+import { documentStateLoader, sessionStarter } from '@folio/shared/commands';
 import {
   buildDocument,
   buildUser,
@@ -54,8 +54,12 @@ describe.skipIf(!process.env.FOLIO_LOAD)('load', () => {
     const owner = await buildUser(db.db);
     const documents: Awaited<ReturnType<typeof buildDocument>>[] = [];
     for (let d = 0; d < DOCS; d++) documents.push(await buildDocument(db.db, owner));
+    const { sessionId } = await sessionStarter(db.db, { userId: owner.id });
     const tokenFor = (documentId: string) =>
-      signConnectToken({ userId: owner.id, documentId, role: 'owner', ttlSeconds: 600 }, SECRET_KEY).token;
+      signConnectToken(
+        { userId: owner.id, documentId, role: 'owner', credentialId: sessionId, ttlSeconds: 600 },
+        SECRET_KEY,
+      ).token;
     const tokens = documents.map((d) => tokenFor(d.id));
     const writers = Array.from({ length: CLIENTS }, (_, i) =>
       hocuspocusClient(i % 2 ? b.url : a.url, documents[i % DOCS]?.id ?? '', tokens[i % DOCS] ?? ''),

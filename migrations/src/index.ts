@@ -4,6 +4,8 @@ import * as initial from './migrations/2026-11-26T0000_initial.js';
 import * as documentsUpdatedAt from './migrations/2026-11-26T0100_documents_updated_at.js';
 import * as auditSubjectUser from './migrations/2026-11-26T0200_audit_subject_user.js';
 import * as appendOnlyUpdateLog from './migrations/2026-12-02T0000_append_only_update_log.js';
+import * as workspaceInvitations from './migrations/2026-12-02T0100_workspace_invitations.js';
+import * as sessionIds from './migrations/2026-12-02T0110_session_ids.js';
 
 /**
  * Every migration, by name. Names are timestamp-prefixed so Kysely's Migrator applies
@@ -14,6 +16,8 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26T0100_documents_updated_at': documentsUpdatedAt,
   '2026-11-26T0200_audit_subject_user': auditSubjectUser,
   '2026-12-02T0000_append_only_update_log': appendOnlyUpdateLog,
+  '2026-12-02T0100_workspace_invitations': workspaceInvitations,
+  '2026-12-02T0110_session_ids': sessionIds,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -83,13 +83,13 @@ describe('authentication and revocation', () => {
     await grantDocumentRole(ctx.db.db, document.id, editor.id, 'editor');
     const a = await ctx.startServer();
     const b = await ctx.startServer();
-    const t = ctx.tokenFor(editor.id, document.id, 'editor');
+    const t = await ctx.tokenFor(editor.id, document.id, 'editor');
     const onA = ctx.hocuspocusClient(a.url, document.id, t);
     const onB = ctx.yWebsocketClient(b.url, document.id, t);
     const ownerClient = ctx.hocuspocusClient(
       a.url,
       document.id,
-      ctx.tokenFor(owner.id, document.id, 'owner'),
+      await ctx.tokenFor(owner.id, document.id, 'owner'),
     );
     await eventually(() =>
       expect(onA.provider.isSynced && onB.provider.synced && ownerClient.provider.isSynced).toBe(true),
@@ -120,7 +120,11 @@ describe('authentication and revocation', () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer();
-    const yw = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner', 2));
+    const yw = ctx.yWebsocketClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(owner.id, document.id, 'owner', 2),
+    );
     const closed = new Promise<number>((done) =>
       yw.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),
     );
@@ -133,9 +137,9 @@ describe('authentication and revocation', () => {
       url: a.url,
       name: document.id,
       document: new Y.Doc(),
-      token: () => {
+      token: async () => {
         minted.push(Date.now());
-        return ctx.tokenFor(owner.id, document.id, 'owner', ttlSeconds);
+        return await ctx.tokenFor(owner.id, document.id, 'owner', ttlSeconds);
       },
     });
     ctx.defer(() => refreshing.destroy());
@@ -196,7 +200,11 @@ describe('authentication and revocation', () => {
     const document = await buildDocument(ctx.db.db, owner);
     await grantDocumentRole(ctx.db.db, document.id, editor.id, 'editor');
     const a = await ctx.startServer({ REAUTHORIZE_MS: '300' });
-    const client = ctx.hocuspocusClient(a.url, document.id, ctx.tokenFor(editor.id, document.id, 'editor'));
+    const client = ctx.hocuspocusClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(editor.id, document.id, 'editor'),
+    );
     const closed = new Promise<number>((done) =>
       client.provider.on('close', ({ event }: { event: { code: number } }) => done(event.code)),
     );
@@ -208,7 +216,7 @@ describe('authentication and revocation', () => {
   it('accepts any Origin by default and only ALLOWED_ORIGINS when set', async () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
-    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const t = await ctx.tokenFor(owner.id, document.id, 'owner');
     const open = (url: string, origin?: string) =>
       new Promise<string>((done) => {
         const ws = new WebSocket(`${url}/yjs/${document.id}?token=${t}`, origin ? { origin } : {});

@@ -109,6 +109,9 @@ export class AuthExtension implements Extension {
       throw new CloseError(4403, 'role changed');
     }
     current.expiresAt = outcome.principal.expiresAt;
+    // The new token may come from another credential (a new session): revoking that one
+    // must close the connection from now on.
+    current.tokenId = outcome.principal.tokenId;
     context.token = data.token;
   }
 
@@ -120,7 +123,10 @@ export class AuthExtension implements Extension {
     const unregister = this.configuration.registry.add({
       userId: principal.userId,
       documentId: data.documentName,
-      tokenId: principal.tokenId,
+      // Read at revocation time: a token refresh may change the credential.
+      get tokenId() {
+        return principal.tokenId;
+      },
       expiresAt: () => principal.expiresAt,
       requestToken: context.protocol === 'y-websocket' ? undefined : () => connection.requestToken(),
       // The registry treats a failed check (database unreachable) as "still allowed":

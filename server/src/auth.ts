@@ -1,6 +1,12 @@
 import { type Actor, grantedDocumentRole, verifyConnectToken } from '@folio/shared';
 import { authenticateApiToken, looksLikeApiToken } from '@folio/shared/commands';
-import { type Db, type DocumentRole, findDocumentAccess, findUserById } from '@folio/shared/db';
+import {
+  type Db,
+  type DocumentRole,
+  findDocumentAccess,
+  findUserById,
+  findUserOfLiveCredential,
+} from '@folio/shared/db';
 import type { Tracing } from '@folio/shared/tracing';
 
 /** Who is behind a collaboration connection, as the server established it. */
@@ -9,7 +15,10 @@ export interface CollabPrincipal {
   /** Display name for awareness; never taken from the client. */
   name: string;
   role: DocumentRole;
-  /** The API token used, so revoking that token can close exactly its connections. */
+  /**
+   * The credential behind the connection: the API token used directly, or the API token
+   * or session that minted the connect token. Revoking it closes exactly its connections.
+   */
   tokenId?: string | undefined;
   /**
    * When the credential stops being valid (ms since the epoch): a connect token's `exp`
@@ -56,9 +65,12 @@ export async function authorizeConnection(
     if (claims.documentId !== documentId) {
       return { ok: false, code: 'FORBIDDEN', reason: 'token is for another document' };
     }
-    const user = await findUserById(deps.db, claims.userId);
-    if (!user || user.erased_at) return { ok: false, code: 'UNAUTHENTICATED', reason: 'unknown user' };
+    // The API token or session that minted the token must still be live: revoking it or
+    // logging out refuses every reconnect with what it minted.
+    const user = await findUserOfLiveCredential(deps.db, claims.userId, claims.credentialId);
+    if (!user) return { ok: false, code: 'UNAUTHENTICATED', reason: 'credential revoked or user unknown' };
     actor = { userId: user.id, role: user.role };
+    tokenId = claims.credentialId;
     tokenRole = claims.role;
     expiresAt = claims.exp * 1000;
     name = user.name;

@@ -19,8 +19,8 @@ describe('collaboration server', () => {
     await grantDocumentRole(ctx.db.db, document.id, editor.id, 'editor');
     const a = await ctx.startServer();
     const b = await ctx.startServer();
-    const ownerToken = ctx.tokenFor(owner.id, document.id, 'owner');
-    const editorToken = ctx.tokenFor(editor.id, document.id, 'editor');
+    const ownerToken = await ctx.tokenFor(owner.id, document.id, 'owner');
+    const editorToken = await ctx.tokenFor(editor.id, document.id, 'editor');
     const hp = ctx.hocuspocusClient(a.url, document.id, ownerToken);
     const yw = ctx.yWebsocketClient(b.url, document.id, editorToken);
     await eventually(() => expect(yw.provider.synced).toBe(true));
@@ -78,7 +78,7 @@ describe('collaboration server', () => {
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer();
     const b = await ctx.startServer();
-    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const t = await ctx.tokenFor(owner.id, document.id, 'owner');
     const clients = Array.from({ length: 6 }, (_, i) =>
       ctx.hocuspocusClient(i % 2 ? a.url : b.url, document.id, t),
     );
@@ -101,7 +101,7 @@ describe('collaboration server', () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer();
-    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const t = await ctx.tokenFor(owner.id, document.id, 'owner');
     const first = ctx.hocuspocusClient(a.url, document.id, t);
     await eventually(() => expect(first.provider.isSynced).toBe(true));
     first.doc.getText('t').insert(0, 'written before the second instance existed');
@@ -124,9 +124,9 @@ describe('collaboration server', () => {
     const socket = new HocuspocusProviderWebsocket({ url: a.url });
     ctx.defer(() => socket.destroy());
     const tokens = [
-      ctx.tokenFor(owner.id, docs[0]?.id ?? '', 'owner'),
+      await ctx.tokenFor(owner.id, docs[0]?.id ?? '', 'owner'),
       'garbage',
-      ctx.tokenFor(owner.id, docs[2]?.id ?? '', 'owner'),
+      await ctx.tokenFor(owner.id, docs[2]?.id ?? '', 'owner'),
     ];
     const failures: string[] = [];
     const providers = docs.map((d, i) => {

@@ -4,6 +4,10 @@ import type { CollabEvent } from '@folio/shared';
 export interface RegisteredConnection {
   userId: string;
   documentId: string;
+  /**
+   * The credential behind the connection (an API token's or a session's id, also when
+   * it minted the connect token used): a revocation naming it closes the connection.
+   */
   tokenId?: string | undefined;
   /** Reads the (refreshable) expiry each time: token sync may push it back. */
   expiresAt(): number | undefined;

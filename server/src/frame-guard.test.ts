@@ -20,7 +20,7 @@ describe('limits', () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer({ MAX_DOCUMENT_BYTES: '2048' });
-    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const t = await ctx.tokenFor(owner.id, document.id, 'owner');
     const big = ctx.yWebsocketClient(a.url, document.id, t);
     const closed = new Promise<number>((done) =>
       big.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),
@@ -42,7 +42,7 @@ describe('limits', () => {
       (await a.server.metrics.messages.get()).values.find((v) => v.labels.type === 'query_awareness')
         ?.value ?? 0;
     const flood = new WebSocket(
-      `${a.url}/yjs/${document.id}?token=${ctx.tokenFor(owner.id, document.id, 'owner')}`,
+      `${a.url}/yjs/${document.id}?token=${await ctx.tokenFor(owner.id, document.id, 'owner')}`,
     );
     await new Promise((r) => flood.once('open', r));
     let closed = false;
@@ -69,7 +69,7 @@ describe('limits', () => {
     const doc = new Y.Doc();
     // The stock provider, given the server root instead of `<url>/yjs`.
     const provider = new WebsocketProvider(a.url, document.id, doc, {
-      params: { token: ctx.tokenFor(owner.id, document.id, 'owner') },
+      params: { token: await ctx.tokenFor(owner.id, document.id, 'owner') },
       WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
       disableBc: true,
       connect: false,

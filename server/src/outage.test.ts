@@ -61,7 +61,7 @@ describe('a Postgres outage', () => {
     try {
       handle = await openDatabase({ url: proxy.url, dataDir: '/nonexistent', log: ctx.log, poolSize: 4 });
       const a = await ctx.startServer({}, { db: handle.db });
-      const t = ctx.tokenFor(owner.id, document.id, 'owner');
+      const t = await ctx.tokenFor(owner.id, document.id, 'owner');
       const writer = ctx.hocuspocusClient(a.url, document.id, t);
       const reader = ctx.yWebsocketClient(a.url, document.id, t);
       await eventually(() => expect(writer.provider.isSynced && reader.provider.synced).toBe(true));

@@ -22,7 +22,7 @@ describe('persistence and anti-entropy', () => {
     // A slow group commit: an answer sent before the commit would be caught out.
     const a = await ctx.startServer({ COMMIT_DELAY_MS: '100' });
     const socket = new WebSocket(
-      `${a.url}/yjs/${document.id}?token=${ctx.tokenFor(owner.id, document.id, 'owner')}`,
+      `${a.url}/yjs/${document.id}?token=${await ctx.tokenFor(owner.id, document.id, 'owner')}`,
     );
     const rowsAtReply = new Promise<number>((done) =>
       socket.on('message', (data: Buffer) => {
@@ -56,7 +56,11 @@ describe('persistence and anti-entropy', () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer({ ANTI_ENTROPY_MS: '60000' });
-    const client = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner'));
+    const client = ctx.yWebsocketClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(owner.id, document.id, 'owner'),
+    );
     await eventually(() => expect(client.provider.synced).toBe(true));
     const source = new Y.Doc();
     Y.applyUpdate(source, Y.encodeStateAsUpdate(client.doc));
@@ -89,7 +93,11 @@ describe('persistence and anti-entropy', () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer();
-    const client = ctx.hocuspocusClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner'));
+    const client = ctx.hocuspocusClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(owner.id, document.id, 'owner'),
+    );
     await eventually(() => expect(client.provider.isSynced).toBe(true));
     for (let i = 0; i < 20; i++) client.doc.getText('t').insert(i, 'x');
     await eventually(() => expect(client.provider.unsyncedChanges).toBe(0));
@@ -111,7 +119,7 @@ describe('persistence and anti-entropy', () => {
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer();
     const b = await ctx.startServer();
-    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const t = await ctx.tokenFor(owner.id, document.id, 'owner');
     const onA = ctx.hocuspocusClient(a.url, document.id, t);
     const onB = ctx.hocuspocusClient(b.url, document.id, t);
     await eventually(() => expect(onA.provider.isSynced && onB.provider.isSynced).toBe(true));
@@ -133,7 +141,11 @@ describe('persistence and anti-entropy', () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer();
-    const client = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(owner.id, document.id, 'owner'));
+    const client = ctx.yWebsocketClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(owner.id, document.id, 'owner'),
+    );
     const closed = new Promise<number>((done) =>
       client.provider.on('connection-close', (event: { code: number } | null) => done(event?.code ?? -1)),
     );
@@ -146,7 +158,7 @@ describe('persistence and anti-entropy', () => {
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const a = await ctx.startServer();
-    const t = ctx.tokenFor(owner.id, document.id, 'owner');
+    const t = await ctx.tokenFor(owner.id, document.id, 'owner');
     const writer = ctx.hocuspocusClient(a.url, document.id, t);
     const reader = ctx.yWebsocketClient(a.url, document.id, t);
     await eventually(() => expect(writer.provider.isSynced && reader.provider.synced).toBe(true));
@@ -187,8 +199,16 @@ describe('persistence and anti-entropy', () => {
       .values({ document_id: document.id, user_id: other.id, role: 'editor', granted_by: author.id })
       .execute();
     const a = await ctx.startServer();
-    const writer = ctx.hocuspocusClient(a.url, document.id, ctx.tokenFor(author.id, document.id, 'owner'));
-    const relay = ctx.yWebsocketClient(a.url, document.id, ctx.tokenFor(other.id, document.id, 'editor'));
+    const writer = ctx.hocuspocusClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(author.id, document.id, 'owner'),
+    );
+    const relay = ctx.yWebsocketClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(other.id, document.id, 'editor'),
+    );
     await eventually(() => expect(writer.provider.isSynced && relay.provider.synced).toBe(true));
     const closes: number[] = [];
     relay.provider.on('connection-close', (event: { code: number } | null) => closes.push(event?.code ?? -1));

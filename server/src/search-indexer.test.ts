@@ -28,7 +28,7 @@ describe('search indexing of collaborative edits', () => {
 
     // Someone keeps typing: the debounce must not postpone indexing past the deadline.
     const busy = await buildDocument(ctx.db.db, owner);
-    const typist = ctx.yWebsocketClient(url, busy.id, ctx.tokenFor(owner.id, busy.id, 'owner'));
+    const typist = ctx.yWebsocketClient(url, busy.id, await ctx.tokenFor(owner.id, busy.id, 'owner'));
     await eventually(() => expect(typist.provider.synced).toBe(true));
     const text = typist.doc.getText('body');
     text.insert(0, 'walrus ');
@@ -46,7 +46,7 @@ describe('search indexing of collaborative edits', () => {
     // One edit, then the client leaves at once and the document is unloaded before the
     // indexer's debounce fires: the stored state is indexed instead.
     const brief = await buildDocument(ctx.db.db, owner);
-    const visitor = ctx.hocuspocusClient(url, brief.id, ctx.tokenFor(owner.id, brief.id, 'owner'));
+    const visitor = ctx.hocuspocusClient(url, brief.id, await ctx.tokenFor(owner.id, brief.id, 'owner'));
     await eventually(() => expect(visitor.provider.isSynced).toBe(true));
     visitor.doc.getText('body').insert(0, 'narwhal');
     await eventually(() => expect(visitor.provider.unsyncedChanges).toBe(0));

@@ -5,6 +5,7 @@
  */
 
 import { signConnectToken } from '@folio/shared';
+import { sessionStarter } from '@folio/shared/commands';
 import { parseConfig } from '@folio/shared/config';
 import type { Db, DocumentRole } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
@@ -46,7 +47,11 @@ export interface CollabTestContext {
     documentId: string,
     token: string,
   ): { doc: Y.Doc; provider: WebsocketProvider };
-  tokenFor(userId: string, documentId: string, role: DocumentRole, ttlSeconds?: number): string;
+  /**
+   * A connect token for the user, minted (as the API would) through a browser session of
+   * theirs that this context starts once per user.
+   */
+  tokenFor(userId: string, documentId: string, role: DocumentRole, ttlSeconds?: number): Promise<string>;
   /** Runs at teardown (providers to destroy and the like). */
   defer(cleanup: () => void): void;
   close(): Promise<void>;
@@ -59,6 +64,7 @@ export async function createCollabTestContext(): Promise<CollabTestContext> {
   const prefix = testRedisPrefix();
   const servers: CollabServer[] = [];
   const cleanups: (() => void)[] = [];
+  const sessions = new Map<string, Promise<string>>();
   return {
     db,
     redis,
@@ -101,8 +107,15 @@ export async function createCollabTestContext(): Promise<CollabTestContext> {
       cleanups.push(() => provider.destroy());
       return { doc, provider };
     },
-    tokenFor: (userId, documentId, role, ttlSeconds = 60) =>
-      signConnectToken({ userId, documentId, role, ttlSeconds }, TEST_SECRET).token,
+    async tokenFor(userId, documentId, role, ttlSeconds = 60) {
+      let session = sessions.get(userId);
+      if (!session) {
+        session = sessionStarter(db.db, { userId }).then((s) => s.sessionId);
+        sessions.set(userId, session);
+      }
+      const credentialId = await session;
+      return signConnectToken({ userId, documentId, role, credentialId, ttlSeconds }, TEST_SECRET).token;
+    },
     defer: (cleanup) => cleanups.push(cleanup),
     async close() {
       for (const c of cleanups) c();

@@ -16,7 +16,7 @@ it('traces connection authorization, allowed and refused, and each group commit'
     const owner = await buildUser(ctx.db.db);
     const document = await buildDocument(ctx.db.db, owner);
     const { url } = await ctx.startServer({}, { tracing });
-    const editor = ctx.hocuspocusClient(url, document.id, ctx.tokenFor(owner.id, document.id, 'owner'));
+    const editor = ctx.hocuspocusClient(url, document.id, await ctx.tokenFor(owner.id, document.id, 'owner'));
     ctx.yWebsocketClient(url, document.id, 'not-a-token');
     await eventually(() => expect(editor.provider.isSynced).toBe(true), { timeout: 5_000 });
     editor.doc.getText('t').insert(0, 'traced');

@@ -13,7 +13,11 @@ import type { Redis } from './redis.js';
  * update log in Postgres, and revoked credentials are refused at every reconnect.
  */
 export type CollabEvent =
-  /** Close the user's connections (all documents, or one), on every instance, at once. */
+  /**
+   * Close the user's connections (all documents, or one), on every instance, at once.
+   * With `tokenId` (an API token's or a browser session's id) only those authenticated
+   * by that credential: directly with the API token, or with a connect token it minted.
+   */
   | { type: 'revoke'; userId: string; documentId?: string | undefined; tokenId?: string | undefined }
   /** The update log of a document grew outside a WebSocket (REST update, restore). */
   | { type: 'document-updated'; documentId: string; seq: number }

@@ -7,7 +7,9 @@ import type { DocumentRole } from './db/schema.js';
  * Stateless on purpose — every collaboration instance can verify one without a database
  * round trip — so they are bound to one user, one document and one role, and expire
  * quickly. The server still re-checks the user's access on connect, which is what makes
- * a revoked permission effective before the token expires.
+ * a revoked permission effective before the token expires, and that the credential that
+ * minted the token (`credentialId`: an API token's or a browser session's id) is still
+ * live, so revoking that token or logging out ends what it minted too.
  *
  * Format: `fct1.<base64url(JSON payload)>.<base64url(HMAC-SHA256)>`. The prefix keeps them
  * distinguishable from API tokens (`folio_…`) and versions the format.
@@ -21,6 +23,8 @@ export interface ConnectTokenClaims {
   userId: string;
   documentId: string;
   role: DocumentRole;
+  /** The API token or session that minted this token. */
+  credentialId: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
 }
@@ -38,7 +42,13 @@ const mac = (secretKey: string, body: string) =>
   createHmac('sha256', macKey(secretKey)).update(body).digest();
 
 export function signConnectToken(
-  claims: { userId: string; documentId: string; role: DocumentRole; ttlSeconds: number },
+  claims: {
+    userId: string;
+    documentId: string;
+    role: DocumentRole;
+    credentialId: string;
+    ttlSeconds: number;
+  },
   secretKey: string,
   now: Date = new Date(),
 ): SignedConnectToken {
@@ -51,6 +61,7 @@ export function signConnectToken(
     userId: claims.userId,
     documentId: claims.documentId,
     role: claims.role,
+    credentialId: claims.credentialId,
     exp,
   };
   const body = `${CONNECT_TOKEN_PREFIX}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
@@ -88,12 +99,21 @@ export function verifyConnectToken(
     typeof c.documentId !== 'string' ||
     typeof c.role !== 'string' ||
     !roles.includes(c.role) ||
+    // Tokens that name no minting credential could not be revoked: refused.
+    typeof c.credentialId !== 'string' ||
+    c.credentialId.length === 0 ||
     typeof c.exp !== 'number'
   ) {
     return undefined;
   }
   if (c.exp * 1000 <= now.getTime()) return undefined;
-  return { userId: c.userId, documentId: c.documentId, role: c.role as DocumentRole, exp: c.exp };
+  return {
+    userId: c.userId,
+    documentId: c.documentId,
+    role: c.role as DocumentRole,
+    credentialId: c.credentialId,
+    exp: c.exp,
+  };
 }
 
 export const looksLikeConnectToken = (token: string): boolean => token.startsWith(`${CONNECT_TOKEN_PREFIX}.`);

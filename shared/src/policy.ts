@@ -103,3 +103,11 @@ export function can(actor: Actor, action: Action, subject: Subject): boolean {
 /** Whether the actor may see that a document exists at all (otherwise: 404, not 403). */
 export const canSeeDocument = (actor: Actor, subject: DocumentSubject) =>
   can(actor, 'document.read', subject);
+
+/**
+ * Whether the actor may see every user's email and name. Otherwise only their own and
+ * those of people they share a workspace with: there is no directory across tenants.
+ * Instance admins and compliance officers work instance-wide (erasure, export, audit).
+ */
+export const seesEveryProfile = (actor: Actor): boolean =>
+  actor.role === 'admin' || actor.role === 'compliance';

@@ -14,6 +14,8 @@ export interface Principal extends Actor {
   tokenId?: string;
   /** When this credential stops working; null for an API token without expiry. */
   expiresAt: Date | null;
+  /** The browser session's public id (sessions only). */
+  sessionId?: string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -60,6 +62,7 @@ export function authenticate(deps: { db: Db; publicOrigin: string }): Middleware
       via: 'session',
       credentialKey: `s:${session.sessionKey}`,
       expiresAt: session.expiresAt,
+      sessionId: session.sessionId,
     });
     return next();
   };

@@ -37,13 +37,17 @@ describe('GET /v1/audit', () => {
   let admin: User;
   let compliance: User;
   let documentId: string;
+  let teamId: string;
 
   beforeAll(async () => {
     owner = await h.user('owner.audit@example.com');
     editor = await h.user('editor.audit@example.com');
     admin = await h.user('admin.audit@example.com', { role: 'admin' });
     compliance = await h.user('compliance.audit@example.com', { role: 'compliance' });
-    documentId = (await createDoc(owner.token, { title: 'Audited', content: { text: 'hello' } })).id;
+    teamId = (await h.team(owner, [editor])).id;
+    documentId = (
+      await createDoc(owner.token, { title: 'Audited', workspaceId: teamId, content: { text: 'hello' } })
+    ).id;
     const grant = await h.request(`/v1/documents/${documentId}/permissions/${editor.id}`, {
       method: 'PUT',
       token: owner.token,
@@ -167,6 +171,7 @@ describe('GET /v1/audit', () => {
     // The editor lost access above; a stranger never had any: the document stays hidden.
     expect(await status(editor, `?documentId=${documentId}`)).toBe(404);
     const viewer = await h.user('viewer.audit@example.com');
+    await h.join(teamId, owner, viewer);
     await h.request(`/v1/documents/${documentId}/permissions/${viewer.id}`, {
       method: 'PUT',
       token: owner.token,

@@ -142,7 +142,8 @@ export function authRoutes(deps: RouteDeps & { log: Logger }) {
       if (!sameOrigin(c, publicUrl.origin)) {
         throw new FolioError('FORBIDDEN', 'cross-origin request refused (Origin must match PUBLIC_URL)');
       }
-      await sessionEnder(deps.db, secret);
+      // Also closes, on every instance, the WebSockets of connect tokens the session minted.
+      await sessionEnder(deps.db, secret, deps.bus);
     }
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure });
     return c.body(null, 204);

@@ -1,3 +1,4 @@
+import { seesEveryProfile } from '@folio/shared';
 import { permissionGranter, permissionRevoker } from '@folio/shared/commands';
 import { listDocumentPermissions } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
@@ -29,15 +30,20 @@ export function documentPermissionRoutes(deps: RouteDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      await authorizeDocument(deps.db, c.get('principal'), id, 'document.read');
-      const rows = await listDocumentPermissions(deps.db, id);
+      const principal = c.get('principal');
+      await authorizeDocument(deps.db, principal, id, 'document.read');
+      // Email and name only of people the caller shares a workspace with.
+      const rows = await listDocumentPermissions(deps.db, id, {
+        userId: principal.userId,
+        seesEveryone: seesEveryProfile(principal),
+      });
       return c.json(
         {
           items: rows.map((p) => ({
             userId: p.userId,
             role: p.role,
             email: p.email,
-            name: p.name,
+            ...(p.name !== null ? { name: p.name } : {}),
             createdAt: p.createdAt.toISOString(),
           })),
         },
@@ -51,7 +57,8 @@ export function documentPermissionRoutes(deps: RouteDeps) {
       method: 'put',
       path: '/{id}/permissions/{userId}',
       tags: ['permissions'],
-      summary: 'Give a user a role on the document (owners)',
+      summary: "Give a member of the document's workspace a role on it (owners)",
+      description: 'Anyone who is not a member of the workspace is answered like an unknown id: 404.',
       request: {
         params: DocumentUserParams,
         body: { content: { 'application/json': { schema: PermissionSet } }, required: true },

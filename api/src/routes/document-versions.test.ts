@@ -1,3 +1,4 @@
+import { upsertWorkspaceMember } from '@folio/shared/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { buildTestApi, type TestApi } from '../test-app.js';
@@ -30,6 +31,7 @@ describe('versions and restore', () => {
   let stranger: User;
   let compliance: User;
   let documentId: string;
+  let teamId: string;
 
   const put = (user: User, markdown: string) =>
     h.request(`/v1/documents/${documentId}/content`, {
@@ -55,11 +57,12 @@ describe('versions and restore', () => {
     viewer = await h.user('viewer.versions@example.com');
     stranger = await h.user('stranger.versions@example.com');
     compliance = await h.user('compliance.versions@example.com', { role: 'compliance' });
+    teamId = (await h.team(owner, [editor, viewer])).id;
     const created = await json<{ id: string }>(
       await h.request('/v1/documents', {
         method: 'POST',
         token: owner.token,
-        json: { title: 'Spec', content: { markdown: '# Spec\n\nfirst **draft**' } },
+        json: { title: 'Spec', workspaceId: teamId, content: { markdown: '# Spec\n\nfirst **draft**' } },
       }),
       201,
     );
@@ -187,6 +190,8 @@ describe('versions and restore', () => {
       expect(response.status, `${method} ${path}`).toBe(403);
     }
     const readOnly = await h.user('readonly.versions@example.com', { scopes: ['read'] });
+    // A read-only token cannot accept an invitation; the membership is set up directly.
+    await upsertWorkspaceMember(h.t.db, teamId, readOnly.id, 'member');
     await h.request(`/v1/documents/${documentId}/permissions/${readOnly.id}`, {
       method: 'PUT',
       token: owner.token,

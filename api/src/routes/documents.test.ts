@@ -93,7 +93,13 @@ describe('documents', () => {
     const viewer = await h.user('viewer@example.com');
     const editor = await h.user('editor@example.com');
     const stranger = await h.user('stranger@example.com');
-    const doc = await createDoc(owner.token, { title: 'Shared', content: { text: 'hello' } });
+    // Document roles are for members of the document's workspace.
+    const team = await h.team(owner, [viewer, editor]);
+    const doc = await createDoc(owner.token, {
+      title: 'Shared',
+      workspaceId: team.id,
+      content: { text: 'hello' },
+    });
 
     for (const [user, role] of [
       [viewer, 'viewer'],
@@ -165,27 +171,26 @@ describe('documents', () => {
       token: owner.token,
       json: { role: 'viewer' },
     });
-    expect(await unknownUser.json()).toMatchObject({ status: 404, field: 'userId' });
+    const unknownBody = (await unknownUser.json()) as Record<string, unknown>;
+    expect(unknownBody).toMatchObject({ status: 404, field: 'userId' });
+    // Someone outside the workspace is answered exactly like an id that names nobody.
+    const outsider = await h.request(`/v1/documents/${doc.id}/permissions/${stranger.id}`, {
+      method: 'PUT',
+      token: owner.token,
+      json: { role: 'viewer' },
+    });
+    expect(outsider.status).toBe(404);
+    const { requestId: _a, ...outsiderBody } = (await outsider.json()) as Record<string, unknown>;
+    const { requestId: _b, ...unknownRest } = unknownBody;
+    expect(outsiderBody).toEqual(unknownRest);
+    expect((await h.request(`/v1/documents/${doc.id}`, { token: stranger.token })).status).toBe(404);
   });
 
   it('lets workspace admins act as owners, but not plain members', async () => {
     const admin = await h.user('wsadmin@example.com');
     const member = await h.user('wsmember@example.com');
     const author = await h.user('author@example.com');
-    const ws = (await (
-      await h.request('/v1/workspaces', { method: 'POST', token: admin.token, json: { name: 'Team' } })
-    ).json()) as { id: string };
-    for (const [user, role] of [
-      [member, 'member'],
-      [author, 'member'],
-    ] as const) {
-      const put = await h.request(`/v1/workspaces/${ws.id}/members/${user.id}`, {
-        method: 'PUT',
-        token: admin.token,
-        json: { role },
-      });
-      expect(put.status).toBe(200);
-    }
+    const ws = await h.team(admin, [member, author]);
     const doc = await createDoc(author.token, { title: 'Team doc', workspaceId: ws.id });
     expect((await h.request(`/v1/documents/${doc.id}`, { token: member.token })).status).toBe(404);
     const asAdmin = (await (

@@ -184,8 +184,18 @@ export function documentRoutes(deps: RouteDeps) {
       // The caller's role narrowed by their token's scopes: a read-only token connects as a viewer.
       const role = grantedDocumentRole(principal, subject);
       if (!role) throw new FolioError('FORBIDDEN', 'not allowed: document.read');
+      // The token names the credential that minted it: revoking that API token or ending
+      // that session closes the connections it opened and refuses it at every reconnect.
+      const credentialId = principal.tokenId ?? principal.sessionId;
+      if (!credentialId) throw new Error('a principal without a credential id');
       const signed = signConnectToken(
-        { userId: principal.userId, documentId: id, role, ttlSeconds: CONNECT_TOKEN_TTL_SECONDS },
+        {
+          userId: principal.userId,
+          documentId: id,
+          role,
+          credentialId,
+          ttlSeconds: CONNECT_TOKEN_TTL_SECONDS,
+        },
         deps.secretKey,
       );
       return c.json(

@@ -94,11 +94,7 @@ describe('a user of workspace Y', () => {
   });
 
   it('a plain member of X sees the workspace but none of its private documents', async () => {
-    await h.request(`/v1/workspaces/${xWorkspace}/members/${y.id}`, {
-      method: 'PUT',
-      token: x.token,
-      json: { role: 'member' },
-    });
+    await h.join(xWorkspace, x, y);
     expect((await h.request(`/v1/workspaces/${xWorkspace}/members`, { token: y.token })).status).toBe(200);
     expect((await h.request(`/v1/documents/${xDoc}`, { token: y.token })).status).toBe(404);
     const listed = (await (

@@ -100,35 +100,35 @@ describe('GET /v1/search', () => {
   });
 
   it('never crosses workspaces: explicit shares count, workspace membership alone does not', async () => {
-    // Bob's own workspace filter hides Alice's documents even once one is shared.
-    await h.request(`/v1/documents/${fruitDoc.id}/permissions/${bob.id}`, {
+    // A team workspace: its admin reads every document in it, a plain member none.
+    const carol = await h.user('carol.search@example.com');
+    const dave = await h.user('dave.search@example.com');
+    const team = await h.team(alice, [carol, dave, bob]);
+    const promoted = await h.request(`/v1/workspaces/${team.id}/members/${carol.id}`, {
+      method: 'PUT',
+      token: alice.token,
+      json: { role: 'admin' },
+    });
+    expect(promoted.status).toBe(200);
+
+    // Bob's own workspace filter hides the team's documents even once one is shared with him.
+    const shared = await createDoc(alice.token, {
+      title: 'Shared budget',
+      workspaceId: team.id,
+      content: { text: 'budget for the team' },
+    });
+    const share = await h.request(`/v1/documents/${shared.id}/permissions/${bob.id}`, {
       method: 'PUT',
       token: alice.token,
       json: { role: 'viewer' },
     });
-    expect(ids(await search(bob.token, { q: 'budget' }))).toEqual([bobDoc.id, fruitDoc.id].sort());
+    expect(share.status).toBe(200);
+    expect(ids(await search(bob.token, { q: 'budget' }))).toEqual([bobDoc.id, shared.id].sort());
     expect(ids(await search(bob.token, { q: 'budget', workspaceId: bobDoc.workspaceId }))).toEqual([
       bobDoc.id,
     ]);
     expect(await search(bob.token, { q: 'marketing' })).toEqual([]);
 
-    // A team workspace: its admin reads every document in it, a plain member none.
-    const team = (await (
-      await h.request('/v1/workspaces', { method: 'POST', token: alice.token, json: { name: 'Team' } })
-    ).json()) as { id: string };
-    const carol = await h.user('carol.search@example.com');
-    const dave = await h.user('dave.search@example.com');
-    for (const [user, role] of [
-      [carol, 'admin'],
-      [dave, 'member'],
-    ] as const) {
-      const added = await h.request(`/v1/workspaces/${team.id}/members/${user.id}`, {
-        method: 'PUT',
-        token: alice.token,
-        json: { role },
-      });
-      expect(added.status).toBe(200);
-    }
     const teamDoc = await createDoc(alice.token, {
       title: 'Team roadmap',
       workspaceId: team.id,

@@ -1,4 +1,4 @@
-import { workspaceCreator, workspaceMemberRemover, workspaceMemberSetter } from '@folio/shared/commands';
+import { workspaceCreator, workspaceInviter, workspaceMemberRemover } from '@folio/shared/commands';
 import { listWorkspaceMembers, listWorkspacesOfUser } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { authorizeWorkspace, requireScope } from '../http/access.js';
@@ -6,6 +6,7 @@ import type { RouteDeps } from '../http/deps.js';
 import { createRouter } from '../http/router.js';
 import {
   errors,
+  Invited,
   json,
   Member,
   MemberList,
@@ -101,24 +102,33 @@ export function workspaceRoutes(deps: RouteDeps) {
       method: 'put',
       path: '/{id}/members/{userId}',
       tags: ['workspaces'],
-      summary: 'Add a member or change their role (workspace admins)',
+      summary: 'Add a member or change their role (workspace admins), or invite them',
+      description:
+        'Direct (200) for an instance admin, or for a workspace admin adding someone who already shares a workspace with them; otherwise the user is invited (202) and joins by accepting. Unknown ids are answered like strangers.',
       request: {
         params: WorkspaceUserParams,
         body: { content: { 'application/json': { schema: MemberSet } }, required: true },
       },
-      responses: { 200: json(Member, 'the membership'), ...errors(400, 401, 403, 404, 409, 429) },
+      responses: {
+        200: json(Member, 'the membership'),
+        202: json(Invited, 'invited'),
+        ...errors(400, 401, 403, 404, 409, 429),
+      },
     }),
     async (c) => {
       const { id, userId } = c.req.valid('param');
       const { role } = c.req.valid('json');
       const principal = c.get('principal');
       await authorizeWorkspace(deps.db, principal, id, 'workspace.manage');
-      const member = await workspaceMemberSetter(
+      const added = await workspaceInviter(
         deps.db,
-        { workspaceId: id, userId, role, actorId: principal.userId },
+        { workspaceId: id, userId, role, actor: { userId: principal.userId, role: principal.role } },
         deps.bus,
       );
-      return c.json(member, 200);
+      if (added.status === 'invited') {
+        return c.json({ status: 'invited' as const, invitationId: added.invitationId }, 202);
+      }
+      return c.json({ workspaceId: added.workspaceId, userId: added.userId, role: added.role }, 200);
     },
   );
 
@@ -127,7 +137,8 @@ export function workspaceRoutes(deps: RouteDeps) {
       method: 'delete',
       path: '/{id}/members/{userId}',
       tags: ['workspaces'],
-      summary: 'Remove a member (workspace admins)',
+      summary:
+        'Remove a member, with their roles on its documents, or withdraw their invitation (workspace admins)',
       request: { params: WorkspaceUserParams },
       responses: { 204: { description: 'removed' }, ...errors(401, 403, 404, 409, 429) },
     }),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CollabEvent, createCollabBus } from '../collab-bus.js';
 import { createLogger } from '../logger.js';
-import { buildDocument, buildUser } from '../testing/fixtures.js';
+import { buildDocument, buildUser, buildWorkspace } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { documentDeleter, documentRenamer, permissionGranter, permissionRevoker } from './document-admin.js';
 import { documentCreator } from './document-creator.js';
@@ -49,8 +49,17 @@ describe('permissions', () => {
   it('grants, downgrades and revokes, announcing revocations, and keeps an owner', async () => {
     const owner = await buildUser(t.db);
     const other = await buildUser(t.db);
-    const doc = await buildDocument(t.db, owner);
+    const stranger = await buildUser(t.db);
+    const workspace = await buildWorkspace(t.db, owner, [other]);
+    const doc = await buildDocument(t.db, owner, { workspaceId: workspace.id });
     const { bus, seen, settle } = recordingBus();
+    // Only members of the document's workspace hold roles; anyone else is "no such user".
+    await expect(
+      permissionGranter(t.db, { documentId: doc.id, userId: stranger.id, role: 'viewer', actorId: owner.id }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'userId', message: 'no such user' });
+    await expect(
+      permissionGranter(t.db, { documentId: doc.id, userId: 'nobody', role: 'viewer', actorId: owner.id }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'userId', message: 'no such user' });
     await permissionGranter(
       t.db,
       { documentId: doc.id, userId: other.id, role: 'editor', actorId: owner.id },

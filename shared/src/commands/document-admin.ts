@@ -14,6 +14,7 @@ import {
 } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserById } from '../db/repositories/users.js';
+import { findMembership } from '../db/repositories/workspaces.js';
 import type { DocumentRole, DocumentRow } from '../db/schema.js';
 import { FolioError } from '../errors.js';
 import { documentUpdateAuditor } from './document-update-auditor.js';
@@ -87,10 +88,13 @@ export async function permissionGranter(
   bus?: CollabBus,
 ): Promise<{ userId: string; role: DocumentRole; previousRole: DocumentRole | undefined }> {
   const previousRole = await inTransaction(db, async (trx) => {
-    const user = await findUserById(trx, input.userId);
-    if (!user || user.erased_at) throw new FolioError('NOT_FOUND', 'no such user', { field: 'userId' });
     const document = await findDocument(trx, input.documentId);
     if (!document) throw new FolioError('NOT_FOUND', 'document not found');
+    // Only members of the document's workspace can hold a role on it. Anyone else gets
+    // the answer an unknown id gets, so this route tells nobody who exists.
+    const user = await findUserById(trx, input.userId);
+    const member = user && !user.erased_at && (await findMembership(trx, document.workspace_id, user.id));
+    if (!member) throw new FolioError('NOT_FOUND', 'no such user', { field: 'userId' });
     const previous = await keepAnOwner(trx, input.documentId, input.userId, input.role);
     await setDocumentPermission(trx, input.documentId, input.userId, input.role, input.actorId);
     await appendAuditEvent(trx, {

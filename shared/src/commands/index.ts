@@ -18,3 +18,4 @@ export * from './user-eraser.js';
 export * from './user-exporter.js';
 export * from './user-provisioner.js';
 export * from './workspace-admin.js';
+export * from './workspace-inviter.js';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CollabBus } from '../collab-bus.js';
 import type { Handle } from '../db/repositories/handle.js';
 import {
   deleteExpiredSessions,
@@ -8,7 +9,7 @@ import {
   touchSession,
 } from '../db/repositories/sessions.js';
 import type { InstanceRole } from '../db/schema.js';
-import { randomSecret } from '../ids.js';
+import { newId, randomSecret } from '../ids.js';
 
 /** Browser sessions: the cookie carries a random secret; only its sha256 is stored. */
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -20,19 +21,21 @@ const hashSession = (secret: string) => createHash('sha256').update(`session:${s
 export async function sessionStarter(
   db: Handle,
   input: { userId: string; userAgent?: string | null; now?: Date },
-): Promise<{ secret: string; expiresAt: Date }> {
+): Promise<{ secret: string; expiresAt: Date; sessionId: string }> {
   const now = input.now ?? new Date();
   const secret = randomSecret(256);
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   // Logins are rare enough to sweep expired sessions here instead of in a timer.
   await deleteExpiredSessions(db, now);
+  const sessionId = newId();
   await insertSession(db, {
+    id: sessionId,
     idHash: hashSession(secret),
     userId: input.userId,
     expiresAt,
     userAgent: input.userAgent?.slice(0, 512) ?? null,
   });
-  return { secret, expiresAt };
+  return { secret, expiresAt, sessionId };
 }
 
 export interface SessionPrincipal {
@@ -41,6 +44,8 @@ export interface SessionPrincipal {
   sessionKey: string;
   /** When the session ends unless used again (it slides by SESSION_TTL_MS on use). */
   expiresAt: Date;
+  /** The session's public id: connect tokens minted through it name it. */
+  sessionId: string;
 }
 
 /** The user behind a session cookie, or undefined for an unknown or expired one. */
@@ -58,9 +63,23 @@ export async function authenticateSession(
     expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
     await touchSession(db, idHash, now, expiresAt);
   }
-  return { userId: found.userId, role: found.role, sessionKey: idHash.toString('base64url'), expiresAt };
+  return {
+    userId: found.userId,
+    role: found.role,
+    sessionKey: idHash.toString('base64url'),
+    sessionId: found.sessionId,
+    expiresAt,
+  };
 }
 
-export async function sessionEnder(db: Handle, secret: string): Promise<boolean> {
-  return deleteSession(db, hashSession(secret));
+/**
+ * Ends a session (logout). Collaboration connections opened with connect tokens it
+ * minted close on every instance: they carry its id.
+ */
+export async function sessionEnder(db: Handle, secret: string, bus?: CollabBus): Promise<boolean> {
+  if (secret.length < 32 || secret.length > 128) return false;
+  const ended = await deleteSession(db, hashSession(secret));
+  if (!ended) return false;
+  await bus?.publish({ type: 'revoke', userId: ended.userId, tokenId: ended.sessionId }).catch(() => {});
+  return true;
 }

@@ -18,6 +18,7 @@ import {
 } from '../db/repositories/erasure.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserById, lockOtherLiveAdmins } from '../db/repositories/users.js';
+import { eraseUserInvitations } from '../db/repositories/workspace-invitations.js';
 import {
   findPersonalWorkspace,
   insertWorkspace,
@@ -51,6 +52,8 @@ export interface ErasureReport {
   workspacesDeleted: number;
   apiTokensDeleted: number;
   sessionsDeleted: number;
+  /** Workspace invitations addressed to the user (those they sent stay, unattributed). */
+  invitationsDeleted: number;
   /** Redis keys naming the user, their credentials or their deleted documents; null without Redis (or when it was unreachable). */
   redisKeysDeleted: number | null;
 }
@@ -100,7 +103,7 @@ const chunks = <T>(items: T[]) =>
  *   as owner.
  * - Shared workspaces they were the only admin of get their longest-standing member as
  *   admin; shared workspaces left empty (no members, no documents) go.
- * - Their roles, memberships, sessions, API tokens and personal workspace go; the user
+ * - Their roles, memberships, invitations, sessions, API tokens and personal workspace go; the user
  *   row stays as a pseudonym (no email, name or OIDC identity; `erased_at` set) so that
  *   audit entries, update-log rows and `created_by` columns point at an id that means
  *   nothing any more. The audit log holds ids only and is never rewritten.
@@ -202,6 +205,7 @@ export async function userEraser(
     workspacesDeleted += await deleteAbandonedWorkspaces(trx, leftWorkspaces);
     const tokenIds = await deleteUserApiTokens(trx, input.userId);
     const sessionHashes = await deleteUserSessions(trx, input.userId);
+    const invitationsDeleted = await eraseUserInvitations(trx, input.userId);
     await pseudonymizeUser(trx, input.userId, erasedAt);
 
     const report: ErasureReport = {
@@ -217,6 +221,7 @@ export async function userEraser(
       workspacesDeleted,
       apiTokensDeleted: tokenIds.length,
       sessionsDeleted: sessionHashes.length,
+      invitationsDeleted,
       redisKeysDeleted: null,
     };
     const { redisKeysDeleted: _, erasedAt: __, ...counts } = report;

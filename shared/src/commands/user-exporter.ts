@@ -8,6 +8,7 @@ import {
   listSessionsOfUser,
 } from '../db/repositories/user-export.js';
 import { findUserById } from '../db/repositories/users.js';
+import { listInvitationsOfUser } from '../db/repositories/workspace-invitations.js';
 import { listWorkspacesOfUser } from '../db/repositories/workspaces.js';
 import { documentJson, documentText } from '../documents/content.js';
 import { FolioError } from '../errors.js';
@@ -21,15 +22,17 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
  * Everything Folio holds about a user (GDPR access / portability): profile, workspace
- * memberships, document roles, the content of the documents they own (as plain text
+ * memberships, pending workspace invitations, document roles, the content of the documents they own (as plain text
  * and JSON per top-level type, like the content route), API tokens (never secrets),
  * sessions, and the audit entries by or about them. Audits `gdpr.export`.
  */
 export async function userExporter(db: Handle, input: { userId: string; actorId: string | null }) {
   const user = await findUserById(db, input.userId);
   if (!user) throw new FolioError('NOT_FOUND', 'no such user', { field: 'userId' });
-  const [memberships, permissions, owned, tokens, sessions, audit] = await Promise.all([
+  const [memberships, invitations, permissions, owned, tokens, sessions, audit] = await Promise.all([
     listWorkspacesOfUser(db, user.id),
+    // Every stored one, lapsed ones too: the export is what Folio holds.
+    listInvitationsOfUser(db, user.id, new Date(0)),
     listDocumentPermissionsOfUser(db, user.id),
     listOwnedDocuments(db, user.id, EXPORT_LIMITS.documents + 1),
     listApiTokens(db, user.id),
@@ -73,6 +76,11 @@ export async function userExporter(db: Handle, input: { userId: string; actorId:
       role: m.role,
       personal: m.personal_user_id === user.id,
       createdAt: m.created_at.toISOString(),
+    })),
+    invitations: invitations.map((i) => ({
+      ...i,
+      createdAt: i.createdAt.toISOString(),
+      expiresAt: i.expiresAt.toISOString(),
     })),
     permissions: permissions.map((p) => ({ ...p, createdAt: p.createdAt.toISOString() })),
     documents,

@@ -2,7 +2,11 @@ import type { CollabBus } from '../collab-bus.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserById } from '../db/repositories/users.js';
-import { countWorkspaceAdmins } from '../db/repositories/workspace-members.js';
+import { deleteInvitationOf } from '../db/repositories/workspace-invitations.js';
+import {
+  countWorkspaceAdmins,
+  removeDocumentPermissionsInWorkspace,
+} from '../db/repositories/workspace-members.js';
 import {
   findMembership,
   findWorkspace,
@@ -77,26 +81,44 @@ export async function workspaceMemberSetter(
   return { workspaceId: input.workspaceId, userId: input.userId, role: input.role };
 }
 
-/** Removes a member from a workspace. */
+/**
+ * Removes a member from a workspace, with the roles they held on its documents (a
+ * document role is only for members of the document's workspace). For someone invited
+ * but not yet a member, withdraws the invitation instead.
+ */
 export async function workspaceMemberRemover(
   db: Handle,
   input: { workspaceId: string; userId: string; actorId: string },
   bus?: CollabBus,
 ): Promise<void> {
-  const previous = await inTransaction(db, async (trx) => {
+  const lostAccess = await inTransaction(db, async (trx) => {
     await loadShared(trx, input.workspaceId);
     const current = await keepAnAdmin(trx, input.workspaceId, input.userId, null);
     if (!(await removeWorkspaceMember(trx, input.workspaceId, input.userId))) {
-      throw new FolioError('NOT_FOUND', 'that user is not a member', { field: 'userId' });
+      const invitationId = await deleteInvitationOf(trx, input.workspaceId, input.userId);
+      if (!invitationId) throw new FolioError('NOT_FOUND', 'that user is not a member', { field: 'userId' });
+      await appendAuditEvent(trx, {
+        actorId: input.actorId,
+        action: 'workspace.invitation.withdraw',
+        workspaceId: input.workspaceId,
+        details: { invitationId, userId: input.userId },
+      });
+      return false;
     }
+    const documentIds = await removeDocumentPermissionsInWorkspace(trx, input.workspaceId, input.userId);
     await appendAuditEvent(trx, {
       actorId: input.actorId,
       action: 'workspace.member.remove',
       workspaceId: input.workspaceId,
-      details: { userId: input.userId },
+      details: {
+        userId: input.userId,
+        ...(documentIds.length ? { documentRolesRemoved: documentIds.length } : {}),
+      },
     });
-    return current;
+    return current === 'admin' || documentIds.length > 0;
   });
-  // Plain membership grants no document access, so only a former admin loses any.
-  if (previous === 'admin') await bus?.publish({ type: 'revoke', userId: input.userId }).catch(() => {});
+  // A former admin loses owner rights on every document of the workspace, a member the
+  // roles just removed; the bus has no per-workspace revocation, so all of the user's
+  // connections reconnect and are re-checked.
+  if (lostAccess) await bus?.publish({ type: 'revoke', userId: input.userId }).catch(() => {});
 }

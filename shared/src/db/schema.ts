@@ -39,6 +39,8 @@ export interface ApiTokensTable {
 
 export interface SessionsTable {
   id_hash: Uint8Array;
+  /** Public id: what connect tokens minted by the session name (never the hash). */
+  id: ColumnType<string, string | undefined, never>;
   user_id: string;
   created_at: CreatedAt;
   last_seen_at: Timestamp;
@@ -60,6 +62,17 @@ export interface WorkspaceMembersTable {
   user_id: string;
   role: WorkspaceRole;
   created_at: CreatedAt;
+}
+
+export interface WorkspaceInvitationsTable {
+  id: string;
+  workspace_id: string;
+  /** Not a foreign key: invitations to unknown ids are stored alike (see the migration). */
+  invitee_id: string;
+  role: WorkspaceRole;
+  invited_by: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  expires_at: Timestamp;
 }
 
 export interface DocumentsTable {
@@ -174,6 +187,7 @@ export interface Database {
   sessions: SessionsTable;
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
+  workspace_invitations: WorkspaceInvitationsTable;
   documents: DocumentsTable;
   document_permissions: DocumentPermissionsTable;
   document_states: DocumentStatesTable;
@@ -191,6 +205,7 @@ export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type ApiToken = Selectable<ApiTokensTable>;
 export type Workspace = Selectable<WorkspacesTable>;
+export type WorkspaceInvitation = Selectable<WorkspaceInvitationsTable>;
 export type DocumentRow = Selectable<DocumentsTable>;
 export type DocumentUpdateRow = Selectable<DocumentUpdatesTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;

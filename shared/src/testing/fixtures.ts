@@ -3,8 +3,12 @@ import { apiTokenIssuer } from '../commands/api-token-issuer.js';
 import { userCreator } from '../commands/user-creator.js';
 import { insertDocument, setDocumentPermission } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
-import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
-import type { DocumentRole, DocumentRow, InstanceRole, Scope, User } from '../db/schema.js';
+import {
+  findPersonalWorkspace,
+  insertWorkspace,
+  upsertWorkspaceMember,
+} from '../db/repositories/workspaces.js';
+import type { DocumentRole, DocumentRow, InstanceRole, Scope, User, Workspace } from '../db/schema.js';
 import { newId } from '../ids.js';
 
 /** Test factories: rows with sensible defaults, overridable per test. */
@@ -21,17 +25,28 @@ export async function buildUser(
   });
 }
 
-/** A document in the owner's personal workspace, with an explicit owner permission. */
+/** A shared workspace with `admin` as its admin and `members` as plain members. */
+export async function buildWorkspace(db: Handle, admin: User, members: User[] = []): Promise<Workspace> {
+  const workspace = await insertWorkspace(db, { id: newId(), name: 'Test workspace', createdBy: admin.id });
+  await upsertWorkspaceMember(db, workspace.id, admin.id, 'admin');
+  for (const member of members) await upsertWorkspaceMember(db, workspace.id, member.id, 'member');
+  return workspace;
+}
+
+/**
+ * A document with an explicit owner permission, in the owner's personal workspace unless
+ * another is given.
+ */
 export async function buildDocument(
   db: Handle,
   owner: User,
-  overrides: { title?: string; id?: string } = {},
+  overrides: { title?: string; id?: string; workspaceId?: string } = {},
 ): Promise<DocumentRow> {
-  const workspace = await findPersonalWorkspace(db, owner.id);
-  if (!workspace) throw new Error('owner has no personal workspace');
+  const workspaceId = overrides.workspaceId ?? (await findPersonalWorkspace(db, owner.id))?.id;
+  if (!workspaceId) throw new Error('owner has no personal workspace');
   const doc = await insertDocument(db, {
     id: overrides.id ?? newId(),
-    workspaceId: workspace.id,
+    workspaceId,
     title: overrides.title ?? 'Test document',
     createdBy: owner.id,
   });

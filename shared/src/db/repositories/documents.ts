@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DocumentRole, DocumentRow } from '../schema.js';
-import type { Handle } from './handle.js';
+import { type Handle, inTransaction } from './handle.js';
+import { sharesAWorkspace } from './workspace-members.js';
 
 export function insertDocument(
   db: Handle,
@@ -49,17 +50,30 @@ export async function removeDocumentPermission(
   return result.numDeletedRows > 0n;
 }
 
-export function listDocumentPermissions(db: Handle, documentId: string) {
+/**
+ * A document's explicit roles as `viewer` may see them: email and name only of users who
+ * share a workspace with the viewer (or all, when `viewer.seesEveryone`), null otherwise.
+ */
+export function listDocumentPermissions(
+  db: Handle,
+  documentId: string,
+  viewer: { userId: string; seesEveryone: boolean },
+) {
   return db
     .selectFrom('document_permissions')
     .innerJoin('users', 'users.id', 'document_permissions.user_id')
-    .select([
-      'document_permissions.user_id as userId',
-      'document_permissions.role',
-      'document_permissions.created_at as createdAt',
-      'users.email',
-      'users.name',
-    ])
+    .select((eb) => {
+      const visible = viewer.seesEveryone
+        ? sql<boolean>`true`
+        : eb.or([eb('users.id', '=', viewer.userId), sharesAWorkspace(viewer.userId, eb.ref('users.id'))]);
+      return [
+        'document_permissions.user_id as userId',
+        'document_permissions.role',
+        'document_permissions.created_at as createdAt',
+        eb.case().when(visible).then(eb.ref('users.email')).else(null).end().as('email'),
+        eb.case().when(visible).then(eb.ref('users.name')).else(null).end().as('name'),
+      ];
+    })
     .where('document_permissions.document_id', '=', documentId)
     .orderBy('document_permissions.created_at')
     .execute();

@@ -2,11 +2,12 @@ import type { Handle } from './handle.js';
 
 export function insertSession(
   db: Handle,
-  session: { idHash: Uint8Array; userId: string; expiresAt: Date; userAgent: string | null },
+  session: { id: string; idHash: Uint8Array; userId: string; expiresAt: Date; userAgent: string | null },
 ): Promise<unknown> {
   return db
     .insertInto('sessions')
     .values({
+      id: session.id,
       id_hash: session.idHash,
       user_id: session.userId,
       expires_at: session.expiresAt,
@@ -21,6 +22,7 @@ export function findActiveSession(db: Handle, idHash: Uint8Array, now = new Date
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
+      'sessions.id as sessionId',
       'sessions.user_id as userId',
       'sessions.last_seen_at as lastSeenAt',
       'sessions.expires_at as expiresAt',
@@ -40,9 +42,13 @@ export async function touchSession(db: Handle, idHash: Uint8Array, at: Date, exp
     .execute();
 }
 
-export async function deleteSession(db: Handle, idHash: Uint8Array): Promise<boolean> {
-  const result = await db.deleteFrom('sessions').where('id_hash', '=', idHash).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+/** Deletes the session; who it belonged to and its public id, if it existed. */
+export function deleteSession(db: Handle, idHash: Uint8Array) {
+  return db
+    .deleteFrom('sessions')
+    .where('id_hash', '=', idHash)
+    .returning(['id as sessionId', 'user_id as userId'])
+    .executeTakeFirst();
 }
 
 export async function deleteExpiredSessions(db: Handle, now = new Date()): Promise<number> {
