@@ -50,7 +50,13 @@ async function buildAccount() {
   const email = `zelda-${tag}@example.test`;
   const secret = `the secret plan number ${tag}`;
   const zelda = await buildUser(t.db, { name, email });
-  await userProvisioner(t.db, { issuer: 'https://idp.example.test', sub: `sub-${tag}`, email, name });
+  await userProvisioner(t.db, {
+    issuer: 'https://idp.example.test',
+    sub: `sub-${tag}`,
+    email,
+    emailVerified: true,
+    name,
+  });
   const bob = await buildUser(t.db, { name: 'Bob' });
   const carol = await buildUser(t.db, { name: 'Carol' });
   const home = await personal(zelda.id);
