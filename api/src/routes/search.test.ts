@@ -64,6 +64,22 @@ describe('GET /v1/search', () => {
     );
   });
 
+  it('ranks a title match above any body match, however often the body repeats the word', async () => {
+    const body = await createDoc(alice.token, {
+      title: 'Notes',
+      content: { text: 'quokka quokka quokka quokka quokka quokka quokka quokka' },
+    });
+    const title = await createDoc(alice.token, {
+      title: 'Quokka',
+      content: { text: 'a marsupial, mentioned once in a much longer body of unrelated prose about weather' },
+    });
+    await vi.waitFor(async () => expect(await search(alice.token, { q: 'quokka' })).toHaveLength(2), {
+      timeout: 5000,
+    });
+    const hits = await search(alice.token, { q: 'quokka' });
+    expect(hits.map((hit) => hit.documentId)).toEqual([title.id, body.id]);
+  });
+
   it('understands web-search syntax: phrases, or, exclusion', async () => {
     expect(ids(await search(alice.token, { q: '"apples and oranges"' }))).toEqual([fruitDoc.id]);
     expect(ids(await search(alice.token, { q: '"oranges and apples"' }))).toEqual([]);
