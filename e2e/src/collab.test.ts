@@ -14,6 +14,7 @@ import {
   hocuspocusClient,
   percentile,
   rawSocket,
+  syncFrame,
   yWebsocketClient,
 } from './harness.js';
 
@@ -24,13 +25,6 @@ beforeAll(async () => {
 afterAll(() => f.close());
 
 /** A y-protocols frame: sync message `syncType` carrying `payload`. */
-function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, syncType);
-  encoding.writeVarUint8Array(e, payload);
-  return encoding.toUint8Array(e);
-}
 
 describe('two collaboration instances sharing Postgres and Redis', () => {
   let a: CollabProcess;

@@ -1,9 +1,8 @@
 import { documentStateLoader } from '@folio/shared/commands';
-import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { type CollabFixture, createCollabFixture } from './fixture.js';
-import { eventually, hocuspocusClient, rawSocket, yWebsocketClient } from './harness.js';
+import { eventually, hocuspocusClient, rawSocket, syncFrame, yWebsocketClient } from './harness.js';
 
 let f: CollabFixture;
 beforeAll(async () => {
@@ -142,11 +141,3 @@ describe('process lifecycle', () => {
     expect(Number(state.seq)).toBe(Number(last.seq));
   });
 });
-
-function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, syncType);
-  encoding.writeVarUint8Array(e, payload);
-  return encoding.toUint8Array(e);
-}

@@ -7,7 +7,7 @@ import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { type CollabTestContext, createCollabTestContext, eventually } from './testing.js';
+import { type CollabTestContext, createCollabTestContext, eventually, syncFrame } from './testing.js';
 
 let ctx: CollabTestContext;
 beforeAll(async () => {
@@ -241,11 +241,3 @@ describe('persistence and anti-entropy', () => {
     expect(actors.map((r) => r.actor_id)).not.toContain(other.id);
   });
 });
-
-function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, 0);
-  encoding.writeVarUint(e, syncType);
-  encoding.writeVarUint8Array(e, payload);
-  return encoding.toUint8Array(e);
-}

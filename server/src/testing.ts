@@ -18,6 +18,7 @@ import {
 } from '@folio/shared/testing';
 import type { Tracing } from '@folio/shared/tracing';
 import { HocuspocusProvider } from '@hocuspocus/provider';
+import * as encoding from 'lib0/encoding';
 import { vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -129,3 +130,12 @@ export async function createCollabTestContext(): Promise<CollabTestContext> {
 /** A retrying assertion with a timeout that holds on a loaded 2-core machine. */
 export const eventually = <T>(assertion: () => T | Promise<T>, options: { timeout?: number } = {}) =>
   vi.waitFor(assertion, { timeout: options.timeout ?? 10_000, interval: 20 });
+
+/** A y-websocket sync frame (message type 0) of the given sync step and payload. */
+export function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, syncType);
+  encoding.writeVarUint8Array(e, payload);
+  return encoding.toUint8Array(e);
+}

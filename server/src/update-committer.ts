@@ -65,15 +65,11 @@ interface Pending extends UpdateToRecord {
  * documents that arrive within `delayMs`, or while a transaction is starting, share one
  * transaction.
  *
- * Up to `maxInFlight` transactions overlap, so an update arriving while one commits does
- * not wait for that commit to end before its own begins. A
- * transaction starts only once the previous one has row-locked its documents
- * (`onLocked`): if both touch a document, Postgres makes the later one wait for the
- * earlier one's commit before reserving, so per-document sequence order stays arrival
- * order. Both lock documents in id order and the audit head last, so they cannot
- * deadlock, with each other or with other instances. If the earlier one fails, its
- * updates are neither applied nor acknowledged (the clients resend them) and the later
- * one takes its numbers: still gap-free.
+ * Up to `maxInFlight` batches overlap, so an update arriving while one commits does not
+ * wait for that commit to end before its own begins. An append takes no row lock (see
+ * `documentUpdateRecorder`), so overlapping batches never wait on each other; their seqs
+ * are not commit order, which nothing relies on (coverage is by transaction horizon), and
+ * acknowledgements keep each document's order through its commit chain (durable-acks.ts).
  */
 export class UpdateCommitter {
   private readonly configuration: UpdateCommitterConfiguration;
@@ -82,8 +78,6 @@ export class UpdateCommitter {
   private timer: NodeJS.Timeout | undefined;
   private immediate = false;
   private readonly inFlight = new Set<Promise<void>>();
-  /** The newest transaction has not locked its documents yet: the next one waits. */
-  private locking = false;
   /** No retry goes past this instant (set by a drain with a deadline). */
   private giveUpAt = Number.POSITIVE_INFINITY;
 
@@ -133,7 +127,7 @@ export class UpdateCommitter {
     if (this.timer) return;
     if (this.inFlight.size > 0) {
       // Whatever arrives this event-loop turn shares the next transaction, which starts
-      // as soon as the newest one holds its locks and a slot is free.
+      // as soon as a slot is free.
       this.soon();
       return;
     }
@@ -163,8 +157,7 @@ export class UpdateCommitter {
   }
 
   private commitNext(): void {
-    if (this.locking || this.inFlight.size >= this.configuration.maxInFlight || this.queue.length === 0)
-      return;
+    if (this.inFlight.size >= this.configuration.maxInFlight || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.configuration.maxBatch);
     const bytes = batch.reduce((sum, p) => sum + p.update.byteLength, 0);
     const started = performance.now();
@@ -177,20 +170,11 @@ export class UpdateCommitter {
         ? new Set(batch.map((p) => p.documentId)).size
         : undefined,
     };
-    this.locking = true;
-    let locked = false;
-    const onLocked = () => {
-      if (locked) return;
-      locked = true;
-      this.locking = false;
-      // What arrived meanwhile already waited: it goes out now if a slot is free.
-      if (this.queue.length > 0) this.commitNext();
-    };
     const firstFailure = { at: 0 };
     const attempt = (n: number): Promise<(number | undefined)[]> =>
       this.tracing
         .inSpan('collab.commit_batch', { root: true, attributes }, () =>
-          documentUpdateRecorder(this.db, batch, { onLocked }),
+          documentUpdateRecorder(this.db, batch),
         )
         .catch(async (error: unknown) => {
           // The transaction rolled back as a whole, so trying again cannot store a row
@@ -225,8 +209,6 @@ export class UpdateCommitter {
         this.inFlight.delete(transaction);
         this.queuedBytes -= bytes;
         this.metrics.unsavedBytes.set(this.queuedBytes);
-        // Failed before locking: the next may start anyway (nothing of ours is locked).
-        onLocked();
         // What arrived during the transaction goes out at once: it already waited.
         if (this.queue.length > 0) this.commitNext();
       });

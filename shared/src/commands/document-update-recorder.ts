@@ -31,15 +31,8 @@ export async function documentUpdateRecorder(
   updates: readonly UpdateToRecord[],
   options: {
     auditInline?: boolean;
-    /**
-     * Kept for callers that pipelined batches behind the old per-document row locks:
-     * nothing is locked any more, so it is called at once and a later batch need not
-     * wait for anything.
-     */
-    onLocked?: () => void;
   } = {},
 ): Promise<(number | undefined)[]> {
-  options.onLocked?.();
   if (updates.length === 0) return [];
   if (!options.auditInline) return appendUpdatesOfDocuments(db, updates);
   return inTransaction(db, async (trx) => {

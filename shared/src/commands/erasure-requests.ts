@@ -8,7 +8,6 @@ import {
 } from '../db/repositories/erasure-requests.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserByEmail, findUserById } from '../db/repositories/users.js';
-import type { User } from '../db/schema.js';
 import { FolioError, isFolioError } from '../errors.js';
 import { newId } from '../ids.js';
 import { assertNotLastAdmin, type ErasureReport, type UserEraserDeps, userEraser } from './user-eraser.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DocumentRole, DocumentRow } from '../schema.js';
-import { type Handle, inTransaction } from './handle.js';
+import type { Handle } from './handle.js';
 import { sharesAWorkspace } from './workspace-members.js';
 
 export function insertDocument(
