@@ -31,6 +31,7 @@ import { invitationRoutes } from './routes/invitations.js';
 import { meRoutes } from './routes/me.js';
 import { searchRoutes } from './routes/search.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
 export interface ApiDeps {
@@ -163,6 +164,7 @@ export function createApi(deps: ApiDeps) {
   // Guarded per resource rather than on /v1/* so an unknown /v1 path is a 404, not a 401.
   const resources = [
     ['/v1/me', meRoutes(routeDeps)],
+    ['/v1/users', userRoutes(routeDeps)],
     ['/v1/tokens', tokenRoutes(routeDeps)],
     ['/v1/workspaces', workspaceRoutes(routeDeps)],
     ['/v1/invitations', invitationRoutes(routeDeps)],
