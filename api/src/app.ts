@@ -23,6 +23,7 @@ import { createApiMetrics } from './metrics.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes, describeAuthRoutes } from './routes/auth.js';
 import { documentContentRoutes } from './routes/document-content.js';
+import { documentDiffRoutes } from './routes/document-diff.js';
 import { documentPermissionRoutes } from './routes/document-permissions.js';
 import { documentVersionRoutes } from './routes/document-versions.js';
 import { documentRoutes } from './routes/documents.js';
@@ -169,6 +170,7 @@ export function createApi(deps: ApiDeps) {
     ['/v1/gdpr', gdprRoutes(routeDeps, erasureWorker)],
     ['/v1/documents', documentRoutes(routeDeps)],
     ['/v1/documents', documentContentRoutes(routeDeps)],
+    ['/v1/documents', documentDiffRoutes(routeDeps)],
     ['/v1/documents', documentPermissionRoutes(routeDeps)],
     ['/v1/documents', documentVersionRoutes(routeDeps)],
     ['/v1/search', searchRoutes(routeDeps)],

@@ -9,6 +9,7 @@ export const errorCodes = {
   FORBIDDEN: { http: 403, ws: 4403, title: 'Forbidden' },
   NOT_FOUND: { http: 404, ws: 4404, title: 'Not found' },
   CONFLICT: { http: 409, ws: 4409, title: 'Conflict' },
+  PRECONDITION_FAILED: { http: 412, ws: 4412, title: 'Precondition failed' },
   PAYLOAD_TOO_LARGE: { http: 413, ws: 1009, title: 'Payload too large' },
   RATE_LIMITED: { http: 429, ws: 4429, title: 'Too many requests' },
   UNAVAILABLE: { http: 503, ws: 1013, title: 'Service unavailable' },

@@ -8,6 +8,7 @@ export interface NewApiToken {
   tokenHash: Uint8Array;
   scopes: Scope[];
   expiresAt?: Date | null;
+  agent?: string | null;
 }
 
 export function insertApiToken(db: Handle, token: NewApiToken): Promise<ApiToken> {
@@ -20,6 +21,7 @@ export function insertApiToken(db: Handle, token: NewApiToken): Promise<ApiToken
       token_hash: token.tokenHash,
       scopes: token.scopes,
       expires_at: token.expiresAt ?? null,
+      agent: token.agent ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -35,6 +37,7 @@ export function findActiveApiTokenByHash(db: Handle, tokenHash: Uint8Array, now 
       'api_tokens.scopes',
       'api_tokens.last_used_at as lastUsedAt',
       'api_tokens.expires_at as expiresAt',
+      'api_tokens.agent',
       'users.id as userId',
       'users.role',
       'users.email',
@@ -54,7 +57,17 @@ export async function touchApiToken(db: Handle, id: string, at = new Date()): Pr
 export function listApiTokens(db: Handle, userId: string): Promise<Omit<ApiToken, 'token_hash'>[]> {
   return db
     .selectFrom('api_tokens')
-    .select(['id', 'user_id', 'name', 'scopes', 'created_at', 'last_used_at', 'expires_at', 'revoked_at'])
+    .select([
+      'id',
+      'user_id',
+      'name',
+      'scopes',
+      'agent',
+      'created_at',
+      'last_used_at',
+      'expires_at',
+      'revoked_at',
+    ])
     .where('user_id', '=', userId)
     .orderBy('created_at', 'desc')
     .execute();
