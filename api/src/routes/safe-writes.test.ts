@@ -153,3 +153,28 @@ describe('safe writes', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('agent tokens', () => {
+  it('draw on a rate-limit budget of their own, apart from their user', async () => {
+    const limited = await buildTestApi({ RATE_LIMIT_PER_MINUTE: '3' });
+    try {
+      const user = await limited.user('limited.agent@example.com');
+      const created = await limited.request('/v1/tokens', {
+        method: 'POST',
+        token: user.token,
+        json: { scopes: ['read'], agent: 'Indexer' },
+      });
+      const agent = ((await created.json()) as { token: string }).token;
+      const statuses = async (token: string, n: number) => {
+        const seen: number[] = [];
+        for (let i = 0; i < n; i++) seen.push((await limited.request('/v1/me', { token })).status);
+        return seen;
+      };
+      // The user spent 1 of 3 minting the token; the agent has 3 of its own.
+      expect(await statuses(agent, 4)).toEqual([200, 200, 200, 429]);
+      expect(await statuses(user.token, 3)).toEqual([200, 200, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
