@@ -32,6 +32,7 @@ import { invitationRoutes } from './routes/invitations.js';
 import { meRoutes } from './routes/me.js';
 import { searchRoutes } from './routes/search.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { workspaceAgentTokenRoutes } from './routes/workspace-agent-tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
 export interface ApiDeps {
@@ -166,6 +167,7 @@ export function createApi(deps: ApiDeps) {
     ['/v1/me', meRoutes(routeDeps)],
     ['/v1/tokens', tokenRoutes(routeDeps)],
     ['/v1/workspaces', workspaceRoutes(routeDeps)],
+    ['/v1/workspaces', workspaceAgentTokenRoutes(routeDeps)],
     ['/v1/invitations', invitationRoutes(routeDeps)],
     ['/v1/gdpr', gdprRoutes(routeDeps, erasureWorker)],
     ['/v1/documents', documentRoutes(routeDeps)],

@@ -89,6 +89,12 @@ export const CreatedToken = Token.extend({
 
 export const TokenList = z.object({ items: z.array(Token) }).openapi('TokenList');
 
+export const AgentTokenList = z
+  .object({ items: z.array(Token.extend({ userId: z.string() })) })
+  .openapi('AgentTokenList');
+
+export const WorkspaceTokenParams = z.object({ id: id('id'), tokenId: id('tokenId') });
+
 export const WorkspaceCreate = z
   .strictObject({ name: z.string().trim().min(1).max(200) })
   .openapi('WorkspaceCreate');

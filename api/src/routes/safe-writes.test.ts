@@ -178,3 +178,39 @@ describe('agent tokens', () => {
     }
   });
 });
+
+describe('workspace admins and agent tokens', () => {
+  it("list and revoke their members' agent tokens, and nothing else", async () => {
+    const admin = await h.user('ws.admin.agents@example.com');
+    const member = await h.user('ws.member.agents@example.com');
+    const team = await h.team(admin, [member]);
+    const mint = async (json: Record<string, unknown>) => {
+      const response = await h.request('/v1/tokens', { method: 'POST', token: member.token, json });
+      return (await response.json()) as { id: string; token: string };
+    };
+    const bot = await mint({ name: 'bot', agent: 'Helper' });
+    const plain = await mint({ name: 'plain' });
+
+    const list = await h.request(`/v1/workspaces/${team.id}/agent-tokens`, { token: admin.token });
+    expect(list.status).toBe(200);
+    const items = ((await list.json()) as { items: { id: string; userId: string; agent: string }[] }).items;
+    expect(items.map(({ id, userId, agent }) => ({ id, userId, agent }))).toEqual([
+      { id: bot.id, userId: member.id, agent: 'Helper' },
+    ]);
+    const byMember = await h.request(`/v1/workspaces/${team.id}/agent-tokens`, { token: member.token });
+    expect(byMember.status).toBe(403);
+
+    const revokePlain = await h.request(`/v1/workspaces/${team.id}/agent-tokens/${plain.id}`, {
+      method: 'DELETE',
+      token: admin.token,
+    });
+    expect(revokePlain.status).toBe(404);
+    const revoke = await h.request(`/v1/workspaces/${team.id}/agent-tokens/${bot.id}`, {
+      method: 'DELETE',
+      token: admin.token,
+    });
+    expect(revoke.status).toBe(204);
+    expect((await h.request('/v1/me', { token: bot.token })).status).toBe(401);
+    expect((await h.request('/v1/me', { token: plain.token })).status).toBe(200);
+  });
+});

@@ -110,3 +110,49 @@ export async function countLiveApiTokensLocked(
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Live agent tokens of a workspace's members (what its admins may see and revoke). */
+export function listWorkspaceAgentTokens(db: Handle, workspaceId: string, now = new Date()) {
+  return db
+    .selectFrom('api_tokens')
+    .innerJoin('workspace_members as m', 'm.user_id', 'api_tokens.user_id')
+    .select([
+      'api_tokens.id',
+      'api_tokens.user_id',
+      'api_tokens.name',
+      'api_tokens.scopes',
+      'api_tokens.agent',
+      'api_tokens.created_at',
+      'api_tokens.last_used_at',
+      'api_tokens.expires_at',
+      'api_tokens.revoked_at',
+    ])
+    .where('m.workspace_id', '=', workspaceId)
+    .where('api_tokens.agent', 'is not', null)
+    .where('api_tokens.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]))
+    .orderBy('api_tokens.created_at', 'desc')
+    .limit(1_000)
+    .execute();
+}
+
+/** Revokes a live agent token of one of the workspace's members; its user, or undefined. */
+export async function revokeWorkspaceAgentToken(
+  db: Handle,
+  workspaceId: string,
+  tokenId: string,
+  at = new Date(),
+): Promise<string | undefined> {
+  const row = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at })
+    .where('id', '=', tokenId)
+    .where('agent', 'is not', null)
+    .where('revoked_at', 'is', null)
+    .where('user_id', 'in', (eb) =>
+      eb.selectFrom('workspace_members').select('user_id').where('workspace_id', '=', workspaceId),
+    )
+    .returning('user_id')
+    .executeTakeFirst();
+  return row?.user_id;
+}
