@@ -206,7 +206,7 @@ describe('documentContentMerger', () => {
           expect(lines(withoutPeople)).toEqual(lines(paragraphs.map((p) => p.text).join('\n')));
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 20 },
     );
   });
 });

@@ -10,11 +10,11 @@ import * as Y from 'yjs';
  * and then pairs the remaining ones by position: with a block removed and another one
  * edited in between, it rewrites the wrong blocks and deletes one the caller never
  * touched — with whatever someone typed into it meanwhile. Here the top-level blocks
- * are aligned first (longest common subsequence of equal blocks), the blocks between
- * two aligned ones are paired by type and text similarity, in order; paired blocks are
- * updated in place with y-prosemirror's `updateYFragment` (attributes, then a text diff
- * of their content), unpaired ones deleted or inserted. Beyond `MAX_ALIGNED_CELLS` of
- * alignment work it falls back to y-prosemirror's mapping.
+ * are aligned first (a shortest edit script over equal blocks, Myers' algorithm), the
+ * blocks between two aligned ones are paired by type and text similarity, in order;
+ * paired blocks are updated in place with y-prosemirror's `updateYFragment`
+ * (attributes, then a text diff of their content), unpaired ones deleted or inserted.
+ * Beyond `MAX_EDITS` block edits it falls back to y-prosemirror's mapping.
  */
 export function writeBlocks(fragment: Y.XmlFragment, next: ProseMirrorNode): void {
   // Drops elements the schema does not know from the fragment (as y-prosemirror's
@@ -54,7 +54,10 @@ type Step =
   | { op: 'update'; node: ProseMirrorNode }
   | { op: 'insert'; node: ProseMirrorNode };
 
-/** Alignment work (cells of the dynamic programme) allowed per write. */
+/** Block edits (insertions plus deletions) aligned at most; more fall back to y-prosemirror. */
+const MAX_EDITS = 2_000;
+
+/** Pairing work (cells of its dynamic programme) allowed per run of changed blocks. */
 const MAX_ALIGNED_CELLS = 1_000_000;
 
 /** Blocks of two texts below this similarity are never paired (one deleted, one inserted). */
@@ -66,65 +69,103 @@ function childrenOf(node: ProseMirrorNode): ProseMirrorNode[] {
 
 /** The steps turning blocks `from` into `to`, in order; undefined when too costly. */
 export function alignBlocks(from: ProseMirrorNode[], to: ProseMirrorNode[]): Step[] | undefined {
-  let prefix = 0;
-  while (
-    prefix < from.length &&
-    prefix < to.length &&
-    (from[prefix] as ProseMirrorNode).eq(to[prefix] as ProseMirrorNode)
-  ) {
-    prefix++;
-  }
-  let suffix = 0;
-  while (
-    suffix < from.length - prefix &&
-    suffix < to.length - prefix &&
-    (from[from.length - 1 - suffix] as ProseMirrorNode).eq(to[to.length - 1 - suffix] as ProseMirrorNode)
-  ) {
-    suffix++;
-  }
-  const a = from.slice(prefix, from.length - suffix);
-  const b = to.slice(prefix, to.length - suffix);
-  if ((a.length + 1) * (b.length + 1) > MAX_ALIGNED_CELLS) return undefined;
+  const key = (node: ProseMirrorNode) => JSON.stringify(node.toJSON());
+  const script = editScript(from.map(key), to.map(key), MAX_EDITS);
+  if (!script) return undefined;
+  // Between two kept blocks, a run of removed and added blocks is paired up.
   const keep: Step = { op: 'keep' };
-  const steps: Step[] = new Array<Step>(prefix).fill(keep);
-  // Longest common subsequence of equal blocks; between two kept blocks, a run of
-  // removed and added blocks is paired up by similarity.
-  const width = b.length + 1;
-  const lengths = new Uint32Array((a.length + 1) * width);
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lengths[i * width + j] = (a[i] as ProseMirrorNode).eq(b[j] as ProseMirrorNode)
-        ? (lengths[(i + 1) * width + j + 1] as number) + 1
-        : Math.max(lengths[(i + 1) * width + j] as number, lengths[i * width + j + 1] as number);
-    }
-  }
+  const steps: Step[] = [];
   let i = 0;
   let j = 0;
   let removed: ProseMirrorNode[] = [];
   let added: ProseMirrorNode[] = [];
   const flush = () => {
-    steps.push(...pairRun(removed, added));
+    if (removed.length > 0 || added.length > 0) steps.push(...pairRun(removed, added));
     removed = [];
     added = [];
   };
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && (a[i] as ProseMirrorNode).eq(b[j] as ProseMirrorNode)) {
+  for (const op of script) {
+    if (op === 'keep') {
       flush();
       steps.push(keep);
       i++;
       j++;
-    } else if (
-      j >= b.length ||
-      (i < a.length && (lengths[(i + 1) * width + j] as number) >= (lengths[i * width + j + 1] as number))
-    ) {
-      removed.push(a[i++] as ProseMirrorNode);
+    } else if (op === 'delete') {
+      removed.push(from[i++] as ProseMirrorNode);
     } else {
-      added.push(b[j++] as ProseMirrorNode);
+      added.push(to[j++] as ProseMirrorNode);
     }
   }
   flush();
-  for (let k = 0; k < suffix; k++) steps.push(keep);
   return steps;
+}
+
+/**
+ * A shortest edit script from `a` to `b` (Myers' O((N+M)·D) algorithm: linear for the
+ * few edits a write usually makes to a long document), or undefined beyond `maxEdits`.
+ */
+function editScript(
+  a: string[],
+  b: string[],
+  maxEdits: number,
+): ('keep' | 'delete' | 'insert')[] | undefined {
+  const n = a.length;
+  const m = b.length;
+  const offset = n + m + 1;
+  const v = new Int32Array(2 * offset + 1);
+  // v after each round d, for diagonals -d…d: what the walk back needs.
+  const rounds: Int32Array[] = [];
+  for (let d = 0; d <= Math.min(n + m, maxEdits); d++) {
+    for (let k = -d; k <= d; k += 2) {
+      const down = k === -d || (k !== d && (v[offset + k - 1] as number) < (v[offset + k + 1] as number));
+      let x = down ? (v[offset + k + 1] as number) : (v[offset + k - 1] as number) + 1;
+      let y = x - k;
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
+      v[offset + k] = x;
+      if (x >= n && y >= m) {
+        rounds.push(v.slice(offset - d, offset + d + 1));
+        return walkBack(rounds, n, m);
+      }
+    }
+    rounds.push(v.slice(offset - d, offset + d + 1));
+  }
+  return undefined;
+}
+
+function walkBack(rounds: Int32Array[], n: number, m: number): ('keep' | 'delete' | 'insert')[] {
+  const script: ('keep' | 'delete' | 'insert')[] = [];
+  let x = n;
+  let y = m;
+  for (let d = rounds.length - 1; d > 0; d--) {
+    const previous = rounds[d - 1] as Int32Array;
+    const at = (k: number) => previous[k + d - 1] as number;
+    const k = x - y;
+    const down = k === -d || (k !== d && at(k - 1) < at(k + 1));
+    const previousK = down ? k + 1 : k - 1;
+    const previousX = at(previousK);
+    const previousY = previousX - previousK;
+    while (x > previousX && y > previousY) {
+      script.push('keep');
+      x--;
+      y--;
+    }
+    if (down) {
+      script.push('insert');
+      y--;
+    } else {
+      script.push('delete');
+      x--;
+    }
+  }
+  while (x > 0 && y > 0) {
+    script.push('keep');
+    x--;
+    y--;
+  }
+  return script.reverse();
 }
 
 /** Pairs removed with added blocks (same type, order kept, most similar text overall). */
