@@ -23,6 +23,7 @@ import { createApiMetrics } from './metrics.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes, describeAuthRoutes } from './routes/auth.js';
 import { documentContentRoutes } from './routes/document-content.js';
+import { documentDiffRoutes } from './routes/document-diff.js';
 import { documentPermissionRoutes } from './routes/document-permissions.js';
 import { documentVersionRoutes } from './routes/document-versions.js';
 import { documentRoutes } from './routes/documents.js';
@@ -32,6 +33,7 @@ import { meRoutes } from './routes/me.js';
 import { searchRoutes } from './routes/search.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { workspaceAgentTokenRoutes } from './routes/workspace-agent-tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
 export interface ApiDeps {
@@ -167,10 +169,12 @@ export function createApi(deps: ApiDeps) {
     ['/v1/users', userRoutes(routeDeps)],
     ['/v1/tokens', tokenRoutes(routeDeps)],
     ['/v1/workspaces', workspaceRoutes(routeDeps)],
+    ['/v1/workspaces', workspaceAgentTokenRoutes(routeDeps)],
     ['/v1/invitations', invitationRoutes(routeDeps)],
     ['/v1/gdpr', gdprRoutes(routeDeps, erasureWorker)],
     ['/v1/documents', documentRoutes(routeDeps)],
     ['/v1/documents', documentContentRoutes(routeDeps)],
+    ['/v1/documents', documentDiffRoutes(routeDeps)],
     ['/v1/documents', documentPermissionRoutes(routeDeps)],
     ['/v1/documents', documentVersionRoutes(routeDeps)],
     ['/v1/search', searchRoutes(routeDeps)],

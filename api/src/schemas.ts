@@ -64,6 +64,17 @@ export const TokenCreate = z
   .strictObject({
     name: z.string().trim().max(200).optional(),
     scopes: z.array(scopeSchema).min(1).max(3).optional().openapi({ description: 'default: read, write' }),
+    agent: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({
+        description:
+          'makes an agent token: software acting for the user, shown with this label in attribution, ' +
+          'audit details, diffs and the document awareness while it writes',
+      }),
     expiresAt: z.iso
       .datetime({ offset: true })
       .optional()
@@ -80,6 +91,7 @@ export const Token = z
     id: z.string(),
     name: z.string(),
     scopes: z.array(scopeSchema),
+    agent: z.string().nullable().openapi({ description: 'the agent label of an agent token' }),
     createdAt: timestamp,
     lastUsedAt: timestamp.nullable(),
     expiresAt: timestamp.nullable(),
@@ -92,6 +104,12 @@ export const CreatedToken = Token.extend({
 }).openapi('CreatedToken');
 
 export const TokenList = z.object({ items: z.array(Token) }).openapi('TokenList');
+
+export const AgentTokenList = z
+  .object({ items: z.array(Token.extend({ userId: z.string() })) })
+  .openapi('AgentTokenList');
+
+export const WorkspaceTokenParams = z.object({ id: id('id'), tokenId: id('tokenId') });
 
 export const WorkspaceCreate = z
   .strictObject({ name: z.string().trim().min(1).max(200) })
@@ -243,7 +261,6 @@ export const WriteResult = z
   })
   .openapi('WriteResult');
 
-/** Standard error responses, for the OpenAPI document. */
 /** A document's (or a version's) content in the format `?format=` asks for. */
 export const contentResponse = {
   description: 'the content',
@@ -255,6 +272,42 @@ export const contentResponse = {
   },
 };
 
+const diffEnd = z
+  .string()
+  .trim()
+  .min(1)
+  .max(4_096)
+  .openapi({ description: 'a content ETag, a version id, an ISO time, or live' });
+
+export const DiffQuery = z.object({ from: diffEnd, to: diffEnd.optional() });
+
+export const DiffResult = z
+  .object({
+    changes: z.array(
+      z.object({
+        op: z.enum(['insert', 'delete']),
+        text: z.string(),
+        actorId: z.string().nullable(),
+        agent: z.string().nullable().openapi({ description: 'the agent label, for an agent token' }),
+        at: timestamp.openapi({ description: 'when the edit was made (its transaction began)' }),
+      }),
+    ),
+  })
+  .openapi('DiffResult');
+
+export const ContentWriteHeaders = z.object({
+  'if-match': z
+    .string()
+    .max(4_096)
+    .optional()
+    .openapi({
+      description:
+        'an ETag from a content read: the body is merged as the change from that state (412 when it ' +
+        'cannot be rebuilt); absent or `*`: the body replaces the content',
+    }),
+});
+
+/** Standard error responses, for the OpenAPI document. */
 export const errors = (...statuses: number[]) =>
   Object.fromEntries(
     statuses.map((status) => [

@@ -131,7 +131,7 @@ describe('folio CLI: finding people, erasing with a receipt, the wrong database'
   });
 
   it('says where it looked when the database has no Folio tables', async () => {
-    const name = `${testDatabasePrefix}empty_${process.pid}`;
+    const name = `${testDatabasePrefix}${process.pid}_empty`;
     await withAdminClient((c) => c.query(`create database ${name} template template0`));
     try {
       const result = await folio(['user', 'list'], {

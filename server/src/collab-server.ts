@@ -14,6 +14,7 @@ import type { Redis } from '@folio/shared/redis';
 import { noopTracing, type Tracing } from '@folio/shared/tracing';
 import { type Extension, Hocuspocus } from '@hocuspocus/server';
 import { WebSocketServer } from 'ws';
+import { AgentPresence } from './agent-presence.js';
 import { tracedAuthorizeConnection } from './auth.js';
 import { AuthExtension } from './auth-extension.js';
 import { AwarenessIdentityExtension } from './awareness-identity.js';
@@ -254,6 +255,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     : undefined;
   redisLag?.unref();
 
+  const presence = new AgentPresence(hocuspocus);
   const handleBusEvent = (event: CollabEvent) => {
     if (event.type === 'revoke') {
       const closed = registry.revoke(event);
@@ -262,6 +264,8 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       if (persistence.loaded.has(event.documentId)) follower.poke();
     } else if (event.type === 'document-deleted') {
       registry.closeDocument(event.documentId, CloseCode.notFound, 'document deleted');
+    } else if (event.type === 'agent-presence') {
+      presence.show(event);
     }
   };
 
@@ -295,6 +299,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     close: () => {
       closing ??= (async () => {
         draining = true;
+        presence.stop();
         http.close();
         clearInterval(redisLag);
         // Clients reconnect elsewhere on 1012. Every acknowledged edit is committed

@@ -22,7 +22,12 @@ export type CollabEvent =
   /** The update log of a document grew outside a WebSocket (REST update, restore). */
   | { type: 'document-updated'; documentId: string; seq: number }
   /** The document is gone: disconnect its clients and unload it. */
-  | { type: 'document-deleted'; documentId: string };
+  | { type: 'document-deleted'; documentId: string }
+  /**
+   * An agent token just wrote the document: show `user: { id, name, agent }` in its
+   * awareness for a while. `key` (the token id) makes one presence per agent token.
+   */
+  | { type: 'agent-presence'; documentId: string; userId: string; name: string; agent: string; key: string };
 
 export interface CollabBus {
   publish(event: CollabEvent): Promise<void>;
@@ -42,6 +47,12 @@ function parseEvent(text: string): CollabEvent | undefined {
     if (event.type === 'revoke' && typeof event.userId === 'string') return event;
     if (event.type === 'document-updated' && typeof event.documentId === 'string') return event;
     if (event.type === 'document-deleted' && typeof event.documentId === 'string') return event;
+    if (
+      event.type === 'agent-presence' &&
+      [event.documentId, event.userId, event.name, event.agent, event.key].every((v) => typeof v === 'string')
+    ) {
+      return event;
+    }
   } catch {}
   return undefined;
 }

@@ -10,6 +10,7 @@ export const errorCodes = {
   NOT_FOUND: { http: 404, ws: 4404, title: 'Not found' },
   METHOD_NOT_ALLOWED: { http: 405, ws: 1003, title: 'Method not allowed' },
   CONFLICT: { http: 409, ws: 4409, title: 'Conflict' },
+  PRECONDITION_FAILED: { http: 412, ws: 4412, title: 'Precondition failed' },
   PAYLOAD_TOO_LARGE: { http: 413, ws: 1009, title: 'Payload too large' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, ws: 1003, title: 'Unsupported media type' },
   RATE_LIMITED: { http: 429, ws: 4429, title: 'Too many requests' },

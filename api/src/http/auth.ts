@@ -16,6 +16,8 @@ export interface Principal extends Actor {
   expiresAt: Date | null;
   /** The browser session's public id (sessions only). */
   sessionId?: string;
+  /** An agent token's label, with what REST writes need to attribute and show it. */
+  agent?: { label: string; tokenId: string; userName: string };
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -50,6 +52,9 @@ export function authenticate(deps: { db: Db; publicOrigin: string }): Middleware
         tokenId: found.tokenId,
         credentialKey: `t:${found.tokenId}`,
         expiresAt: found.expiresAt,
+        ...(found.agent
+          ? { agent: { label: found.agent, tokenId: found.tokenId, userName: found.name } }
+          : {}),
       });
       return next();
     }

@@ -39,11 +39,14 @@ export function createRateLimiter(options: {
 
 /**
  * Per user, after authentication: every token and session of one user draws on one
- * budget, or minting more tokens would buy more requests.
+ * budget, or minting more tokens would buy more requests. Agent tokens draw on a second
+ * budget of the user's (`<userId>:agents`, shared by all their agents), so a busy agent
+ * cannot lock its user out, nor the user their agents.
  */
 export function rateLimit(limiter: RateLimiterAbstract, log: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const key = c.get('principal').userId;
+    const principal = c.get('principal');
+    const key = principal.agent ? `${principal.userId}:agents` : principal.userId;
     c.header('RateLimit-Limit', String(limiter.points));
     try {
       const result = await limiter.consume(key);
@@ -56,7 +59,10 @@ export function rateLimit(limiter: RateLimiterAbstract, log: Logger): Middleware
       }
       c.header('RateLimit-Remaining', '0');
       c.header('Retry-After', String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000))));
-      throw new FolioError('RATE_LIMITED', `more than ${limiter.points} requests per minute for this user`);
+      throw new FolioError(
+        'RATE_LIMITED',
+        `more than ${limiter.points} requests per minute for this user${principal.agent ? "'s agents" : ''}`,
+      );
     }
     return next();
   };

@@ -1,8 +1,10 @@
 import { FolioError } from '@folio/shared';
 import {
+  documentContentMerger,
   documentContentReader,
   documentContentReplacer,
   documentUpdateApplier,
+  stateEtag,
 } from '@folio/shared/commands';
 import { createRoute, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
@@ -12,6 +14,7 @@ import { createRouter } from '../http/router.js';
 import {
   ContentInput,
   ContentQuery,
+  ContentWriteHeaders,
   contentResponse,
   DocumentIdParam,
   errors,
@@ -29,7 +32,9 @@ export function documentContentRoutes(deps: RouteDeps) {
       method: 'get',
       path: '/{id}/content',
       tags: ['content'],
-      summary: 'The content as plain text, JSON per top-level type, or the binary Yjs state',
+      summary:
+        'The content as plain text, JSON per top-level type, Markdown, or the binary Yjs state; ' +
+        'the ETag names the state (for If-Match and diff)',
       request: { params: DocumentIdParam, query: ContentQuery },
       responses: {
         200: contentResponse,
@@ -41,12 +46,13 @@ export function documentContentRoutes(deps: RouteDeps) {
       const { format } = c.req.valid('query');
       const principal = c.get('principal');
       const { access } = await authorizeDocument(deps.db, principal, id, 'document.read');
-      const { doc } = await documentContentReader(deps.db, {
+      const { doc, basis } = await documentContentReader(deps.db, {
         documentId: id,
         workspaceId: access.workspaceId,
         actorId: principal.userId,
         format,
       });
+      c.header('ETag', stateEtag(basis));
       return presentContent(c, doc, format);
     },
   );
@@ -56,25 +62,38 @@ export function documentContentRoutes(deps: RouteDeps) {
       method: 'put',
       path: '/{id}/content',
       tags: ['content'],
-      summary: 'Replace the text (editors and owners); reaches live clients',
+      summary:
+        'Write the text (editors and owners); reaches live clients. With If-Match: merge the change ' +
+        'from the state that ETag names, keeping edits made since; without: replace',
       request: {
         params: DocumentIdParam,
+        headers: ContentWriteHeaders,
         body: { content: { 'application/json': { schema: ContentInput } }, required: true },
       },
-      responses: { 200: json(WriteResult, 'stored'), ...errors(400, 401, 403, 404, 413, 429, 503) },
+      responses: {
+        200: json(WriteResult, 'stored'),
+        ...errors(400, 401, 403, 404, 412, 413, 429, 503),
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
       const replacement = c.req.valid('json');
+      const ifMatch = c.req.valid('header')['if-match']?.trim();
       const principal = c.get('principal');
       await authorizeDocument(deps.db, principal, id, 'document.write');
-      const result = await documentContentReplacer(deps.db, deps.bus, {
+      const write = {
         documentId: id,
         actorId: principal.userId,
+        agent: principal.agent,
         replacement,
         converter: deps.contentConverter,
         maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
-      });
+      };
+      // `If-Match: *` asks only that the document exists, which authorization settled.
+      const result =
+        ifMatch && ifMatch !== '*'
+          ? await documentContentMerger(deps.db, deps.bus, { ...write, ifMatch })
+          : await documentContentReplacer(deps.db, deps.bus, write);
       return c.json(result, 200);
     },
   );
@@ -107,6 +126,7 @@ export function documentContentRoutes(deps: RouteDeps) {
       const result = await documentUpdateApplier(deps.db, deps.bus, {
         documentId: id,
         actorId: principal.userId,
+        agent: principal.agent,
         update,
         maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
       });

@@ -3,6 +3,7 @@ import {
   documentRestorer,
   documentVersionCreator,
   documentVersionReader,
+  versionEtag,
 } from '@folio/shared/commands';
 import { listDocumentVersions } from '@folio/shared/db';
 import { createRoute, type z } from '@hono/zod-openapi';
@@ -122,6 +123,7 @@ export function documentVersionRoutes(deps: RouteDeps) {
         actorId: principal.userId,
         format,
       });
+      c.header('ETag', versionEtag(versionId));
       return presentContent(c, doc, format);
     },
   );

@@ -67,6 +67,8 @@ export function tokenRoutes(deps: RouteDeps) {
         expiresAt,
         actorId: principal.userId,
         maxLive: deps.config.MAX_API_TOKENS_PER_USER,
+        // An agent token mints only agent tokens of its own agent, so it cannot shed the label.
+        agent: body.agent ?? principal.agent?.label ?? null,
       });
       return c.json({ ...presentApiToken(record), token }, 201);
     },

@@ -39,6 +39,8 @@ export async function apiTokenIssuer(
     expiresAt?: Date | null;
     actorId: string | null;
     maxLive?: number | undefined;
+    /** Makes an agent token: software acting for the user, named by this label. */
+    agent?: string | null | undefined;
   },
 ): Promise<IssuedApiToken> {
   const token = `${API_TOKEN_PREFIX}${randomSecret(256)}`;
@@ -59,11 +61,17 @@ export async function apiTokenIssuer(
       tokenHash: hashToken(token),
       scopes: input.scopes,
       expiresAt: input.expiresAt ?? null,
+      agent: input.agent ?? null,
     });
     await appendAuditEvent(trx, {
       actorId: input.actorId,
       action: 'token.create',
-      details: { tokenId: record.id, userId: input.userId, scopes: input.scopes },
+      details: {
+        tokenId: record.id,
+        userId: input.userId,
+        scopes: input.scopes,
+        ...(input.agent ? { agent: input.agent } : {}),
+      },
     });
     return { token, record };
   });
@@ -74,6 +82,10 @@ export interface TokenPrincipal {
   role: InstanceRole;
   scopes: Scope[];
   tokenId: string;
+  /** The user's display name. */
+  name: string;
+  /** The agent label, for an agent token. */
+  agent: string | null;
   /**
    * When the token stops being valid, or null for a token without expiry. Long-lived
    * holders of a principal (collaboration connections) close at this instant instead of
@@ -99,6 +111,8 @@ export async function authenticateApiToken(db: Handle, token: string): Promise<T
     role: found.role,
     scopes: found.scopes,
     tokenId: found.tokenId,
+    name: found.name,
+    agent: found.agent,
     expiresAt: found.expiresAt,
   };
 }
@@ -112,6 +126,7 @@ export function presentApiToken(
     id: t.id,
     name: t.name,
     scopes: t.scopes,
+    agent: t.agent,
     createdAt: t.created_at.toISOString(),
     lastUsedAt: iso(t.last_used_at),
     expiresAt: iso(t.expires_at),

@@ -18,6 +18,12 @@ export interface LoadedDocumentState {
   seq: number;
   /** Log rows applied on top of the snapshot; compaction is worth it when this grows. */
   rowsAfterSnapshot: number;
+  /**
+   * Exactly which state this is: the compacted snapshot it started from (its horizon,
+   * EMPTY_HORIZON for none) plus every log row visible to the Postgres snapshot `seen`
+   * (as text). See `document-etag.ts`, which names states by these two.
+   */
+  basis: { coversXid: string; seen: string };
 }
 
 /** Rows read per round trip, so a long tail never sits in memory all at once. */
@@ -28,11 +34,12 @@ export const EMPTY_HORIZON = '3';
 
 /**
  * A document's current state: the latest snapshot plus every log row it may lack (xid
- * at or above the horizon it covers). The result covers the horizon of the first page's
- * snapshot: every row with a smaller xid was visible to that snapshot, and a row visible
- * to it is read by that page or, with a larger (xid, seq) key, by a later page (a later
- * snapshot sees all an earlier one did). Rows read twice are harmless: Yjs updates are
- * idempotent. Rows were validated before they were written, so Yjs may decode them.
+ * at or above the horizon it covers) that the first page's Postgres snapshot saw. The
+ * result covers the horizon of that snapshot: every row with a smaller xid was visible
+ * to it, and a row visible to it is read by the first page or, with a larger (xid, seq)
+ * key, by a later one (which keeps to the same visibility). Rows read twice are
+ * harmless: Yjs updates are idempotent. Rows were validated before they were written,
+ * so Yjs may decode them.
  */
 export async function documentStateLoader(db: Handle, documentId: string): Promise<LoadedDocumentState> {
   const doc = new Y.Doc();
@@ -44,16 +51,20 @@ export async function documentStateLoader(db: Handle, documentId: string): Promi
   }
   const from = state?.covers_xid ?? EMPTY_HORIZON;
   let horizon: string | undefined;
+  let seen: string | undefined;
   let after: LogPosition | undefined;
   let rowsAfterSnapshot = 0;
   for (;;) {
     const page = await listDocumentUpdatesFrom(
       db,
       documentId,
-      { xid: from, ...(after ? { after } : {}) },
+      // Later pages keep to what the first one's snapshot saw, so the result is exactly
+      // that snapshot's state (the horizon only needs rows below it, which it has).
+      { xid: from, ...(after ? { after } : {}), ...(seen ? { visibleIn: seen } : {}) },
       PAGE,
     );
     horizon ??= page.horizon;
+    seen ??= page.snapshot;
     // One transaction per page: observers and the state vector are computed once.
     doc.transact(() => {
       for (const row of page.rows) Y.applyUpdate(doc, row.update);
@@ -66,7 +77,13 @@ export async function documentStateLoader(db: Handle, documentId: string): Promi
     }
     if (page.rows.length < PAGE) break;
   }
-  return { doc, horizon: horizon as string, seq, rowsAfterSnapshot };
+  return {
+    doc,
+    horizon: horizon as string,
+    seq,
+    rowsAfterSnapshot,
+    basis: { coversXid: from, seen: seen as string },
+  };
 }
 
 /**

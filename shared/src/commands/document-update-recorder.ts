@@ -7,6 +7,8 @@ export interface UpdateToRecord {
   /** A validated Yjs V1 update (see validateUpdateV1). */
   update: Uint8Array;
   actorId: string | null;
+  /** The agent label of an agent token's write (attributed to the user and the agent). */
+  agent?: string | null;
   connectionId: string | null;
 }
 
@@ -44,7 +46,10 @@ export async function documentUpdateRecorder(
   });
 }
 
-/** One `document.update` entry per document and actor, in document id order. */
+/**
+ * One `document.update` entry per document, actor and agent, in document id order; an
+ * agent token's entry names the agent in its details.
+ */
 function summarise(updates: readonly UpdateToRecord[], seqs: readonly (number | undefined)[]): AuditEntry[] {
   const entries = new Map<string, AuditEntry & { details: { updates: number; bytes: number } }>();
   const order = updates
@@ -57,12 +62,12 @@ function summarise(updates: readonly UpdateToRecord[], seqs: readonly (number | 
     });
   for (const i of order) {
     const row = updates[i] as UpdateToRecord;
-    const key = `${row.documentId}\u0000${row.actorId ?? ''}`;
+    const key = `${row.documentId}\u0000${row.actorId ?? ''}\u0000${row.agent ?? ''}`;
     const entry = entries.get(key) ?? {
       actorId: row.actorId,
       action: 'document.update',
       documentId: row.documentId,
-      details: { updates: 0, bytes: 0 },
+      details: { updates: 0, bytes: 0, ...(row.agent ? { agent: row.agent } : {}) },
     };
     entry.details.updates++;
     entry.details.bytes += row.update.byteLength;

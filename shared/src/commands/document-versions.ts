@@ -110,7 +110,7 @@ export async function documentStateAt(
   db: Handle,
   documentId: string,
   at: Date,
-): Promise<{ doc: Y.Doc; seq: number }> {
+): Promise<{ doc: Y.Doc; seq: number; coversXid: string }> {
   const doc = new Y.Doc();
   const base = await findSnapshotBefore(db, documentId, at);
   let seq = 0;
@@ -140,5 +140,6 @@ export async function documentStateAt(
     }
     if (rows.length < PAGE) break;
   }
-  return { doc, seq };
+  // Every row below the base's horizon is in the base, hence in the result.
+  return { doc, seq, coversXid: xid };
 }

@@ -53,6 +53,15 @@ export function refuseOversizedDocument(bytes: number, limit: DocumentSizeLimit,
   }
 }
 
+/**
+ * Who a REST write is made for beyond the user: an agent token's label (stored with
+ * the update-log row, in the audit details, and shown in the document's awareness
+ * while the agent writes, as `user: { id, name, agent }`).
+ */
+export interface WriteAttribution {
+  agent?: { label: string; tokenId: string; userName: string } | undefined;
+}
+
 /** Runs `apply` on `doc` and collects what it changed. */
 export function changeInPlace(doc: Y.Doc, apply: () => void): PreparedChange {
   const emitted: Uint8Array[] = [];
@@ -83,13 +92,14 @@ export function changeInPlace(doc: Y.Doc, apply: () => void): PreparedChange {
 export async function writeDocument(
   db: Handle,
   bus: CollabBus | undefined,
-  input: DocumentSizeLimit & {
-    documentId: string;
-    actorId: string;
-    /** Which request field a size refusal names. */
-    field?: string;
-    beforeStore?: () => Promise<void>;
-  },
+  input: DocumentSizeLimit &
+    WriteAttribution & {
+      documentId: string;
+      actorId: string;
+      /** Which request field a size refusal names. */
+      field?: string;
+      beforeStore?: () => Promise<void>;
+    },
   change: (loaded: LoadedDocumentState) => PreparedChange | Promise<PreparedChange>,
 ): Promise<DocumentWriteResult> {
   const document = await findDocument(db, input.documentId);
@@ -104,6 +114,7 @@ export async function writeDocument(
       documentId: input.documentId,
       update: prepared.update,
       actorId: input.actorId,
+      agent: input.agent?.label ?? null,
       // Indexed just below from the text at hand, rather than reloaded from Postgres.
       index: false,
       encodedHere: true,
@@ -115,6 +126,18 @@ export async function writeDocument(
       // The same text the collaboration server indexes.
       body: prepared.text,
     });
+    if (input.agent) {
+      await bus
+        ?.publish({
+          type: 'agent-presence',
+          documentId: input.documentId,
+          userId: input.actorId,
+          name: input.agent.userName,
+          agent: input.agent.label,
+          key: input.agent.tokenId,
+        })
+        .catch(() => {});
+    }
     return { changed: true, seq, bytes: prepared.update.byteLength };
   } finally {
     loaded.doc.destroy();
@@ -129,7 +152,7 @@ export async function writeDocument(
 export async function documentUpdateApplier(
   db: Handle,
   bus: CollabBus | undefined,
-  input: DocumentSizeLimit & { documentId: string; actorId: string; update: Uint8Array },
+  input: DocumentSizeLimit & WriteAttribution & { documentId: string; actorId: string; update: Uint8Array },
 ): Promise<DocumentWriteResult> {
   try {
     validateUpdateV1(input.update);
@@ -204,6 +227,15 @@ export async function contentChange(
   }
 }
 
+/** A `PUT /v1/documents/:id/content` body and who writes it. */
+export type ContentWrite = DocumentSizeLimit &
+  WriteAttribution & {
+    documentId: string;
+    actorId: string;
+    replacement: ContentReplacement;
+    converter?: ContentConverter | undefined;
+  };
+
 /**
  * `PUT /v1/documents/:id/content {text|markdown}`: replaces the text as a new change.
  * Markdown is parsed by `converter` (large bodies in a worker thread); without one, on
@@ -212,12 +244,7 @@ export async function contentChange(
 export function documentContentReplacer(
   db: Handle,
   bus: CollabBus | undefined,
-  input: DocumentSizeLimit & {
-    documentId: string;
-    actorId: string;
-    replacement: ContentReplacement;
-    converter?: ContentConverter | undefined;
-  },
+  input: ContentWrite,
 ): Promise<DocumentWriteResult> {
   const field = 'text' in input.replacement ? 'text' : 'markdown';
   refuseContentBeyondLimits(input.replacement);

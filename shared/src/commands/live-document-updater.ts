@@ -21,6 +21,8 @@ export async function liveDocumentUpdater(
     documentId: string;
     update: Uint8Array;
     actorId: string | null;
+    /** The agent label of the token that made the change, if any. */
+    agent?: string | null;
     maxBytes?: number;
     /** Refresh the search index from Postgres afterwards (default true). */
     index?: boolean;
@@ -46,7 +48,15 @@ export async function liveDocumentUpdater(
   // Audited in the same transaction: the caller's request returns with its entry.
   const [seq] = await documentUpdateRecorder(
     db,
-    [{ documentId: input.documentId, update: input.update, actorId: input.actorId, connectionId: null }],
+    [
+      {
+        documentId: input.documentId,
+        update: input.update,
+        actorId: input.actorId,
+        agent: input.agent ?? null,
+        connectionId: null,
+      },
+    ],
     { auditInline: true },
   );
   if (seq === undefined) throw new FolioError('NOT_FOUND', 'document not found');

@@ -4,6 +4,7 @@ export * from './repositories/api-tokens.js';
 export * from './repositories/audit.js';
 export * from './repositories/audit-log.js';
 export * from './repositories/credentials.js';
+export * from './repositories/document-history.js';
 export * from './repositories/document-listing.js';
 export * from './repositories/document-log.js';
 export * from './repositories/document-versions.js';

@@ -31,6 +31,8 @@ export interface ApiTokensTable {
   name: ColumnType<string, string | undefined, string>;
   token_hash: Uint8Array;
   scopes: Scope[];
+  /** Set on agent tokens: the label of the software acting for the user. */
+  agent: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   last_used_at: Timestamp | null;
   expires_at: Timestamp | null;
@@ -118,6 +120,8 @@ export interface DocumentUpdatesTable {
   update: Uint8Array;
   size: number;
   actor_id: string | null;
+  /** The agent label of the token the edit came through (agent tokens only). */
+  agent: ColumnType<string | null, string | null | undefined, never>;
   connection_id: string | null;
   created_at: CreatedAt;
 }

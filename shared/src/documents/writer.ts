@@ -1,5 +1,5 @@
-import { prosemirrorToYXmlFragment } from 'y-prosemirror';
 import * as Y from 'yjs';
+import { writeBlocks } from './block-writer.js';
 import { rootTypes } from './content.js';
 import { parseMarkdown, parsePlainText } from './markdown.js';
 
@@ -70,9 +70,9 @@ export function applyContentReplacement(doc: Y.Doc, replacement: ContentReplacem
   // Parsed before the transaction: input beyond the limits changes nothing.
   const next = 'text' in replacement ? parsePlainText(replacement.text) : parseMarkdown(replacement.markdown);
   doc.transact(() => {
-    // y-prosemirror's own mapping (the one Tiptap's Collaboration extension uses). It
-    // diffs against what the fragment holds, so unchanged blocks are kept rather than
-    // deleted and re-inserted, and concurrent edits in them survive.
-    prosemirrorToYXmlFragment(next, into);
+    // A block-by-block diff against what the fragment holds (through y-prosemirror's
+    // mapping, the one Tiptap's Collaboration extension uses): unchanged blocks are kept
+    // rather than deleted and re-inserted, and concurrent edits in them survive.
+    writeBlocks(into, next);
   }, origin);
 }

@@ -8,6 +8,7 @@ export interface NewApiToken {
   tokenHash: Uint8Array;
   scopes: Scope[];
   expiresAt?: Date | null;
+  agent?: string | null;
 }
 
 export function insertApiToken(db: Handle, token: NewApiToken): Promise<ApiToken> {
@@ -20,6 +21,7 @@ export function insertApiToken(db: Handle, token: NewApiToken): Promise<ApiToken
       token_hash: token.tokenHash,
       scopes: token.scopes,
       expires_at: token.expiresAt ?? null,
+      agent: token.agent ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -35,6 +37,7 @@ export function findActiveApiTokenByHash(db: Handle, tokenHash: Uint8Array, now 
       'api_tokens.scopes',
       'api_tokens.last_used_at as lastUsedAt',
       'api_tokens.expires_at as expiresAt',
+      'api_tokens.agent',
       'users.id as userId',
       'users.role',
       'users.email',
@@ -54,7 +57,17 @@ export async function touchApiToken(db: Handle, id: string, at = new Date()): Pr
 export function listApiTokens(db: Handle, userId: string): Promise<Omit<ApiToken, 'token_hash'>[]> {
   return db
     .selectFrom('api_tokens')
-    .select(['id', 'user_id', 'name', 'scopes', 'created_at', 'last_used_at', 'expires_at', 'revoked_at'])
+    .select([
+      'id',
+      'user_id',
+      'name',
+      'scopes',
+      'agent',
+      'created_at',
+      'last_used_at',
+      'expires_at',
+      'revoked_at',
+    ])
     .where('user_id', '=', userId)
     .orderBy('created_at', 'desc')
     .execute();
@@ -96,4 +109,50 @@ export async function countLiveApiTokensLocked(
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** Live agent tokens of a workspace's members (what its admins may see and revoke). */
+export function listWorkspaceAgentTokens(db: Handle, workspaceId: string, now = new Date()) {
+  return db
+    .selectFrom('api_tokens')
+    .innerJoin('workspace_members as m', 'm.user_id', 'api_tokens.user_id')
+    .select([
+      'api_tokens.id',
+      'api_tokens.user_id',
+      'api_tokens.name',
+      'api_tokens.scopes',
+      'api_tokens.agent',
+      'api_tokens.created_at',
+      'api_tokens.last_used_at',
+      'api_tokens.expires_at',
+      'api_tokens.revoked_at',
+    ])
+    .where('m.workspace_id', '=', workspaceId)
+    .where('api_tokens.agent', 'is not', null)
+    .where('api_tokens.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]))
+    .orderBy('api_tokens.created_at', 'desc')
+    .limit(1_000)
+    .execute();
+}
+
+/** Revokes a live agent token of one of the workspace's members; its user, or undefined. */
+export async function revokeWorkspaceAgentToken(
+  db: Handle,
+  workspaceId: string,
+  tokenId: string,
+  at = new Date(),
+): Promise<string | undefined> {
+  const row = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at })
+    .where('id', '=', tokenId)
+    .where('agent', 'is not', null)
+    .where('revoked_at', 'is', null)
+    .where('user_id', 'in', (eb) =>
+      eb.selectFrom('workspace_members').select('user_id').where('workspace_id', '=', workspaceId),
+    )
+    .returning('user_id')
+    .executeTakeFirst();
+  return row?.user_id;
 }

@@ -120,6 +120,8 @@ export async function touchDocuments(db: Handle, ids: readonly string[]): Promis
 export interface NewDocumentUpdate {
   update: Uint8Array;
   actorId: string | null;
+  /** The agent label of an agent token's write. */
+  agent?: string | null;
   connectionId: string | null;
   createdAt?: Date;
 }
@@ -150,7 +152,7 @@ export async function appendUpdatesOfDocuments(
 ): Promise<(number | undefined)[]> {
   const seqs: (number | undefined)[] = new Array(updates.length).fill(undefined);
   if (updates.length === 0) return seqs;
-  // Five array parameters whatever the batch size. Bytes travel as hex text: both the pg
+  // Six array parameters whatever the batch size. Bytes travel as hex text: both the pg
   // driver and PGlite encode a text[] the same way (the pg driver hex-encodes bytea[] too).
   const query = sql<{ ord: string; seq: string }>`
     with numbered as materialized (
@@ -162,17 +164,18 @@ export async function appendUpdatesOfDocuments(
                    ${updates.map((u) => Buffer.from(u.update.buffer, u.update.byteOffset, u.update.byteLength).toString('hex'))}::text[],
                    ${updates.map((u) => u.actorId)}::text[],
                    ${updates.map((u) => u.connectionId)}::text[],
-                   ${updates.map((u) => u.createdAt?.toISOString() ?? null)}::timestamptz[]
-                 ) with ordinality as t(document_id, update_hex, actor_id, connection_id, created_at, ord)
+                   ${updates.map((u) => u.createdAt?.toISOString() ?? null)}::timestamptz[],
+                   ${updates.map((u) => u.agent ?? null)}::text[]
+                 ) with ordinality as t(document_id, update_hex, actor_id, connection_id, created_at, agent, ord)
             join documents d on d.id = t.document_id
            order by t.ord
         ) ordered
     ),
     inserted as (
       insert into document_updates
-        (seq, document_id, update, size, actor_id, connection_id, created_at, audited_inline)
+        (seq, document_id, update, size, actor_id, connection_id, created_at, audited_inline, agent)
       select seq, document_id, decode(update_hex, 'hex'), length(update_hex) / 2, actor_id, connection_id,
-             coalesce(created_at, now()), ${options.auditedInline === true}
+             coalesce(created_at, now()), ${options.auditedInline === true}, agent
         from numbered
     )
     select ord, seq from numbered`;
@@ -210,16 +213,21 @@ export interface LogPosition {
  * so a state built from everything it saw covers that horizon. One round trip, a row
  * for the horizon even when there are no updates.
  *
+ * `visibleIn` (a snapshot an earlier page returned) keeps only rows that snapshot saw, so
+ * a paged read describes exactly one snapshot's view of the log.
+ *
  * Paged by (xid, seq), the order of the (document_id, xid) index: ordering by seq alone
  * under a LIMIT lets the planner walk the primary key across every document's rows.
  */
 export async function listDocumentUpdatesFrom(
   db: Handle,
   documentId: string,
-  from: { xid: string; after?: LogPosition },
+  from: { xid: string; after?: LogPosition; visibleIn?: string },
   limit: number,
 ): Promise<{
   horizon: string;
+  /** The statement's snapshot (`pg_snapshot` as text): what it saw, exactly. */
+  snapshot: string;
   rows: {
     seq: number;
     xid: string;
@@ -232,6 +240,7 @@ export async function listDocumentUpdatesFrom(
   const after = from.after ?? { xid: '0', seq: 0 };
   const result = await sql<{
     horizon: string;
+    snapshot: string;
     seq: string | null;
     xid: string | null;
     update: Uint8Array | null;
@@ -239,19 +248,22 @@ export async function listDocumentUpdatesFrom(
     connection_id: string | null;
     created_at: Date | null;
   }>`
-    select h.horizon::text as horizon, u.seq, u.xid::text as xid, u.update, u.actor_id, u.connection_id,
-           u.created_at
-      from (select pg_snapshot_xmin(pg_current_snapshot()) as horizon) h
+    select pg_snapshot_xmin(h.snapshot)::text as horizon, h.snapshot::text as snapshot, u.seq,
+           u.xid::text as xid, u.update, u.actor_id, u.connection_id, u.created_at
+      from (select pg_current_snapshot() as snapshot) h
       left join lateral (
         select seq, xid, update, actor_id, connection_id, created_at
           from document_updates
          where document_id = ${documentId} and xid >= ${from.xid}::xid8
            and (xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)
+           and (${from.visibleIn ?? null}::pg_snapshot is null
+                or pg_visible_in_snapshot(xid, ${from.visibleIn ?? null}::pg_snapshot))
          order by xid, seq
          limit ${limit}
       ) u on true
      order by u.xid, u.seq`.execute(db);
   const horizon = result.rows[0]?.horizon as string;
+  const snapshot = result.rows[0]?.snapshot as string;
   const rows = result.rows
     .filter((r) => r.seq !== null)
     .map((r) => ({
@@ -262,7 +274,7 @@ export async function listDocumentUpdatesFrom(
       connection_id: r.connection_id,
       created_at: r.created_at as Date,
     }));
-  return { horizon, rows };
+  return { horizon, snapshot, rows };
 }
 
 /**
