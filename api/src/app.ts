@@ -14,7 +14,7 @@ import type { ApiConfig } from './config.js';
 import { createErasureWorker } from './erasure-worker.js';
 import { authenticate } from './http/auth.js';
 import type { RouteDeps } from './http/deps.js';
-import { docsContentSecurityPolicy, docsPage } from './http/docs-page.js';
+import { docsContentSecurityPolicy, type OpenApiDocument, renderDocsPage } from './http/docs-page.js';
 import type { AppEnv } from './http/env.js';
 import { problem, renderError } from './http/problem.js';
 import { createRateLimiter, rateLimit } from './http/rate-limit.js';
@@ -196,14 +196,21 @@ export function createApi(deps: ApiDeps) {
     name: 'folio_session',
     description: 'Browser session from /auth/login; writes need a same-origin Origin header.',
   });
-  app.doc31('/openapi.json', {
+  const openApiConfig = {
     openapi: '3.1.0',
     info: { title: 'Folio API', version: '1.0.0' },
-    security: [{ apiToken: [] }, { session: [] }],
-  });
+    security: [{ apiToken: [] as string[] }, { session: [] as string[] }] as Record<string, string[]>[],
+  };
+  app.doc31('/openapi.json', openApiConfig);
+  // Rendered once, on first request, when every route is registered.
+  let docs: string | undefined;
   app.get('/docs', (c) => {
+    docs ??= renderDocsPage(app.getOpenAPI31Document(openApiConfig) as OpenApiDocument, {
+      publicUrl: deps.config.PUBLIC_URL,
+      sso: deps.config.OIDC_ISSUER !== undefined,
+    });
     c.header('Content-Security-Policy', docsContentSecurityPolicy);
-    return c.html(docsPage);
+    return c.html(docs);
   });
 
   app.get('/', (c) => c.redirect('/docs', 302));

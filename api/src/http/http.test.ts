@@ -170,5 +170,18 @@ describe('OpenAPI', () => {
     const html = await docs.text();
     expect(html).toContain('/openapi.json');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="https?:/);
+    // For a person: authentication explained, a curl line per route with an example
+    // body, fields inline; no link to SSO sign-in when SSO is off (it would 404).
+    expect(html).toContain('Authorization: Bearer &lt;token&gt;');
+    const curls = html.match(/<pre>curl /g) ?? [];
+    const operations = Object.entries(spec.paths)
+      .filter(([path]) => !path.startsWith('/auth/'))
+      .flatMap(([, methods]) => Object.keys(methods)).length;
+    expect(curls.length).toBe(operations);
+    expect(html).toContain(
+      `curl -s -X POST -H &quot;Authorization: Bearer $TOKEN&quot; -H &#39;content-type: application/json&#39; -d &#39;{&quot;name&quot;:&quot;string&quot;}&#39; &#39;http://127.0.0.1:3000/v1/workspaces&#39;`,
+    );
+    expect(html).toMatch(/<code>title<\/code> <span class="t">string<\/span> <b>required<\/b>/);
+    expect(html).not.toContain('href="/auth/login"');
   });
 });
