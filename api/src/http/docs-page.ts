@@ -79,15 +79,14 @@ class SchemaReader {
       return { ...first, description: current.description ?? first?.description };
     }
     if (current.allOf) {
-      return current.allOf.reduce<Schema>((all, part) => {
-        const s = this.resolve(part);
-        return {
-          ...all,
-          ...s,
-          properties: { ...all.properties, ...s.properties },
-          required: [...(all.required ?? []), ...(s.required ?? [])],
-        };
-      }, {});
+      const merged: Schema = { properties: {}, required: [] };
+      for (const part of current.allOf) {
+        const { properties, required, ...rest } = this.resolve(part);
+        Object.assign(merged, rest);
+        Object.assign(merged.properties as Record<string, Schema>, properties);
+        merged.required?.push(...(required ?? []));
+      }
+      return merged;
     }
     return current;
   }
