@@ -53,7 +53,12 @@ async function main(): Promise<void> {
   const first = await bootstrapFirstAdmin(db);
   const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();
-  const restApi = createApi({ ...deps, replica, config: config.api });
+  // COLLAB_PORT=0 picks a free port: connect tokens must name the one actually bound.
+  const apiConfig =
+    config.collab.COLLAB_PORT === 0 && process.env.COLLAB_PUBLIC_URL === undefined
+      ? { ...config.api, COLLAB_PUBLIC_URL: config.api.COLLAB_PUBLIC_URL.replace(/:0$/, `:${collabPort}`) }
+      : config.api;
+  const restApi = createApi({ ...deps, replica, config: apiConfig });
   restApi.erasureWorker.start();
   const api = await serveApi(restApi, {
     port: config.api.API_PORT,
@@ -83,7 +88,7 @@ async function main(): Promise<void> {
     '',
     'Folio is running',
     `  REST API:       ${apiUrl}   (docs: ${apiUrl}/docs, health: /healthz)`,
-    `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (y-websocket: ws://${config.collab.HOST}:${collabPort}/yjs, health: /healthz)`,
+    `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (y-websocket: /yjs; health: http://${config.collab.HOST}:${collabPort}/healthz)`,
     `  Database:       ${infra.database.kind === 'pglite' ? `embedded (${config.api.DATA_DIR}/pg)` : 'Postgres (DATABASE_URL)'}`,
     `  Redis:          ${infra.redis ? 'shared (REDIS_URL)' : 'none (single instance)'}`,
     '',

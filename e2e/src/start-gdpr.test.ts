@@ -29,7 +29,9 @@ afterAll(async () => {
 
 it('erases over the API and the CLI, and exports over the CLI, on the embedded database', async () => {
   started = spawnProcess('node', ['cli/dist/start.js'], env());
-  const token = (await started.waitFor(/First admin: .*\n\s+(folio_\S+)/, 45_000))[1] as string;
+  const token = (
+    await started.waitFor(/First admin: [^\n]*\n\s+export TOKEN=(folio_\S+)/, 45_000)
+  )[1] as string;
   const apiUrl = (await started.waitFor(/REST API:\s+(http:\S+)/))[1] as string;
 
   const first = await folio('user', 'create', '--email', 'first@example.com', '--name', 'First Person');

@@ -35,7 +35,7 @@ describe('pnpm start with the embedded database', () => {
 
   it('serves health on both processes, prints a first admin token once and stops cleanly on SIGTERM', async () => {
     started = start('pnpm', ['start']);
-    const banner = await started.waitFor(/First admin: .*\n\s+(folio_\S+)/, 45_000);
+    const banner = await started.waitFor(/First admin: [^\n]*\n\s+export TOKEN=(folio_\S+)/, 45_000);
     const token = banner[1] as string;
     const apiUrl = (await started.waitFor(/REST API:\s+(http:\S+)/))[1] as string;
     const collabUrl = (await started.waitFor(/health: (http:\S+)\/healthz\)/))[1] as string;
@@ -123,6 +123,7 @@ describe('pnpm start with the embedded database', () => {
     started = start('node', ['cli/dist/start.js']);
     await started.waitFor(/Collaboration:/, 45_000);
     expect(started.output()).not.toContain('First admin');
+    expect(started.output()).toContain('folio token create --email admin@folio.localhost');
     expect(await started.stop('SIGINT')).toBe(0);
   });
 });
