@@ -32,6 +32,7 @@ import { invitationRoutes } from './routes/invitations.js';
 import { meRoutes } from './routes/me.js';
 import { searchRoutes } from './routes/search.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
 import { workspaceAgentTokenRoutes } from './routes/workspace-agent-tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
@@ -165,6 +166,7 @@ export function createApi(deps: ApiDeps) {
   // Guarded per resource rather than on /v1/* so an unknown /v1 path is a 404, not a 401.
   const resources = [
     ['/v1/me', meRoutes(routeDeps)],
+    ['/v1/users', userRoutes(routeDeps)],
     ['/v1/tokens', tokenRoutes(routeDeps)],
     ['/v1/workspaces', workspaceRoutes(routeDeps)],
     ['/v1/workspaces', workspaceAgentTokenRoutes(routeDeps)],
@@ -204,9 +206,44 @@ export function createApi(deps: ApiDeps) {
     return c.html(docsPage);
   });
 
-  app.notFound((c) => problem(c, 404, `no route for ${c.req.method} ${c.req.path}`));
+  app.get('/', (c) => c.redirect('/docs', 302));
+  // A path that exists with other methods is a 405 naming them, not a 404.
+  const allowedMethods = methodsByPath(app.routes);
+  app.notFound((c) => {
+    const allow = allowedMethods(c.req.path);
+    if (allow.length > 0) {
+      c.header('Allow', allow.join(', '));
+      return problem(c, 405, `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}`);
+    }
+    return problem(c, 404, `no route for ${c.req.method} ${c.req.path}`);
+  });
   app.onError(renderError);
   return { app, metrics, bus, erasureWorker, contentConverter };
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+/**
+ * The methods registered for a concrete path (`/v1/documents/abc/content` → GET, PUT),
+ * from the router's route list; middleware (method ALL) does not count. Read on first
+ * use, when every route is registered.
+ */
+function methodsByPath(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
+  let table: { pattern: RegExp; method: string }[] | undefined;
+  return (path) => {
+    table ??= routes
+      .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
+      .map((r) => ({
+        method: r.method,
+        pattern: new RegExp(
+          `^${r.path
+            .split('/')
+            .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+            .join('/')}/?$`,
+        ),
+      }));
+    const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
+}

@@ -1,4 +1,10 @@
-import { documentRoleSchema, instanceRoleSchema, scopeSchema, workspaceRoleSchema } from '@folio/shared';
+import {
+  documentRoleSchema,
+  emailSchema,
+  instanceRoleSchema,
+  scopeSchema,
+  workspaceRoleSchema,
+} from '@folio/shared';
 import { z } from '@hono/zod-openapi';
 
 /**
@@ -43,6 +49,16 @@ export const Me = z
     role: instanceRoleSchema,
   })
   .openapi('Me');
+
+export const UserLookupQuery = z.strictObject({
+  email: emailSchema,
+});
+
+export const UserSummary = z
+  .object({ id: z.string(), email: z.string().nullable(), name: z.string() })
+  .openapi('UserSummary');
+
+export const UserList = z.object({ items: z.array(UserSummary) }).openapi('UserList');
 
 export const TokenCreate = z
   .strictObject({

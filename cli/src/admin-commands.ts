@@ -10,14 +10,16 @@ import {
   userCreator,
   userExporter,
 } from '@folio/shared/commands';
-import { type Db, findErasureRequest, findUserByEmail, type User } from '@folio/shared/db';
+import { type Db, findErasureRequest, findUserByEmail, listLiveUsers, type User } from '@folio/shared/db';
 import type { z } from 'zod';
 
 export const usage = `usage: pnpm folio <command>
   migrate
   user create --email E [--name N] [--role member|admin|compliance]
+  user list                 one JSON line per user (id, email, name, role)
   token create --email E [--scopes read,write,admin] [--name N]
-  gdpr erase --email E      erase the user now; prints the erasure report as JSON
+  gdpr erase --email E [--yes]  erase the user now (asks first on a terminal unless --yes);
+                            prints the erasure report as JSON
   gdpr export --email E     prints everything Folio holds about the user as JSON`;
 
 /** Bad usage: exit code 2, with the usage text. */
@@ -29,8 +31,9 @@ export type AdminCommand =
   | { kind: 'help' }
   | { kind: 'migrate' }
   | { kind: 'user create'; email: string; name: string; role: z.output<typeof instanceRoleSchema> }
+  | { kind: 'user list' }
   | { kind: 'token create'; email: string; scopes: z.output<typeof scopeListSchema>; name: string }
-  | { kind: 'gdpr erase'; email: string }
+  | { kind: 'gdpr erase'; email: string; confirmed: boolean }
   | { kind: 'gdpr export'; email: string };
 
 function field<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
@@ -56,6 +59,7 @@ export function parseAdminCommand(argv: string[]): AdminCommand {
         name: { type: 'string' },
         role: { type: 'string' },
         scopes: { type: 'string' },
+        yes: { type: 'boolean', short: 'y' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -75,6 +79,8 @@ export function parseAdminCommand(argv: string[]): AdminCommand {
         name: values.name === undefined ? '' : field(nameSchema, values.name, 'name'),
         role: values.role === undefined ? 'member' : field(instanceRoleSchema, values.role, 'role'),
       };
+    case 'user list':
+      return { kind: 'user list' };
     case 'token create':
       return {
         kind: 'token create',
@@ -83,6 +89,11 @@ export function parseAdminCommand(argv: string[]): AdminCommand {
         name: values.name === undefined ? 'cli' : field(nameSchema, values.name, 'name'),
       };
     case 'gdpr erase':
+      return {
+        kind: command,
+        email: field(emailSchema, values.email, 'email'),
+        confirmed: values.yes === true,
+      };
     case 'gdpr export':
       return { kind: command, email: field(emailSchema, values.email, 'email') };
     default:
@@ -109,6 +120,9 @@ async function findLiveUser(db: Db, email: string): Promise<User> {
   return user;
 }
 
+/** `user list` prints at most this many. */
+const USER_LIST_LIMIT = 10_000;
+
 /** How long `gdpr erase` waits for a request another worker already holds. */
 const ERASE_WAIT_MS = 25_000;
 
@@ -116,15 +130,21 @@ const ERASE_WAIT_MS = 25_000;
  * Erases now, through an erasure request so the API's status route and the audit log
  * see it like any other. If a worker holds an open request for the user, waits for it.
  */
-async function eraseNow(db: Db, userId: string, services: AdminServices): Promise<ErasureReport> {
+async function eraseNow(
+  db: Db,
+  userId: string,
+  services: AdminServices,
+): Promise<{ requestId: string; report: ErasureReport }> {
   const { request } = await erasureRequester(db, { target: { userId }, actorId: null });
   const outcome = await erasureRequestRunner(db, services, { id: request.id });
-  if (outcome?.report) return outcome.report;
+  if (outcome?.report) return { requestId: request.id, report: outcome.report };
   if (outcome?.error) throw new FolioError('INTERNAL', `erasure failed: ${outcome.error}`);
   const deadline = Date.now() + ERASE_WAIT_MS;
   while (Date.now() < deadline) {
     const current = await findErasureRequest(db, request.id);
-    if (current?.status === 'done') return current.report as unknown as ErasureReport;
+    if (current?.status === 'done') {
+      return { requestId: request.id, report: current.report as unknown as ErasureReport };
+    }
     if (current?.status === 'failed') throw new FolioError('INTERNAL', `erasure failed: ${current.error}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -159,6 +179,19 @@ export async function executeAdminCommand(
         stderr: '',
       };
     }
+    case 'user list': {
+      const users = await listLiveUsers(db, USER_LIST_LIMIT + 1);
+      const lines = users
+        .slice(0, USER_LIST_LIMIT)
+        .map((u) => JSON.stringify({ id: u.id, email: u.email, name: u.name, role: u.role }));
+      return {
+        stdout: lines.map((l) => `${l}\n`).join(''),
+        stderr:
+          users.length > USER_LIST_LIMIT
+            ? `the first ${USER_LIST_LIMIT} users; look one up with GET /v1/users?email=\n`
+            : '',
+      };
+    }
     case 'token create': {
       const user = await findUserByEmail(db, command.email);
       if (!user || user.erased_at)
@@ -176,8 +209,11 @@ export async function executeAdminCommand(
     }
     case 'gdpr erase': {
       const user = await findLiveUser(db, command.email);
-      const report = await eraseNow(db, user.id, services);
-      return { stdout: `${JSON.stringify(report, null, 2)}\n`, stderr: `erased user ${user.id}\n` };
+      const { requestId, report } = await eraseNow(db, user.id, services);
+      return {
+        stdout: `${JSON.stringify(report, null, 2)}\n`,
+        stderr: `erasure request ${requestId}: erased user ${user.id} (GET /v1/gdpr/erasures/${requestId})\n`,
+      };
     }
     case 'gdpr export': {
       const user = await findLiveUser(db, command.email);

@@ -1,5 +1,11 @@
 import { authenticateApiToken } from '@folio/shared/commands';
-import { createTestDatabase, type TestDatabase } from '@folio/shared/testing';
+import {
+  createTestDatabase,
+  databaseUrl,
+  type TestDatabase,
+  testDatabasePrefix,
+  withAdminClient,
+} from '@folio/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFolio } from './testing.js';
 
@@ -88,5 +94,56 @@ describe('folio CLI against Postgres', () => {
     const badEnv = await folio(['migrate'], { DATABASE_URL: 'mysql://nope' });
     expect(badEnv.code).toBe(1);
     expect(badEnv.stderr.split('\n')[0]).toMatch(/^folio: DATABASE_URL: must be a URL with scheme postgres/);
+  });
+});
+
+describe('folio CLI: finding people, erasing with a receipt, the wrong database', () => {
+  let t: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    env = { DATABASE_URL: t.url, SECRET_KEY: 'x'.repeat(32) };
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('lists users as JSON lines and erases with the request id on stderr, without a prompt off a terminal', async () => {
+    await folio(['user', 'create', '--email', 'ann@example.com', '--name', 'Ann'], env);
+    await folio(['user', 'create', '--email', 'bob@example.com', '--name', 'Bob'], env);
+    const listed = await folio(['user', 'list'], env);
+    expect(listed.code).toBe(0);
+    const users = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { email: string; name: string; role: string });
+    expect(users.map((u) => u.email)).toEqual(['ann@example.com', 'bob@example.com']);
+    expect(users[0]).toMatchObject({ name: 'Ann', role: 'member' });
+
+    const erased = await folio(['gdpr', 'erase', '--email', 'bob@example.com'], env);
+    expect(erased.code).toBe(0);
+    expect(erased.stderr).toMatch(
+      /^erasure request [\w-]+: erased user [\w-]+ \(GET \/v1\/gdpr\/erasures\/[\w-]+\)\n$/,
+    );
+    expect(JSON.parse(erased.stdout)).toMatchObject({ userId: expect.any(String) });
+    const after = await folio(['user', 'list'], env);
+    expect(after.stdout).not.toMatch(/bob@example\.com/);
+  });
+
+  it('says where it looked when the database has no Folio tables', async () => {
+    const name = `${testDatabasePrefix}${process.pid}_empty`;
+    await withAdminClient((c) => c.query(`create database ${name} template template0`));
+    try {
+      const result = await folio(['user', 'list'], {
+        DATABASE_URL: databaseUrl(name),
+        SECRET_KEY: 'x'.repeat(32),
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /^folio: the Postgres database at 127\.0\.0\.1:5432\/\S+ \(DATABASE_URL\) has no Folio tables: point DATA_DIR \(embedded\) or DATABASE_URL \(Postgres\)/,
+      );
+    } finally {
+      await withAdminClient((c) => c.query(`drop database if exists ${name}`));
+    }
   });
 });

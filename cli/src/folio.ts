@@ -4,12 +4,14 @@
  * not run. With the embedded database held by a running `pnpm start`, the command runs
  * inside that process over its admin socket. Exit codes: 0 done, 1 failed, 2 bad usage.
  */
-import { join } from 'node:path';
-import { createCollabBus } from '@folio/shared';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { createCollabBus, FolioError } from '@folio/shared';
 import { commonEnv, parseConfig } from '@folio/shared/config';
-import { LockedError, openDatabase } from '@folio/shared/db';
+import { type Db, LockedError, openDatabase } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis } from '@folio/shared/redis';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { executeAdminCommand, parseAdminCommand, UsageError, usage } from './admin-commands.js';
 import { runRemote } from './admin-socket.js';
@@ -20,6 +22,12 @@ async function main(argv: string[]): Promise<number> {
   if (command.kind === 'help') {
     process.stdout.write(`${usage}\n`);
     return 0;
+  }
+  if (command.kind === 'gdpr erase' && !command.confirmed && process.stdin.isTTY) {
+    if (!(await confirmErasure(command.email))) {
+      process.stderr.write('folio: not erased\n');
+      return 1;
+    }
   }
   const config = parseConfig(z.object(commonEnv), process.env);
   const log = createLogger({
@@ -40,10 +48,19 @@ async function main(argv: string[]): Promise<number> {
     if (!(error instanceof LockedError)) throw error;
     const remote = await runRemote(join(config.DATA_DIR, 'admin.sock'), argv);
     if (!remote) throw error;
-    process.stdout.write(remote.stdout);
+    // The label (stderr) before the output (stdout), as when run in this process.
     if (remote.stderr) process.stderr.write(remote.code === 0 ? remote.stderr : `folio: ${remote.stderr}\n`);
+    process.stdout.write(remote.stdout);
     if (remote.code === 2) process.stderr.write(`${usage}\n`);
     return remote.code;
+  }
+  if (command.kind !== 'migrate') {
+    try {
+      await requireSchema(database.db, config);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
   }
   // Erasure tells running collaboration servers (through Redis) to close the user's
   // sockets, and sweeps Redis; other commands need no Redis connection.
@@ -73,6 +90,49 @@ async function main(argv: string[]): Promise<number> {
     await bus?.close();
     redis?.disconnect();
     await database.close();
+  }
+}
+
+/**
+ * A database without Folio's tables is almost always the wrong one (another DATA_DIR, a
+ * DATABASE_URL left unset): say where we looked and how to point elsewhere, rather than
+ * the first query's "relation users does not exist".
+ */
+async function requireSchema(db: Db, config: { DATABASE_URL?: string | undefined; DATA_DIR: string }) {
+  const { rows } = await sql<{ users: string | null }>`select to_regclass('users')::text as users`.execute(
+    db,
+  );
+  if (rows[0]?.users) return;
+  const where = config.DATABASE_URL
+    ? `the Postgres database at ${describeDatabaseUrl(config.DATABASE_URL)} (DATABASE_URL)`
+    : `the embedded database in ${resolve(config.DATA_DIR)} (DATA_DIR)`;
+  throw new FolioError(
+    'NOT_FOUND',
+    `${where} has no Folio tables: point DATA_DIR (embedded) or DATABASE_URL (Postgres) at the database ` +
+      '`pnpm start` uses, or create the tables there with `pnpm folio migrate`',
+  );
+}
+
+/** host:port/database of a connection URL, without its credentials. */
+function describeDatabaseUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+}
+
+/**
+ * On a terminal, erasure waits for the operator to type the email again: it cannot be
+ * undone. Scripts (no terminal) and `--yes` go ahead.
+ */
+async function confirmErasure(email: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(
+      `Erase ${email}: their account, the documents only they own, their personal data everywhere. ` +
+        'This cannot be undone. Type the email to confirm: ',
+    );
+    return answer.trim().toLowerCase() === email.toLowerCase();
+  } finally {
+    prompt.close();
   }
 }
 

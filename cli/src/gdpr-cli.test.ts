@@ -63,7 +63,9 @@ describe('folio gdpr', () => {
     await bus.subscribe((e) => seen.push(e));
     const erased = await folio(['gdpr', 'erase', '--email', 'cli.person@example.com'], env);
     expect(erased.code).toBe(0);
-    expect(erased.stderr).toBe(`erased user ${user.id}\n`);
+    expect(erased.stderr).toMatch(
+      new RegExp(`^erasure request [\\w-]+: erased user ${user.id} \\(GET /v1/gdpr/erasures/[\\w-]+\\)\n$`),
+    );
     expect(JSON.parse(erased.stdout)).toMatchObject({
       userId: user.id,
       documentsDeleted: 1,

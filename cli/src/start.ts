@@ -12,7 +12,7 @@ import { ConfigError, parseConfig } from '@folio/shared/config';
 import { routeConsoleToLogger } from '@folio/shared/logger';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { serveAdminSocket } from './admin-socket.js';
-import { bootstrapFirstAdmin } from './bootstrap.js';
+import { BOOTSTRAP_ADMIN_EMAIL, bootstrapFirstAdmin } from './bootstrap.js';
 import { describeFailure } from './errors.js';
 
 function loadConfigs() {
@@ -78,16 +78,27 @@ async function main(): Promise<void> {
     await infra.close();
   });
 
+  const apiUrl = `http://${config.api.HOST}:${api.port}`;
   const lines = [
     '',
     'Folio is running',
-    `  REST API:       http://${config.api.HOST}:${api.port}   (docs: /docs, health: /healthz)`,
-    `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (health: http://${config.collab.HOST}:${collabPort}/healthz)`,
+    `  REST API:       ${apiUrl}   (docs: ${apiUrl}/docs, health: /healthz)`,
+    `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (y-websocket: ws://${config.collab.HOST}:${collabPort}/yjs, health: /healthz)`,
     `  Database:       ${infra.database.kind === 'pglite' ? `embedded (${config.api.DATA_DIR}/pg)` : 'Postgres (DATABASE_URL)'}`,
     `  Redis:          ${infra.redis ? 'shared (REDIS_URL)' : 'none (single instance)'}`,
+    '',
   ];
   if (first) {
-    lines.push('', `First admin: ${first.email}. Its API token, shown once:`, `  ${first.token}`);
+    lines.push(
+      `First admin: ${first.email}. Its API token is shown this once; paste these two lines:`,
+      `  export TOKEN=${first.token}`,
+      `  curl -s -H "Authorization: Bearer $TOKEN" ${apiUrl}/v1/me`,
+    );
+  } else {
+    lines.push(
+      'The first admin token was shown on the first start only. A new one:',
+      `  export TOKEN=$(pnpm --silent folio token create --email ${BOOTSTRAP_ADMIN_EMAIL} --scopes read,write,admin)`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }

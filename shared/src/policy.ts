@@ -74,28 +74,50 @@ export function grantedDocumentRole(actor: Actor, subject: DocumentSubject): Doc
 }
 
 export function can(actor: Actor, action: Action, subject: Subject): boolean {
+  return refusal(actor, action, subject) === undefined;
+}
+
+/**
+ * Why the actor may not do the action, in words that tell the caller what to change (a
+ * role, or a token with another scope); undefined when it is allowed. `can()` is this.
+ */
+export function refusal(actor: Actor, action: Action, subject: Subject): string | undefined {
+  const lacksScope = (scope: Scope) =>
+    hasScope(actor, scope) ? undefined : `this token lacks the \`${scope}\` scope`;
   switch (subject.kind) {
     case 'document': {
       const rule = documentRules[action as DocumentAction];
-      if (!rule) return false;
+      if (!rule) return `${action} is not an action on a document`;
       const role = effectiveDocumentRole(actor, subject);
-      return role !== undefined && rank[role] >= rank[rule.role] && hasScope(actor, rule.scope);
+      if (role === undefined || rank[role] < rank[rule.role]) {
+        return `${action} needs the ${rule.role} role on this document (yours: ${role ?? 'none'})`;
+      }
+      return lacksScope(rule.scope);
     }
     case 'workspace': {
       const member = subject.workspaceRole != null || actor.role === 'admin';
       const admin = subject.workspaceRole === 'admin' || actor.role === 'admin';
-      if (action === 'workspace.read') return member && hasScope(actor, 'read');
-      if (action === 'workspace.write') return member && hasScope(actor, 'write');
-      if (action === 'workspace.manage') return admin && hasScope(actor, 'write');
-      return false;
+      if (action === 'workspace.read') return member ? lacksScope('read') : 'not a member of this workspace';
+      if (action === 'workspace.write')
+        return member ? lacksScope('write') : 'not a member of this workspace';
+      if (action === 'workspace.manage') {
+        return admin ? lacksScope('write') : `${action} needs the admin role in this workspace`;
+      }
+      return `${action} is not an action on a workspace`;
     }
     case 'instance': {
-      if (!hasScope(actor, 'admin')) return false;
-      if (action === 'user.manage') return actor.role === 'admin';
-      if (action === 'audit.read' || action === 'gdpr.erase' || action === 'gdpr.export') {
-        return actor.role === 'admin' || actor.role === 'compliance';
+      const roles =
+        action === 'user.manage'
+          ? ['admin']
+          : action === 'audit.read' || action === 'gdpr.erase' || action === 'gdpr.export'
+            ? ['admin', 'compliance']
+            : [];
+      if (!roles.includes(actor.role)) {
+        return roles.length === 0
+          ? `${action} is not an instance action`
+          : `${action} needs the ${roles.join(' or ')} instance role (yours: ${actor.role})`;
       }
-      return false;
+      return lacksScope('admin');
     }
   }
 }

@@ -1,5 +1,12 @@
-import { type Action, can, type DocumentSubject, effectiveDocumentRole, FolioError } from '@folio/shared';
-import { findDocumentAccess, findMembership, type Handle, type Scope } from '@folio/shared/db';
+import {
+  type Action,
+  type DocumentSubject,
+  effectiveDocumentRole,
+  FolioError,
+  refusal,
+  type Subject,
+} from '@folio/shared';
+import { findDocumentAccess, findMembership, findWorkspace, type Handle, type Scope } from '@folio/shared/db';
 import type { Principal } from './auth.js';
 
 /**
@@ -22,9 +29,7 @@ export async function authorizeDocument(
   if (!access || !effectiveDocumentRole(principal, subject)) {
     throw new FolioError('NOT_FOUND', 'document not found');
   }
-  if (!can(principal, action, subject)) {
-    throw new FolioError('FORBIDDEN', `not allowed: ${action}`);
-  }
+  forbidUnless(principal, action, subject);
   return { access, subject };
 }
 
@@ -35,16 +40,28 @@ export async function authorizeWorkspace(
   action: Action,
 ) {
   const workspaceRole = await findMembership(db, workspaceId, principal.userId);
-  if (!workspaceRole && principal.role !== 'admin') throw new FolioError('NOT_FOUND', 'workspace not found');
-  if (!can(principal, action, { kind: 'workspace', workspaceRole })) {
-    throw new FolioError('FORBIDDEN', `not allowed: ${action}`);
+  // An instance admin acts in every workspace, but only in ones that exist.
+  if (!workspaceRole && (principal.role !== 'admin' || !(await findWorkspace(db, workspaceId)))) {
+    throw new FolioError('NOT_FOUND', 'workspace not found', { field: 'workspaceId' });
   }
+  forbidUnless(principal, action, { kind: 'workspace', workspaceRole });
   return workspaceRole;
+}
+
+/** 403 with the policy's reason (the role or the token scope that is missing) unless allowed. */
+export function forbidUnless(
+  principal: Principal,
+  action: Action,
+  subject: Subject,
+  options: { field?: string } = {},
+): void {
+  const reason = refusal(principal, action, subject);
+  if (reason !== undefined) throw new FolioError('FORBIDDEN', reason, options);
 }
 
 /** For routes about the caller's own account, which the policy has no subject for. */
 export function requireScope(principal: Principal, scope: Scope): void {
   if (principal.scopes !== undefined && !principal.scopes.includes(scope)) {
-    throw new FolioError('FORBIDDEN', `this token lacks the ${scope} scope`);
+    throw new FolioError('FORBIDDEN', `this token lacks the \`${scope}\` scope`);
   }
 }

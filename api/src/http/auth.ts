@@ -36,8 +36,14 @@ export function authenticate(deps: { db: Db; publicOrigin: string }): Middleware
     const header = c.req.header('authorization');
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const found = match?.[1] ? await authenticateApiToken(deps.db, match[1]) : undefined;
-      if (!found) throw new FolioError('UNAUTHENTICATED', 'invalid or revoked API token');
+      if (!match?.[1]) {
+        throw new FolioError(
+          'UNAUTHENTICATED',
+          'send the API token as "Authorization: Bearer <token>" (the Bearer scheme, one space, the token)',
+        );
+      }
+      const found = await authenticateApiToken(deps.db, match[1]);
+      if (!found) throw new FolioError('UNAUTHENTICATED', 'invalid, expired or revoked API token');
       c.set('principal', {
         userId: found.userId,
         role: found.role,

@@ -14,17 +14,11 @@ export interface Problem {
   requestId?: string;
 }
 
-/** Statuses that have no FolioError code but that Hono or the routes produce. */
-const otherTitles: Record<number, string> = {
-  405: 'Method not allowed',
-  415: 'Unsupported media type',
-};
-
 export function problem(c: Context, status: number, detail: string, extra: Partial<Problem> = {}): Response {
   const code = Object.entries(errorCodes).find(([, v]) => v.http === status)?.[0];
   const body: Problem = {
     type: code ? `https://folio.dev/problems/${code.toLowerCase().replaceAll('_', '-')}` : 'about:blank',
-    title: code ? errorCodes[code as keyof typeof errorCodes].title : (otherTitles[status] ?? 'Error'),
+    title: code ? errorCodes[code as keyof typeof errorCodes].title : 'Error',
     status,
     detail,
     ...extra,
@@ -43,6 +37,10 @@ export function renderError(error: unknown, c: Context): Response {
     return problem(c, error.httpStatus, error.message, error.field ? { field: error.field } : {});
   }
   if (error instanceof HTTPException) {
+    // Hono's JSON validator refuses other media types with its bare status text.
+    if (error.status === 415 && /^unsupported media type$/i.test(error.message)) {
+      return problem(c, 415, 'send the body as JSON, with Content-Type: application/json');
+    }
     return problem(c, error.status, error.message || 'request failed');
   }
   const log = c.get('log' as never) as { error: (o: object, m: string) => void } | undefined;

@@ -16,12 +16,10 @@ export function createRouter() {
           issue?.code === 'unrecognized_keys' && issue.keys.length > 0
             ? [path, issue.keys[0]].filter(Boolean).join('.')
             : path || (result.target === 'json' ? 'body' : result.target);
-        return problem(
-          c,
-          400,
-          issue ? `${field}: ${issue.message}` : 'invalid request',
-          field ? { field } : {},
-        );
+        // Zod reports an absent field as a type mismatch against undefined.
+        const absent = issue?.code === 'invalid_type' && / received undefined$/.test(issue.message);
+        const message = absent ? 'is required' : issue?.message;
+        return problem(c, 400, issue ? `${field}: ${message}` : 'invalid request', field ? { field } : {});
       }
     },
   });

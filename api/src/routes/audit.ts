@@ -1,7 +1,7 @@
 import { can, FolioError } from '@folio/shared';
 import { type AuditEvent, type AuditFilter, listAuditEvents, verifyAuditChain } from '@folio/shared/db';
 import { createRoute, z } from '@hono/zod-openapi';
-import { authorizeDocument } from '../http/access.js';
+import { authorizeDocument, forbidUnless } from '../http/access.js';
 import type { Principal } from '../http/auth.js';
 import type { RouteDeps } from '../http/deps.js';
 import { createRouter } from '../http/router.js';
@@ -41,9 +41,7 @@ const wantsNdjson = (accept: string | undefined) =>
 async function authorizeAudit(deps: RouteDeps, principal: Principal, documentId: string | undefined) {
   if (can(principal, 'audit.read', { kind: 'instance' })) return;
   if (documentId === undefined) {
-    throw new FolioError('FORBIDDEN', 'reading the audit log needs the admin or compliance role', {
-      field: 'documentId',
-    });
+    return forbidUnless(principal, 'audit.read', { kind: 'instance' }, { field: 'documentId' });
   }
   await authorizeDocument(deps.db, principal, documentId, 'document.audit');
 }
@@ -135,9 +133,7 @@ export function auditRoutes(deps: RouteDeps) {
     }),
     async (c) => {
       const principal = c.get('principal');
-      if (!can(principal, 'audit.read', { kind: 'instance' })) {
-        throw new FolioError('FORBIDDEN', 'verifying the audit log needs the admin or compliance role');
-      }
+      forbidUnless(principal, 'audit.read', { kind: 'instance' });
       const result = await verifyAuditChain(deps.replica);
       return c.json(
         {

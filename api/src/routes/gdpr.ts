@@ -1,4 +1,4 @@
-import { can, FolioError } from '@folio/shared';
+import { FolioError } from '@folio/shared';
 import { type ErasureReport, erasureRequester, userExporter } from '@folio/shared/commands';
 import { type ErasureRequestRow, findErasureRequest } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
@@ -11,7 +11,7 @@ import {
   ExportUserParam,
   UserExport,
 } from '../gdpr-schemas.js';
-import { requireScope } from '../http/access.js';
+import { forbidUnless, requireScope } from '../http/access.js';
 import type { Principal } from '../http/auth.js';
 import type { RouteDeps } from '../http/deps.js';
 import { createRouter } from '../http/router.js';
@@ -34,9 +34,7 @@ function presentErasure(r: ErasureRequestRow) {
 }
 
 function requireCompliance(principal: Principal, action: 'gdpr.erase' | 'gdpr.export') {
-  if (!can(principal, action, { kind: 'instance' })) {
-    throw new FolioError('FORBIDDEN', `not allowed: ${action} (compliance or admin role, admin scope)`);
-  }
+  forbidUnless(principal, action, { kind: 'instance' });
 }
 
 /** GDPR erasure (asynchronous, by the erasure worker) and export. */

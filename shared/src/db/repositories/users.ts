@@ -13,6 +13,18 @@ export function findUserByEmail(db: Handle, email: string): Promise<User | undef
     .executeTakeFirst();
 }
 
+/** Live (not erased) users in creation order, `limit` at most. */
+export function listLiveUsers(db: Handle, limit: number): Promise<User[]> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('erased_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
 export function findUserByOidcIdentity(
   db: Handle,
   issuer: string,
