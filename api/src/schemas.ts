@@ -264,6 +264,11 @@ export const WriteResult = z
 /** A document's (or a version's) content in the format `?format=` asks for. */
 export const contentResponse = {
   description: 'the content',
+  headers: z.object({
+    etag: z.string().openapi({
+      description: 'names the exact state shown: send it as If-Match with PUT …/content, or as a diff end',
+    }),
+  }),
   content: {
     'text/plain': { schema: z.string() },
     'text/markdown': { schema: z.string() },

@@ -145,3 +145,28 @@ it('two people type while an agent rewrites the document with If-Match: nothing 
     { op: 'insert', text: ' and the press', actorId: bob.id, agent: null },
   ]);
 });
+
+it('marks an agent token connected over the WebSocket as the agent in the awareness, and nobody else', async () => {
+  const ada = await buildUser(db.db, { name: 'Ada Live' });
+  const document = await buildDocument(db.db, ada);
+  const human = (await apiTokenIssuer(db.db, { userId: ada.id, scopes: ['read', 'write'], actorId: null }))
+    .token;
+  const agent = (
+    await apiTokenIssuer(db.db, { userId: ada.id, scopes: ['read', 'write'], actorId: null, agent: 'Scribe' })
+  ).token;
+  const viewer = await editorFor(human, document.id);
+  // The agent software edits live with its API token; the person claims to be an agent.
+  const live = yWebsocketClient(collab.url, document.id, agent);
+  destroyers.push(live.destroy);
+  await eventually(() => expect(live.provider.synced).toBe(true));
+  live.provider.awareness.setLocalStateField('user', { name: 'Someone else' });
+  viewer.provider.awareness.setLocalStateField('user', { agent: 'Not really' });
+  await eventually(() => {
+    const users = [...viewer.provider.awareness.getStates().values()].map((state) => state.user);
+    expect(users).toContainEqual({ id: ada.id, name: 'Ada Live', agent: 'Scribe' });
+  });
+  await eventually(() => {
+    const users = [...live.provider.awareness.getStates().values()].map((state) => state.user);
+    expect(users).toContainEqual({ id: ada.id, name: 'Ada Live' });
+  });
+});

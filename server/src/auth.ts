@@ -1,12 +1,6 @@
 import { type Actor, grantedDocumentRole, verifyConnectToken } from '@folio/shared';
 import { authenticateApiToken, looksLikeApiToken } from '@folio/shared/commands';
-import {
-  type Db,
-  type DocumentRole,
-  findDocumentAccess,
-  findUserById,
-  findUserOfLiveCredential,
-} from '@folio/shared/db';
+import { type Db, type DocumentRole, findDocumentAccess, findUserOfLiveCredential } from '@folio/shared/db';
 import type { Tracing } from '@folio/shared/tracing';
 
 /** Who is behind a collaboration connection, as the server established it. */
@@ -26,6 +20,8 @@ export interface CollabPrincipal {
    * registry closes the connection (4401) at this instant.
    */
   expiresAt?: number | undefined;
+  /** The agent label when the credential is an agent token (directly or as the minter). */
+  agent?: string | undefined;
 }
 
 export type AuthOutcome =
@@ -52,13 +48,15 @@ export async function authorizeConnection(
   let tokenId: string | undefined;
   let expiresAt: number | undefined;
   let name = '';
+  let agent: string | null | undefined;
   if (looksLikeApiToken(token)) {
     const principal = await authenticateApiToken(deps.db, token);
     if (!principal) return { ok: false, code: 'UNAUTHENTICATED', reason: 'invalid token' };
     actor = { userId: principal.userId, role: principal.role, scopes: principal.scopes };
     tokenId = principal.tokenId;
     expiresAt = principal.expiresAt?.getTime();
-    name = (await findUserById(deps.db, principal.userId))?.name ?? '';
+    name = principal.name;
+    agent = principal.agent;
   } else {
     const claims = verifyConnectToken(token, deps.secretKey);
     if (!claims) return { ok: false, code: 'UNAUTHENTICATED', reason: 'invalid or expired token' };
@@ -74,6 +72,7 @@ export async function authorizeConnection(
     tokenRole = claims.role;
     expiresAt = claims.exp * 1000;
     name = user.name;
+    agent = user.agent;
   }
   const access = await findDocumentAccess(deps.db, documentId, actor.userId);
   if (!access) return { ok: false, code: 'FORBIDDEN', reason: 'no access' };
@@ -85,7 +84,14 @@ export async function authorizeConnection(
   if (!granted) return { ok: false, code: 'FORBIDDEN', reason: 'no access' };
   return {
     ok: true,
-    principal: { userId: actor.userId, name, role: weaker(granted, tokenRole), tokenId, expiresAt },
+    principal: {
+      userId: actor.userId,
+      name,
+      role: weaker(granted, tokenRole),
+      tokenId,
+      expiresAt,
+      ...(agent ? { agent } : {}),
+    },
   };
 }
 

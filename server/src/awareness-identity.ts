@@ -6,8 +6,9 @@ const MAX_CLIENTS_PER_CONNECTION = 4;
 
 /**
  * Awareness identity comes from the token, not from the client: every state a
- * connection announces gets `user.id` and `user.name` of its authenticated user (other
- * fields, such as a cursor colour, are kept). A connection may not speak for an
+ * connection announces gets `user.id` and `user.name` of its authenticated user, and
+ * `user.agent` exactly when the credential is an agent token (other fields, such as a
+ * cursor colour, are kept). A connection may not speak for an
  * awareness client id another connection already owns, so nobody can move someone
  * else's cursor or overwrite their presence.
  */
@@ -30,8 +31,15 @@ export class AwarenessIdentityExtension implements Extension {
         continue;
       }
       accepted++;
-      const user = state.user !== null && typeof state.user === 'object' ? state.user : {};
-      state.user = { ...user, id: principal.userId, name: principal.name };
+      const { agent: _claimed, ...user } =
+        state.user !== null && typeof state.user === 'object' ? (state.user as Record<string, unknown>) : {};
+      state.user = {
+        ...user,
+        id: principal.userId,
+        name: principal.name,
+        // Only an agent token's connection is an agent, and it cannot say it is not.
+        ...(principal.agent ? { agent: principal.agent } : {}),
+      };
     }
   }
 }

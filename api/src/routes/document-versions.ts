@@ -149,6 +149,7 @@ export function documentVersionRoutes(deps: RouteDeps) {
       const result = await documentRestorer(deps.db, deps.bus, {
         documentId: id,
         actorId: principal.userId,
+        agent: principal.agent,
         target: 'versionId' in body ? { versionId: body.versionId } : { at: new Date(body.at) },
         maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
       });

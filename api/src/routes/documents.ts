@@ -66,6 +66,7 @@ export function documentRoutes(deps: RouteDeps) {
         title: body.title,
         content: body.content,
         actorId: principal.userId,
+        agent: principal.agent?.label,
         converter: deps.contentConverter,
         maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
       });

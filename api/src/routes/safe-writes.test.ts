@@ -151,6 +151,28 @@ describe('safe writes', () => {
     ]);
     const bad = await h.request(`/v1/documents/${id}/diff?from=yesterday`, { token: ada.token });
     expect(bad.status).toBe(400);
+
+    // Creating with content and restoring are the agent's too.
+    const created = await h.request('/v1/documents', {
+      method: 'POST',
+      token: agentToken,
+      json: { title: 'by the agent', content: { markdown: 'Drafted' } },
+    });
+    const createdId = ((await created.json()) as { id: string }).id;
+    const restore = await h.request(`/v1/documents/${id}/restore`, {
+      method: 'POST',
+      token: agentToken,
+      json: { versionId },
+    });
+    expect(restore.status).toBe(200);
+    const rows = await h.t.db
+      .selectFrom('document_updates')
+      .select(['document_id', 'agent'])
+      .where('document_id', 'in', [createdId, id])
+      .orderBy('seq', 'desc')
+      .execute();
+    expect(rows.find((r) => r.document_id === createdId)?.agent).toBe('Claude');
+    expect(rows.find((r) => r.document_id === id)?.agent).toBe('Claude');
   });
 });
 

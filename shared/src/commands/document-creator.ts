@@ -25,6 +25,8 @@ export interface DocumentCreation extends DocumentSizeLimit {
   actorId: string;
   /** Parses `content` (large bodies in a worker thread); without one, on the calling thread. */
   converter?: ContentConverter | undefined;
+  /** The agent label, when an agent token creates the document. */
+  agent?: string | undefined;
 }
 
 /** The encoded state of an empty document. */
@@ -63,7 +65,15 @@ export async function documentCreator(db: Handle, input: DocumentCreation): Prom
       // Audited below, with the creation.
       await appendUpdatesOfDocuments(
         trx,
-        [{ documentId: document.id, update: initial, actorId: input.actorId, connectionId: null }],
+        [
+          {
+            documentId: document.id,
+            update: initial,
+            actorId: input.actorId,
+            agent: input.agent ?? null,
+            connectionId: null,
+          },
+        ],
         { auditedInline: true },
       );
     }
@@ -81,7 +91,12 @@ export async function documentCreator(db: Handle, input: DocumentCreation): Prom
             {
               ...common,
               action: 'document.update',
-              details: { updates: 1, bytes: initial.byteLength, via: 'rest' },
+              details: {
+                updates: 1,
+                bytes: initial.byteLength,
+                via: 'rest',
+                ...(input.agent ? { agent: input.agent } : {}),
+              },
             },
           ]
         : []),

@@ -16,6 +16,7 @@ import {
   type DocumentSizeLimit,
   type DocumentWriteResult,
   REST_ORIGIN,
+  type WriteAttribution,
   writeDocument,
 } from './document-writer.js';
 
@@ -41,7 +42,8 @@ export interface RestoreResult extends DocumentWriteResult {
 export async function documentRestorer(
   db: Handle,
   bus: CollabBus | undefined,
-  input: DocumentSizeLimit & { documentId: string; actorId: string; target: RestoreTarget },
+  input: DocumentSizeLimit &
+    WriteAttribution & { documentId: string; actorId: string; target: RestoreTarget },
 ): Promise<RestoreResult> {
   const document = await findDocument(db, input.documentId);
   if (!document) throw new FolioError('NOT_FOUND', 'document not found');

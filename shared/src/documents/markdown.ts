@@ -190,8 +190,44 @@ function backticksFor(node: ProseMirrorNode, side: number): string {
   return side < 0 ? `${ticks} ` : ` ${ticks}`;
 }
 
-/** Markdown for a document of the Tiptap StarterKit schema (unknown nodes keep their text). */
+/**
+ * Markdown for a document of the Tiptap StarterKit schema (unknown nodes keep their text).
+ *
+ * prosemirror-markdown's serializer is quadratic in the length of its output (it
+ * re-examines the text written so far while writing: 19 s for a 1 MB document), so each
+ * top-level block is serialized on its own and the pieces are joined the way its
+ * `flushClose` would join them: a blank line between blocks, two between adjacent lists
+ * of one type (so they stay two lists), and blocks that render to nothing (empty
+ * paragraphs) leave no gap of their own but do part two lists. Linear;
+ * `serializeMarkdownAtOnce` is the reference it is tested against.
+ */
 export function serializeMarkdown(doc: ProseMirrorNode): string {
+  const serializer = markdownSerializer();
+  // Pieces joined once at the end: reading back a string built by `+=` flattens it.
+  const pieces: string[] = [];
+  let atBlank = true;
+  let closed: ProseMirrorNode | undefined;
+  for (let i = 0; i < doc.childCount; i++) {
+    const block = doc.child(i);
+    const text = serializer.serialize(doc.type.create(doc.attrs, block), { tightLists: true });
+    if (text !== '') {
+      if (closed) {
+        // flushClose: end the line, then one line per blank line wanted.
+        const blankLines = closed.type === block.type && LISTS.has(block.type.name) ? 2 : 1;
+        pieces.push(`${atBlank ? '' : '\n'}${'\n'.repeat(blankLines)}`);
+      }
+      pieces.push(text);
+      atBlank = text.endsWith('\n');
+    }
+    closed = block;
+  }
+  return pieces.join('');
+}
+
+const LISTS = new Set(['bulletList', 'orderedList']);
+
+/** The whole document through prosemirror-markdown at once (quadratic: tests only). */
+export function serializeMarkdownAtOnce(doc: ProseMirrorNode): string {
   return markdownSerializer().serialize(doc, { tightLists: true });
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiTokenIssuer } from '../../commands/api-token-issuer.js';
 import { apiTokenRevoker } from '../../commands/api-token-revoker.js';
 import { sessionStarter } from '../../commands/sessions.js';
 import { buildApiToken, buildUser } from '../../testing/fixtures.js';
@@ -21,8 +22,20 @@ describe('findUserOfLiveCredential', () => {
       id: user.id,
       name: 'Live',
       role: 'member',
+      agent: null,
     });
-    expect(await findUserOfLiveCredential(t.db, user.id, sessionId)).toMatchObject({ id: user.id });
+    expect(await findUserOfLiveCredential(t.db, user.id, sessionId)).toMatchObject({
+      id: user.id,
+      agent: null,
+    });
+    // An agent token names its agent.
+    const agent = await apiTokenIssuer(t.db, {
+      userId: user.id,
+      scopes: ['read'],
+      actorId: null,
+      agent: 'Bot',
+    });
+    expect(await findUserOfLiveCredential(t.db, user.id, agent.record.id)).toMatchObject({ agent: 'Bot' });
     // Someone else's credential does not vouch for this user; an unknown id for nobody.
     expect(await findUserOfLiveCredential(t.db, other.id, record.id)).toBeUndefined();
     expect(await findUserOfLiveCredential(t.db, other.id, sessionId)).toBeUndefined();

@@ -4,32 +4,39 @@ import type { Handle } from './handle.js';
 /**
  * The user behind a connect token, if the credential that minted it is still live: an
  * unrevoked, unexpired API token or an unexpired session of that same user, who has not
- * been erased. One query; each branch is a primary-key or unique-index lookup.
+ * been erased, with the credential's agent label if it is an agent token. One query;
+ * each branch is a primary-key or unique-index lookup.
  */
 export function findUserOfLiveCredential(db: Handle, userId: string, credentialId: string, now = new Date()) {
-  return db
-    .selectFrom('users')
-    .select(['users.id', 'users.name', 'users.role'])
-    .where('users.id', '=', userId)
-    .where('users.erased_at', 'is', null)
-    .where(({ or, exists, selectFrom }) =>
-      or([
-        exists(
-          selectFrom('api_tokens as t')
-            .select(sql`1`.as('one'))
-            .where('t.id', '=', credentialId)
-            .whereRef('t.user_id', '=', 'users.id')
-            .where('t.revoked_at', 'is', null)
-            .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', now)])),
-        ),
-        exists(
-          selectFrom('sessions as s')
-            .select(sql`1`.as('one'))
-            .where('s.id', '=', credentialId)
-            .whereRef('s.user_id', '=', 'users.id')
-            .where('s.expires_at', '>', now),
-        ),
-      ]),
-    )
-    .executeTakeFirst();
+  return (
+    db
+      .selectFrom('users')
+      .select(['users.id', 'users.name', 'users.role'])
+      // The agent label when the credential is an agent token (null for sessions).
+      .select((eb) =>
+        eb.selectFrom('api_tokens as a').select('a.agent').where('a.id', '=', credentialId).as('agent'),
+      )
+      .where('users.id', '=', userId)
+      .where('users.erased_at', 'is', null)
+      .where(({ or, exists, selectFrom }) =>
+        or([
+          exists(
+            selectFrom('api_tokens as t')
+              .select(sql`1`.as('one'))
+              .where('t.id', '=', credentialId)
+              .whereRef('t.user_id', '=', 'users.id')
+              .where('t.revoked_at', 'is', null)
+              .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', now)])),
+          ),
+          exists(
+            selectFrom('sessions as s')
+              .select(sql`1`.as('one'))
+              .where('s.id', '=', credentialId)
+              .whereRef('s.user_id', '=', 'users.id')
+              .where('s.expires_at', '>', now),
+          ),
+        ]),
+      )
+      .executeTakeFirst()
+  );
 }
