@@ -1,5 +1,5 @@
 import { createCollabBus } from '@folio/shared';
-import { documentStateLoader, liveConnectionRevoker } from '@folio/shared/commands';
+import { documentStateLoader } from '@folio/shared/commands';
 import { removeDocumentPermission } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis, type Redis } from '@folio/shared/redis';
@@ -242,7 +242,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     const redis = createRedis({ url: TEST_REDIS_URL, log, name: 'e2e' }) as Redis;
     const bus = createCollabBus({ redis, prefix: f.prefix, log });
     const started = Date.now();
-    await liveConnectionRevoker(bus, { userId: f.editor.id, documentId: document.id });
+    await bus.publish({ type: 'revoke', userId: f.editor.id, documentId: document.id });
     // Polls past the bound, so that a slow close fails on the bound below with its
     // measured latency rather than on a poll timeout.
     await eventually(() => expect(codes.slice(0, 2)).toEqual([4403, 4403]));

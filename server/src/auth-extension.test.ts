@@ -1,5 +1,5 @@
 import { createCollabBus } from '@folio/shared';
-import { apiTokenIssuer, liveConnectionRevoker } from '@folio/shared/commands';
+import { apiTokenIssuer } from '@folio/shared/commands';
 import { removeDocumentPermission } from '@folio/shared/db';
 import { buildApiToken, buildDocument, buildUser, grantDocumentRole } from '@folio/shared/testing';
 import { HocuspocusProvider } from '@hocuspocus/provider';
@@ -100,7 +100,7 @@ describe('authentication and revocation', () => {
     await removeDocumentPermission(ctx.db.db, document.id, editor.id);
     const bus = createCollabBus({ redis: ctx.redis, prefix: ctx.prefix, log: ctx.log });
     const revokedAt = Date.now();
-    await liveConnectionRevoker(bus, { userId: editor.id, documentId: document.id });
+    await bus.publish({ type: 'revoke', userId: editor.id, documentId: document.id });
     // Polls past the bound, so that a slow close fails on the bound below with its
     // measured latency rather than on a poll timeout.
     await eventually(() => expect(codes.slice(0, 2)).toEqual([4403, 4403]));

@@ -30,6 +30,12 @@ export type CollabEvent =
   | { type: 'agent-presence'; documentId: string; userId: string; name: string; agent: string; key: string };
 
 export interface CollabBus {
+  /**
+   * Best effort, and never rejects: a lost event is logged here, and every listener has
+   * a fallback (revoked sockets fail their next authentication, clients of a deleted
+   * document find it gone, the log follower picks up updates). Resolves once Redis took
+   * the event, or after PUBLISH_WAIT_MS at most, so no request waits on a Redis outage.
+   */
   publish(event: CollabEvent): Promise<void>;
   /** Resolves once listening; call the returned function to stop. */
   subscribe(listener: (event: CollabEvent) => void): Promise<() => Promise<void>>;
@@ -39,6 +45,7 @@ export interface CollabBus {
 export const collabEventsChannel = (prefix: string) => `${prefix}collab:events`;
 
 const MAX_EVENT_BYTES = 16 * 1024;
+const PUBLISH_WAIT_MS = 2_000;
 
 function parseEvent(text: string): CollabEvent | undefined {
   if (text.length > MAX_EVENT_BYTES) return undefined;
@@ -86,7 +93,24 @@ export function createCollabBus(deps: {
   const subscribers = new Set<Redis>();
   return {
     publish: async (event) => {
-      await redis.publish(channel, JSON.stringify(event));
+      let timer: NodeJS.Timeout | undefined;
+      const sent = redis.publish(channel, JSON.stringify(event)).then(
+        () => true,
+        (error: unknown) => {
+          log.warn({ err: error, event: event.type }, 'collab bus: event not published');
+          return true;
+        },
+      );
+      const late = new Promise<boolean>((resolve) => {
+        timer = setTimeout(resolve, PUBLISH_WAIT_MS, false);
+      });
+      if (!(await Promise.race([sent, late]))) {
+        log.warn(
+          { event: event.type, waitedMs: PUBLISH_WAIT_MS },
+          'collab bus: Redis has not taken the event yet',
+        );
+      }
+      clearTimeout(timer);
     },
     subscribe: async (listener) => {
       // A subscribed connection can do nothing else, hence a connection of its own.

@@ -122,10 +122,6 @@ export function refusal(actor: Actor, action: Action, subject: Subject): string 
   }
 }
 
-/** Whether the actor may see that a document exists at all (otherwise: 404, not 403). */
-export const canSeeDocument = (actor: Actor, subject: DocumentSubject) =>
-  can(actor, 'document.read', subject);
-
 /**
  * Whether the actor may see every user's email and name. Otherwise only their own and
  * those of people they share a workspace with: there is no directory across tenants.

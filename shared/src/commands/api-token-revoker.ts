@@ -21,7 +21,7 @@ export async function apiTokenRevoker(
     });
   });
   // WebSockets authenticated with this token end too.
-  await bus?.publish({ type: 'revoke', userId: input.userId, tokenId: input.tokenId }).catch(() => {});
+  await bus?.publish({ type: 'revoke', userId: input.userId, tokenId: input.tokenId });
 }
 
 /**
@@ -45,5 +45,5 @@ export async function workspaceAgentTokenRevoker(
     });
     return owner;
   });
-  await bus?.publish({ type: 'revoke', userId, tokenId: input.tokenId }).catch(() => {});
+  await bus?.publish({ type: 'revoke', userId, tokenId: input.tokenId });
 }

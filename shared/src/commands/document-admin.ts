@@ -65,7 +65,7 @@ export async function documentDeleter(
       workspaceId: row.workspace_id,
     });
   });
-  await bus?.publish({ type: 'document-deleted', documentId: input.documentId }).catch(() => {});
+  await bus?.publish({ type: 'document-deleted', documentId: input.documentId });
 }
 
 /** Refuses to leave a document without an explicit owner. */
@@ -109,9 +109,7 @@ export async function permissionGranter(
   // A downgrade (editor → viewer) must reach open connections too: they are closed and
   // reconnect with the new role.
   if (previousRole && previousRole !== input.role) {
-    await bus
-      ?.publish({ type: 'revoke', userId: input.userId, documentId: input.documentId })
-      .catch(() => {});
+    await bus?.publish({ type: 'revoke', userId: input.userId, documentId: input.documentId });
   }
   return { userId: input.userId, role: input.role, previousRole };
 }
@@ -137,5 +135,5 @@ export async function permissionRevoker(
       details: { userId: input.userId },
     });
   });
-  await bus?.publish({ type: 'revoke', userId: input.userId, documentId: input.documentId }).catch(() => {});
+  await bus?.publish({ type: 'revoke', userId: input.userId, documentId: input.documentId });
 }

@@ -127,16 +127,14 @@ export async function writeDocument(
       body: prepared.text,
     });
     if (input.agent) {
-      await bus
-        ?.publish({
-          type: 'agent-presence',
-          documentId: input.documentId,
-          userId: input.actorId,
-          name: input.agent.userName,
-          agent: input.agent.label,
-          key: input.agent.tokenId,
-        })
-        .catch(() => {});
+      await bus?.publish({
+        type: 'agent-presence',
+        documentId: input.documentId,
+        userId: input.actorId,
+        name: input.agent.userName,
+        agent: input.agent.label,
+        key: input.agent.tokenId,
+      });
     }
     return { changed: true, seq, bytes: prepared.update.byteLength };
   } finally {

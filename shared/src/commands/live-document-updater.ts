@@ -60,21 +60,9 @@ export async function liveDocumentUpdater(
     { auditInline: true },
   );
   if (seq === undefined) throw new FolioError('NOT_FOUND', 'document not found');
-  await bus?.publish({ type: 'document-updated', documentId: input.documentId, seq }).catch(() => {});
+  await bus?.publish({ type: 'document-updated', documentId: input.documentId, seq });
   // Searchable at once, whether or not an instance holds the document. A failure here
   // does not undo the (committed) update.
   if (input.index !== false) await documentSearchIndexer(db, input.documentId).catch(() => {});
   return { seq };
-}
-
-/**
- * Closes a user's live connections on every instance: call after revoking a document
- * permission (with documentId), revoking an API token (with tokenId), or erasing or
- * disabling a user (userId alone). Reconnects are refused by the server's own checks.
- */
-export async function liveConnectionRevoker(
-  bus: CollabBus,
-  target: { userId: string; documentId?: string; tokenId?: string },
-): Promise<void> {
-  await bus.publish({ type: 'revoke', ...target });
 }

@@ -80,6 +80,6 @@ export async function sessionEnder(db: Handle, secret: string, bus?: CollabBus):
   if (secret.length < 32 || secret.length > 128) return false;
   const ended = await deleteSession(db, hashSession(secret));
   if (!ended) return false;
-  await bus?.publish({ type: 'revoke', userId: ended.userId, tokenId: ended.sessionId }).catch(() => {});
+  await bus?.publish({ type: 'revoke', userId: ended.userId, tokenId: ended.sessionId });
   return true;
 }

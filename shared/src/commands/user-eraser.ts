@@ -247,11 +247,9 @@ export async function userEraser(
   const { report } = outcome;
   const { bus, log } = deps;
   // After commit: reconnects are refused by then, so closing now is final.
-  await bus?.publish({ type: 'revoke', userId: input.userId }).catch((error) => {
-    log?.warn({ err: error, userId: input.userId }, 'erasure: revoke not published');
-  });
+  await bus?.publish({ type: 'revoke', userId: input.userId });
   for (const documentId of outcome.deletedDocumentIds) {
-    await bus?.publish({ type: 'document-deleted', documentId }).catch(() => {});
+    await bus?.publish({ type: 'document-deleted', documentId });
   }
   if (deps.redis) {
     // The erasure is committed: a Redis outage must not turn it into a failure. Every key

@@ -76,7 +76,7 @@ export async function workspaceMemberSetter(
   // Losing workspace admin loses owner rights on its documents; the bus has no
   // per-workspace revocation, so all of the user's connections reconnect and are re-checked.
   if (previous === 'admin' && input.role !== 'admin') {
-    await bus?.publish({ type: 'revoke', userId: input.userId }).catch(() => {});
+    await bus?.publish({ type: 'revoke', userId: input.userId });
   }
   return { workspaceId: input.workspaceId, userId: input.userId, role: input.role };
 }
@@ -120,5 +120,5 @@ export async function workspaceMemberRemover(
   // A former admin loses owner rights on every document of the workspace, a member the
   // roles just removed; the bus has no per-workspace revocation, so all of the user's
   // connections reconnect and are re-checked.
-  if (lostAccess) await bus?.publish({ type: 'revoke', userId: input.userId }).catch(() => {});
+  if (lostAccess) await bus?.publish({ type: 'revoke', userId: input.userId });
 }
