@@ -64,8 +64,9 @@ describe('folio gdpr', () => {
     const erased = await folio(['gdpr', 'erase', '--email', 'cli.person@example.com'], env);
     expect(erased.code).toBe(0);
     expect(erased.stderr).toBe(`erased user ${user.id}\n`);
-    expect(JSON.parse(erased.stdout)).toMatchObject({
-      userId: user.id,
+    const report = JSON.parse(erased.stdout) as { userId: string };
+    expect(report.userId).not.toBe(user.id);
+    expect(report).toMatchObject({
       documentsDeleted: 1,
       apiTokensDeleted: 1,
       workspacesDeleted: 1,
@@ -78,7 +79,7 @@ describe('folio gdpr', () => {
     const request = await t.db
       .selectFrom('erasure_requests')
       .selectAll()
-      .where('user_id', '=', user.id)
+      .where('user_id', '=', report.userId)
       .executeTakeFirstOrThrow();
     expect(request.status).toBe('done');
 
