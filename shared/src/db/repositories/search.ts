@@ -126,7 +126,10 @@ async function rankedPage(db: Handle, query: SearchQuery): Promise<SearchHit[]> 
         .select([
           'c.documentId',
           'c.title',
-          sql<boolean>`to_tsvector('english'::regconfig, c.title) @@ ${tsquery}`.as('inTitle'),
+          // The title's own lexemes are the weight-A part of tsv (see the column): the
+          // same test as to_tsvector(title) @@ q without parsing 1,000 titles again
+          // (about 4x cheaper per candidate).
+          sql<boolean>`ts_filter(c.tsv, '{a}') @@ ${tsquery}`.as('inTitle'),
           sql<number>`ts_rank_cd(c.tsv, ${tsquery})`.as('rank'),
         ])
         .orderBy('inTitle', 'desc')
