@@ -19,8 +19,13 @@ export interface RunOptions {
   only?: TargetId[];
   /** Only these scenarios (default: all). */
   scenarios?: (keyof Scenarios)[];
+  /** Search over LARGE_SEARCH_DOCUMENTS documents instead of the profile's (`--large`). */
+  large?: boolean;
   log?: (message: string) => void;
 }
+
+/** The corpus of `pnpm bench --scenario=search --large`: not part of the default run (seeding alone takes minutes). */
+export const LARGE_SEARCH_DOCUMENTS = 1_000_000;
 
 function notAvailable(error: unknown): { na: `n/a${string}` } {
   if (error instanceof NotMeasured) return { na: error.reason };
@@ -41,7 +46,10 @@ const emptyPerTarget = <T>(): PerTarget<T> => ({}) as PerTarget<T>;
 /** Runs every scenario against every server and returns the results; never throws for one server's failure. */
 export async function runBench(options: RunOptions): Promise<RunResult> {
   const log = options.log ?? ((m: string) => process.stdout.write(`${m}\n`));
-  const profiles = options.quick ? quickProfiles : fullProfiles;
+  const base = options.quick ? quickProfiles : fullProfiles;
+  const profiles = options.large
+    ? { ...base, search: { ...base.search, documents: LARGE_SEARCH_DOCUMENTS } }
+    : base;
   const targets = allTargets.filter((t) => !options.only || options.only.includes(t.id));
   const startedAt = new Date();
   const loadAtStart = loadAverage();
@@ -165,7 +173,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
       finishedAt: finishedAt.toISOString(),
       durationSec: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
       mode: options.quick ? 'quick' : 'full',
-      command: options.quick ? 'pnpm bench --quick' : 'pnpm bench',
+      command: `pnpm bench${options.quick ? ' --quick' : ''}${options.large ? ' --large' : ''}`,
       commit: gitCommit(),
       machine: {
         cpus: cpus().length,

@@ -7,6 +7,8 @@ import * as appendOnlyUpdateLog from './migrations/2026-12-02T0000_append_only_u
 import * as workspaceInvitations from './migrations/2026-12-02T0100_workspace_invitations.js';
 import * as sessionIds from './migrations/2026-12-02T0110_session_ids.js';
 import * as agentAttribution from './migrations/2026-12-02T1700_agent_attribution.js';
+import * as userPseudonyms from './migrations/2026-12-02T1800_user_pseudonyms.js';
+import * as searchTsvInline from './migrations/2026-12-02T1810_search_tsv_inline.js';
 
 /**
  * Every migration, by name. Names are timestamp-prefixed so Kysely's Migrator applies
@@ -20,6 +22,8 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T0100_workspace_invitations': workspaceInvitations,
   '2026-12-02T0110_session_ids': sessionIds,
   '2026-12-02T1700_agent_attribution': agentAttribution,
+  '2026-12-02T1800_user_pseudonyms': userPseudonyms,
+  '2026-12-02T1810_search_tsv_inline': searchTsvInline,
 };
 
 export const migrationProvider: MigrationProvider = {

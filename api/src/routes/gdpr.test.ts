@@ -49,7 +49,9 @@ describe('GDPR routes', () => {
       },
       { timeout: 10_000, interval: 50 },
     );
-    expect(done.report).toMatchObject({ userId: victim.id, documentsDeleted: 1, apiTokensDeleted: 1 });
+    expect(done.report).toMatchObject({ documentsDeleted: 1, apiTokensDeleted: 1 });
+    const pseudonym = String(done.report?.userId);
+    expect(pseudonym).not.toBe(victim.id);
     expect(done.report?.redisKeysDeleted).toBeGreaterThanOrEqual(1);
 
     expect((await h.request('/v1/me', { token: victim.token })).status).toBe(401);
@@ -59,17 +61,23 @@ describe('GDPR routes', () => {
       'ursula wrote a private line',
       'Ursula diary',
     ];
-    expect(await findInDatabase(h.t.db, needles)).toEqual([]);
+    expect(await findInDatabase(h.t.db, [...needles, victim.id])).toEqual([]);
     const redis = h.redis as NonNullable<typeof h.redis>;
     expect(await findInRedis(redis, h.config.REDIS_KEY_PREFIX, [...needles, victim.id])).toEqual([]);
 
-    // Asking again: the user is already erased.
-    const again = await h.request('/v1/gdpr/erasures', {
-      method: 'POST',
-      token: officer.token,
-      json: { userId: victim.id },
-    });
-    expect(again.status).toBe(409);
+    // Asking again: the pseudonym is already erased; the original id names nobody.
+    const again = (userId: string) =>
+      h.request('/v1/gdpr/erasures', { method: 'POST', token: officer.token, json: { userId } });
+    expect((await again(pseudonym)).status).toBe(409);
+    expect((await again(victim.id)).status).toBe(404);
+
+    // The officer's audit view: the erased user's entries under the pseudonym, the chain intact.
+    const audit = await h.request(`/v1/audit?actorId=${pseudonym}`, { token: officer.token });
+    expect(((await audit.json()) as { items: { action: string }[] }).items.map((e) => e.action)).toContain(
+      'document.create',
+    );
+    const verified = await h.request('/v1/audit/verify', { token: officer.token });
+    expect(await verified.json()).toMatchObject({ ok: true });
   });
 
   it('validates the body and answers 404 for unknown users and requests', async () => {

@@ -78,6 +78,22 @@ describe('GET /v1/search', () => {
     });
     const hits = await search(alice.token, { q: 'quokka' });
     expect(hits.map((hit) => hit.documentId)).toEqual([title.id, body.id]);
+
+    // A title match is the title alone matching the whole query: half of it in the
+    // title and half in the body is a body match.
+    const split = await createDoc(alice.token, {
+      title: 'Wombat sightings',
+      content: { text: 'a burrow of the wombat near a numbat colony, numbat numbat numbat' },
+    });
+    const whole = await createDoc(alice.token, { title: 'Numbat and wombat', content: { text: 'animals' } });
+    await vi.waitFor(
+      async () =>
+        expect((await search(alice.token, { q: 'wombat numbat' })).map((hit) => hit.documentId)).toEqual([
+          whole.id,
+          split.id,
+        ]),
+      { timeout: 5000 },
+    );
   });
 
   it('understands web-search syntax: phrases, or, exclusion', async () => {

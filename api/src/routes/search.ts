@@ -1,4 +1,5 @@
-import { START_MARK, STOP_MARK, searchDocuments } from '@folio/shared/db';
+import { documentSearcher } from '@folio/shared/commands';
+import { START_MARK, STOP_MARK } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { requireScope } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
@@ -32,15 +33,18 @@ export function searchRoutes(deps: RouteDeps) {
       const { q, workspaceId, limit } = c.req.valid('query');
       const principal = c.get('principal');
       requireScope(principal, 'read');
-      // The replica: search is the heaviest read there is. Access is decided in the same
-      // query, so a replica lagging behind a revocation can only be as stale as its lag.
-      const hits = await searchDocuments(deps.replica, {
-        text: q,
-        userId: principal.userId,
-        instanceAdmin: principal.role === 'admin',
-        workspaceId,
-        limit,
-      });
+      // The replica: search is the heaviest read there is. Its page is re-checked on the
+      // primary, so a replica lagging behind a revocation never shows what was revoked.
+      const hits = await documentSearcher(
+        { primary: deps.db, replica: deps.replica },
+        {
+          text: q,
+          userId: principal.userId,
+          instanceAdmin: principal.role === 'admin',
+          workspaceId,
+          limit,
+        },
+      );
       return c.json({ items: hits.map((h) => ({ ...h, snippet: presentSnippet(h.snippet) })) }, 200);
     },
   );

@@ -23,16 +23,27 @@ describe('erasure requests', () => {
     expect(second).toMatchObject({ created: false, request: { id: first.request.id } });
 
     const outcome = await erasureRequestRunner(t.db, {}, { id: first.request.id });
-    expect(outcome?.report).toMatchObject({ userId: user.id, workspacesDeleted: 1 });
+    expect(outcome?.report).toMatchObject({ workspacesDeleted: 1 });
+    // The report and the request name the pseudonym, the user's id from now on.
+    const pseudonym = outcome?.report?.userId ?? '';
+    expect(pseudonym).not.toBe(user.id);
     const done = await findErasureRequest(t.db, first.request.id);
-    expect(done).toMatchObject({ status: 'done', report: { userId: user.id }, error: null });
+    expect(done).toMatchObject({
+      status: 'done',
+      user_id: pseudonym,
+      report: { userId: pseudonym },
+      error: null,
+    });
     expect(done?.finished_at).toBeInstanceOf(Date);
 
     await expect(
-      erasureRequester(t.db, { target: { userId: user.id }, actorId: null }),
+      erasureRequester(t.db, { target: { userId: pseudonym }, actorId: null }),
     ).rejects.toMatchObject({
       code: 'CONFLICT',
     });
+    await expect(
+      erasureRequester(t.db, { target: { userId: user.id }, actorId: null }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'userId' });
     await expect(
       erasureRequester(t.db, { target: { email: 'nobody@example.test' }, actorId: null }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND', field: 'email' });

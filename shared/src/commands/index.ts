@@ -7,6 +7,7 @@ export * from './document-differ.js';
 export * from './document-etag.js';
 export * from './document-restorer.js';
 export * from './document-search-indexer.js';
+export * from './document-searcher.js';
 export * from './document-state.js';
 export * from './document-update-auditor.js';
 export * from './document-update-recorder.js';

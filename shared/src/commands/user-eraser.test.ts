@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CollabEvent, createCollabBus } from '../collab-bus.js';
 import { verifyAuditChain } from '../db/repositories/audit.js';
@@ -156,8 +157,9 @@ describe('userEraser', () => {
       { bus, redis, redisPrefix: prefix, log },
     );
 
+    const pseudonym = report.userId;
+    expect(pseudonym).not.toBe(a.zelda.id);
     expect(report).toMatchObject({
-      userId: a.zelda.id,
       documentsDeleted: 2,
       documentsRetained: 1,
       documentsMoved: 1,
@@ -179,16 +181,16 @@ describe('userEraser', () => {
         .sort(),
     ).toEqual([a.alone.id, a.teamPrivate.id].sort());
 
-    // No personal data and no text of the deleted documents anywhere.
-    expect(await findInDatabase(t.db, needles)).toEqual([]);
+    // No personal data, no text of the deleted documents and not the original id anywhere.
+    expect(await findInDatabase(t.db, [...needles, a.zelda.id])).toEqual([]);
     expect(await findInRedis(redis, prefix, [...needles, a.zelda.id, a.tokenId, a.alone.id])).toEqual([]);
     expect(await redis.get(unrelated)).toBe('1');
 
-    // The pseudonym: same id, nothing personal, no way in.
+    // The pseudonym: a new id, nothing personal, no way in.
     const row = await t.db
       .selectFrom('users')
       .selectAll()
-      .where('id', '=', a.zelda.id)
+      .where('id', '=', pseudonym)
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({
       email: null,
@@ -220,13 +222,19 @@ describe('userEraser', () => {
       .where('document_id', 'in', [a.sharedAtHome.id, a.bobsDoc.id])
       .execute();
     expect(roles).toEqual(expect.arrayContaining([{ user_id: a.bob.id, role: 'owner' }]));
-    expect(roles.some((r) => r.user_id === a.zelda.id)).toBe(false);
+    expect(roles.some((r) => r.user_id === a.zelda.id || r.user_id === pseudonym)).toBe(false);
     const attributions = await t.db
       .selectFrom('document_updates')
       .select('actor_id')
       .where('document_id', '=', a.bobsDoc.id)
       .execute();
-    expect(attributions.map((r) => r.actor_id)).toContain(a.zelda.id);
+    expect(attributions.map((r) => r.actor_id)).toContain(pseudonym);
+    const kept = await t.db
+      .selectFrom('documents')
+      .select('created_by')
+      .where('id', '=', a.sharedAtHome.id)
+      .executeTakeFirstOrThrow();
+    expect(kept.created_by).toBe(pseudonym);
 
     // The team keeps an admin; the empty workspace is gone.
     const members = await t.db
@@ -245,8 +253,18 @@ describe('userEraser', () => {
       .selectAll()
       .where('action', '=', 'gdpr.erase')
       .executeTakeFirstOrThrow();
-    expect(erase.details).toMatchObject({ userId: a.zelda.id, documentsDeleted: 2 });
+    expect(erase.details).toMatchObject({ userId: pseudonym, documentsDeleted: 2 });
     expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
+    // Their earlier entries, as actor and as subject, carry the pseudonym.
+    const theirs = await t.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_id', 'details'])
+      .where((eb) => eb.or([eb('actor_id', '=', pseudonym), eb(sql`details->>'userId'`, '=', pseudonym)]))
+      .execute();
+    expect(theirs.filter((e) => e.actor_id === pseudonym).map((e) => e.action)).toEqual(
+      expect.arrayContaining(['document.create', 'workspace.create', 'workspace.member.set']),
+    );
+    expect(theirs.map((e) => e.action)).toContain('user.create');
 
     // SSO with the same subject does not bring the old account back.
     const again = await userProvisioner(t.db, {
@@ -259,19 +277,20 @@ describe('userEraser', () => {
     expect(again.user.id).not.toBe(a.zelda.id);
   });
 
-  it('is safe to run again and refuses unknown users', async () => {
+  it('is safe to run again by the pseudonym, and the original id names nobody', async () => {
     const user = await buildUser(t.db);
-    await userEraser(t.db, { userId: user.id, actorId: null });
-    const second = await userEraser(t.db, { userId: user.id, actorId: null });
+    const first = await userEraser(t.db, { userId: user.id, actorId: null });
+    const second = await userEraser(t.db, { userId: first.userId, actorId: null });
     expect(second).toMatchObject({
+      userId: first.userId,
       documentsDeleted: 0,
       workspacesDeleted: 0,
       apiTokensDeleted: 0,
       redisKeysDeleted: null,
     });
-    await expect(userEraser(t.db, { userId: 'nobody', actorId: null })).rejects.toMatchObject({
-      code: 'NOT_FOUND',
-    });
+    for (const userId of ['nobody', user.id]) {
+      await expect(userEraser(t.db, { userId, actorId: null })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    }
   });
 
   it('completes when Redis is unreachable: the erasure is committed, the sweep is skipped', async () => {
@@ -310,5 +329,39 @@ describe('userEraser', () => {
     expect(
       await t.db.selectFrom('documents').select('id').where('id', '=', doc.id).executeTakeFirst(),
     ).toBeDefined();
+  });
+
+  it('keeps the audit log append-only and tamper-evident around pseudonyms', async () => {
+    const zelda = await buildUser(t.db);
+    const bob = await buildUser(t.db);
+    await workspaceCreator(t.db, { name: 'Evidence', actorId: zelda.id });
+    const moveTo = (id: string) =>
+      sql`update audit_events set actor_id = ${id} where actor_id = ${zelda.id}`.execute(t.db);
+    // Outside an erasure, and even when asked, never towards a live user.
+    await expect(moveTo(bob.id)).rejects.toThrow(/append-only/);
+    await expect(
+      t.db.transaction().execute(async (trx) => {
+        await sql`select set_config('folio.audit_pseudonymize', 'on', true)`.execute(trx);
+        await sql`update audit_events set actor_id = ${bob.id} where actor_id = ${zelda.id}`.execute(trx);
+      }),
+    ).rejects.toThrow(/append-only/);
+
+    const { userId: pseudonym } = await userEraser(t.db, { userId: zelda.id, actorId: null });
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true });
+    // Pinning the pseudonym's entries on someone else, as a superuser could, is detected.
+    await sql`alter table audit_events disable trigger audit_events_no_update`.execute(t.db);
+    try {
+      const tampered = await sql<{ id: string }>`
+        update audit_events set actor_id = ${bob.id} where actor_id = ${pseudonym} returning id`.execute(
+        t.db,
+      );
+      expect(tampered.rows.length).toBeGreaterThan(0);
+      expect((await verifyAuditChain(t.db)).ok).toBe(false);
+      const ids = tampered.rows.map((r) => String(r.id));
+      await sql`update audit_events set actor_id = ${pseudonym} where id::text = any(${ids})`.execute(t.db);
+      expect((await verifyAuditChain(t.db)).ok).toBe(true);
+    } finally {
+      await sql`alter table audit_events enable trigger audit_events_no_update`.execute(t.db);
+    }
   });
 });

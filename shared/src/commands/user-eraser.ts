@@ -1,5 +1,5 @@
 import type { CollabBus } from '../collab-bus.js';
-import { type AuditEntry, appendAuditEvents } from '../db/repositories/audit.js';
+import { type AuditEntry, appendAuditEvents, moveAuditEntriesToPseudonym } from '../db/repositories/audit.js';
 import { setDocumentPermission } from '../db/repositories/documents.js';
 import {
   deleteAbandonedWorkspaces,
@@ -33,6 +33,7 @@ import { redisKeySweeper } from './redis-key-sweeper.js';
 
 /** What an erasure did: ids and counts only, never personal data (it is stored and audited). */
 export interface ErasureReport {
+  /** The pseudonym: the user's id from now on (the original id is left nowhere). */
   userId: string;
   erasedAt: string;
   /** Documents nobody else could reach: deleted with all their history. */
@@ -104,13 +105,17 @@ const chunks = <T>(items: T[]) =>
  * - Shared workspaces they were the only admin of get their longest-standing member as
  *   admin; shared workspaces left empty (no members, no documents) go.
  * - Their roles, memberships, invitations, sessions, API tokens and personal workspace go; the user
- *   row stays as a pseudonym (no email, name or OIDC identity; `erased_at` set) so that
- *   audit entries, update-log rows and `created_by` columns point at an id that means
- *   nothing any more. The audit log holds ids only and is never rewritten.
+ *   row stays under a new random id, the pseudonym (no email, name or OIDC identity;
+ *   `erased_at` set). Update-log rows, `created_by` columns and erasure requests follow
+ *   the id by foreign key; audit entries naming the user are moved to it (their hashes
+ *   cover the user's unexposed `audit_ref`, so the chain still verifies). The original
+ *   id, which integrations and backups know, is left nowhere (Redis keys naming it are
+ *   swept after commit). Users created before pseudonyms keep it as their `audit_ref`.
  *
  * After commit: the user's connections are closed on every instance, deleted documents
  * are dropped, and Redis keys naming them are removed. Safe to run again on an erased
- * user (a retried request): everything is already gone and the counts are zero.
+ * user by their pseudonym (a retried request): everything is already gone, the counts
+ * are zero and the pseudonym stays.
  */
 export async function userEraser(
   db: Handle,
@@ -121,6 +126,10 @@ export async function userEraser(
   const outcome = await inTransaction(db, async (trx) => {
     const user = await lockUserForErasure(trx, input.userId);
     if (!user) throw new FolioError('NOT_FOUND', 'no such user', { field: 'userId' });
+    // A retry of a finished erasure keeps the pseudonym it gave.
+    const pseudonymId = user.pseudonymized ? user.id : newId();
+    // An officer erasing themself is audited under their pseudonym too.
+    const actorId = input.actorId === input.userId ? pseudonymId : input.actorId;
     const profile = await findUserById(trx, input.userId);
     if (profile) await assertNotLastAdmin(trx, profile);
 
@@ -134,11 +143,11 @@ export async function userEraser(
       documentsDeleted += await deleteDocuments(trx, chunk);
     for (const d of doomed) {
       audit.push({
-        actorId: input.actorId,
+        actorId,
         action: 'document.delete',
         documentId: d.id,
         workspaceId: d.workspaceId,
-        details: { via: 'gdpr.erase', userId: input.userId },
+        details: { via: 'gdpr.erase', userId: pseudonymId },
       });
     }
 
@@ -155,7 +164,7 @@ export async function userEraser(
         await setDocumentPermission(trx, d.id, heir.userId, 'owner', null);
         ownersPromoted++;
         audit.push({
-          actorId: input.actorId,
+          actorId,
           action: 'permission.grant',
           documentId: d.id,
           workspaceId: d.workspaceId,
@@ -173,7 +182,7 @@ export async function userEraser(
         await upsertWorkspaceMember(trx, home.id, heir.userId, 'admin');
         moves.set(home.id, [...(moves.get(home.id) ?? []), d.id]);
         audit.push({
-          actorId: input.actorId,
+          actorId,
           action: 'document.move',
           documentId: d.id,
           workspaceId: home.id,
@@ -192,7 +201,7 @@ export async function userEraser(
       await upsertWorkspaceMember(trx, w.workspaceId, w.successorId, 'admin');
       workspaceAdminsPromoted++;
       audit.push({
-        actorId: input.actorId,
+        actorId,
         action: 'workspace.member.set',
         workspaceId: w.workspaceId,
         details: { via: 'gdpr.erase', userId: w.successorId, role: 'admin' },
@@ -206,10 +215,11 @@ export async function userEraser(
     const tokenIds = await deleteUserApiTokens(trx, input.userId);
     const sessionHashes = await deleteUserSessions(trx, input.userId);
     const invitationsDeleted = await eraseUserInvitations(trx, input.userId);
-    await pseudonymizeUser(trx, input.userId, erasedAt);
+    await pseudonymizeUser(trx, input.userId, pseudonymId, erasedAt);
+    if (pseudonymId !== input.userId) await moveAuditEntriesToPseudonym(trx, input.userId, pseudonymId);
 
     const report: ErasureReport = {
-      userId: input.userId,
+      userId: pseudonymId,
       erasedAt: erasedAt.toISOString(),
       documentsDeleted,
       documentsRetained: retained.length,
@@ -225,9 +235,10 @@ export async function userEraser(
       redisKeysDeleted: null,
     };
     const { redisKeysDeleted: _, erasedAt: __, ...counts } = report;
+    // Appended under the pseudonym, like every entry naming the user by now.
     // Last, to hold the audit chain's lock as briefly as possible.
     audit.push({
-      actorId: input.actorId,
+      actorId,
       action: 'gdpr.erase',
       details: { ...counts, ...(input.requestId ? { requestId: input.requestId } : {}) },
     });

@@ -8,10 +8,12 @@ import { EMPTY_HORIZON } from '../commands/document-state.js';
 import { documentUpdateAuditor } from '../commands/document-update-auditor.js';
 import { documentUpdateRecorder } from '../commands/document-update-recorder.js';
 import { userCreator } from '../commands/user-creator.js';
+import { userEraser } from '../commands/user-eraser.js';
 import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
 import { openDatabase } from './connect.js';
 import { LockedError } from './lock.js';
+import { verifyAuditChain } from './repositories/audit.js';
 import { findDocumentUpdatesBySeq, listNewUpdateIds } from './repositories/document-log.js';
 import {
   appendUpdatesOfDocuments,
@@ -117,6 +119,18 @@ it('runs the same migrations, repositories and full-text search on embedded PGli
     const pass = await documentUpdateAuditor(handle.db, { holder: 'pglite', force: true });
     expect(pass).toMatchObject({ entries: 2, updates: 4 });
     expect(await documentUpdateAuditor(handle.db, { holder: 'pglite' })).toMatchObject({ entries: 0 });
+
+    // Erasure re-keys the user (the audit trigger's one allowed update) and the chain
+    // still verifies.
+    const { userId: pseudonym } = await userEraser(handle.db, { userId: user.id, actorId: null });
+    expect(pseudonym).not.toBe(user.id);
+    const audited = await handle.db
+      .selectFrom('audit_events')
+      .select('actor_id')
+      .where('action', '=', 'document.update')
+      .execute();
+    expect(audited.map((r) => r.actor_id)).toEqual([pseudonym, pseudonym]);
+    expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true });
   } finally {
     await handle.close();
   }

@@ -21,6 +21,11 @@ export interface UsersTable {
   oidc_issuer: string | null;
   oidc_subject: string | null;
   erased_at: Timestamp | null;
+  /**
+   * What audit hashes cover instead of the id (random; the id itself for users created
+   * before pseudonyms). Kept when erasure gives the user a new id; never leaves the database.
+   */
+  audit_ref: ColumnType<string, never, never>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -204,7 +209,7 @@ export interface Database {
   document_update_audit_cursor: DocumentUpdateAuditCursorTable;
 }
 
-export type User = Selectable<UsersTable>;
+export type User = Omit<Selectable<UsersTable>, 'audit_ref'>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type ApiToken = Selectable<ApiTokensTable>;

@@ -1,6 +1,20 @@
 import { createHash } from 'node:crypto';
+import { type ExpressionBuilder, sql } from 'kysely';
+import { FolioError } from '../../errors.js';
+import type { Database } from '../schema.js';
 import type { Handle } from './handle.js';
 import { inTransaction } from './handle.js';
+
+/**
+ * Keys of `details` that name a user. The hash covers those users' `audit_ref` rather
+ * than their id (as for the actor), so that an erasure can move the entries to the
+ * user's pseudonym without breaking the chain. Adding a key needs a migration of the
+ * `audit_events_append_only` trigger, which lets erasure rewrite exactly these.
+ */
+export const AUDIT_USER_KEYS = ['userId', 'invitedBy'] as const;
+
+/** An entry's user ids replaced by what the hash covers (ids that name no user stay as they are). */
+type AuditRefs = ReadonlyMap<string, string>;
 
 export interface AuditEntry {
   actorId: string | null;
@@ -24,30 +38,60 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function auditHash(
-  prevHash: Uint8Array,
-  entry: {
-    at: Date;
-    actorId: string | null;
-    action: string;
-    documentId: string | null;
-    workspaceId: string | null;
-    details: Record<string, unknown>;
-  },
-): Buffer {
+interface HashedEntry {
+  at: Date;
+  actorId: string | null;
+  action: string;
+  documentId: string | null;
+  workspaceId: string | null;
+  details: Record<string, unknown>;
+}
+
+/** The user ids an entry names: its actor and the AUDIT_USER_KEYS of its details. */
+function namedUsers(entry: Pick<HashedEntry, 'actorId' | 'details'>): string[] {
+  const ids = AUDIT_USER_KEYS.map((key) => entry.details[key]);
+  return [entry.actorId, ...ids].filter((id): id is string => typeof id === 'string');
+}
+
+/**
+ * sha256(prev_hash || canonical entry), the entry's user ids replaced by their users'
+ * `audit_ref`. Users created before pseudonyms existed have audit_ref = id, so their old
+ * hashes are unchanged.
+ */
+export function auditHash(prevHash: Uint8Array, entry: HashedEntry, refs: AuditRefs = new Map()): Buffer {
+  const ref = (id: unknown) => (typeof id === 'string' ? (refs.get(id) ?? id) : id);
+  const details = { ...entry.details };
+  for (const key of AUDIT_USER_KEYS) if (key in details) details[key] = ref(details[key]);
   return createHash('sha256')
     .update(prevHash)
     .update(
       canonicalJson({
         at: entry.at.toISOString(),
-        actorId: entry.actorId,
+        actorId: ref(entry.actorId),
         action: entry.action,
         documentId: entry.documentId,
         workspaceId: entry.workspaceId,
-        details: entry.details,
+        details,
       }),
     )
     .digest();
+}
+
+/**
+ * The audit refs of the users an append names, key-share locked until commit: an erasure
+ * changing one of these ids waits for the append (and then moves its entry too), or the
+ * append waits for the erasure and finds the id gone.
+ */
+async function lockAuditRefs(db: Handle, ids: string[]): Promise<AuditRefs> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'audit_ref'])
+    .where('id', 'in', [...new Set(ids)])
+    .orderBy('id')
+    .forKeyShare()
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.audit_ref]));
 }
 
 /**
@@ -58,6 +102,15 @@ export function auditHash(
 export function appendAuditEvents(db: Handle, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return Promise.resolve();
   return inTransaction(db, async (trx) => {
+    const refs = await lockAuditRefs(
+      trx,
+      entries.flatMap((e) => namedUsers({ actorId: e.actorId, details: e.details ?? {} })),
+    );
+    // An actor is always a user. One that is gone was erased after this transaction read
+    // its id: refused, so the old id never enters the log (the summariser's pass rolls
+    // back and its next pass reads the pseudonym).
+    const gone = entries.find((e) => e.actorId !== null && !refs.has(e.actorId));
+    if (gone) throw new FolioError('UNAUTHENTICATED', 'the acting user no longer exists');
     const head = await trx
       .selectFrom('audit_chain_head')
       .select(['hash', 'last_id'])
@@ -73,7 +126,7 @@ export function appendAuditEvents(db: Handle, entries: AuditEntry[]): Promise<vo
         workspaceId: entry.workspaceId ?? null,
         details: entry.details ?? {},
       };
-      const hash = auditHash(prev, normalized);
+      const hash = auditHash(prev, normalized, refs);
       const row = {
         at: normalized.at,
         actor_id: normalized.actorId,
@@ -101,9 +154,13 @@ export function appendAuditEvents(db: Handle, entries: AuditEntry[]): Promise<vo
 
 export const appendAuditEvent = (db: Handle, entry: AuditEntry) => appendAuditEvents(db, [entry]);
 
+const refOf = (eb: ExpressionBuilder<Database, 'audit_events'>, id: ReturnType<typeof sql<string>>) =>
+  eb.selectFrom('users as u').select('u.audit_ref').where('u.id', '=', id);
+
 /**
  * Recomputes the chain from the first entry. Reads in pages so memory stays bounded
- * however long the log is.
+ * however long the log is; each page reads its entries and their users' audit refs in
+ * one statement, so an erasure committing meanwhile is seen either wholly or not at all.
  */
 export async function verifyAuditChain(
   db: Handle,
@@ -115,20 +172,35 @@ export async function verifyAuditChain(
   for (;;) {
     const page = await db
       .selectFrom('audit_events')
-      .selectAll()
+      .selectAll('audit_events')
+      .select((eb) => [
+        refOf(eb, sql<string>`audit_events.actor_id`).as('actor_ref'),
+        ...AUDIT_USER_KEYS.map((key) =>
+          refOf(eb, sql<string>`audit_events.details->>${key}`).as(`ref_${key}`),
+        ),
+      ])
       .where('id', '>', afterId)
       .orderBy('id')
       .limit(pageSize)
       .execute();
     for (const row of page) {
-      const expected = auditHash(prev, {
+      const entry = {
         at: row.at,
         actorId: row.actor_id,
         action: row.action,
         documentId: row.document_id,
         workspaceId: row.workspace_id,
         details: row.details,
-      });
+      };
+      const found = row as unknown as Record<string, string | null>;
+      const refs = new Map<string, string>();
+      if (row.actor_id && row.actor_ref) refs.set(row.actor_id, row.actor_ref);
+      for (const key of AUDIT_USER_KEYS) {
+        const id = row.details[key];
+        const ref = found[`ref_${key}`];
+        if (typeof id === 'string' && ref) refs.set(id, ref);
+      }
+      const expected = auditHash(prev, entry, refs);
       if (!Buffer.from(row.prev_hash).equals(Buffer.from(prev)) || !expected.equals(Buffer.from(row.hash))) {
         return { ok: false, count, brokenAt: Number(row.id) };
       }
@@ -138,4 +210,32 @@ export async function verifyAuditChain(
     }
     if (page.length < pageSize) return { ok: true, count };
   }
+}
+
+/**
+ * Erasure: the entries naming `fromId` (as actor or under AUDIT_USER_KEYS) name
+ * `toId` instead, the erased user's new id. Their hashes stay valid because they cover
+ * the user's `audit_ref`, which moves with the row. The append-only trigger lets exactly
+ * this through, in a transaction that asked for it, and only towards an erased user.
+ */
+export async function moveAuditEntriesToPseudonym(db: Handle, fromId: string, toId: string): Promise<number> {
+  return inTransaction(db, async (trx) => {
+    await sql`select set_config('folio.audit_pseudonymize', 'on', true)`.execute(trx);
+    let moved = 0;
+    const actor = await trx
+      .updateTable('audit_events')
+      .set({ actor_id: toId })
+      .where('actor_id', '=', fromId)
+      .executeTakeFirst();
+    moved += Number(actor.numUpdatedRows);
+    for (const key of AUDIT_USER_KEYS) {
+      // Raw: `details` is insert-only in the schema type, as it is everywhere else.
+      const named = await sql`
+        update audit_events set details = jsonb_set(details, array[${key}::text], to_jsonb(${toId}::text))
+         where details->>${key} = ${fromId}`.execute(trx);
+      moved += Number(named.numAffectedRows ?? 0);
+    }
+    await sql`select set_config('folio.audit_pseudonymize', '', true)`.execute(trx);
+    return moved;
+  });
 }

@@ -27,6 +27,22 @@ export function listReadableDocuments(db: Handle, query: ReadableDocumentsQuery)
   return q.orderBy('documents.id', 'desc').limit(query.limit).execute();
 }
 
+/**
+ * Which of `ids` the user may read now (and that still exist), by primary key: the
+ * check behind a result that was computed on a replica.
+ */
+export async function filterReadableDocumentIds(
+  db: Handle,
+  reader: { userId: string; instanceAdmin: boolean },
+  ids: string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  let q = db.selectFrom('documents').select('documents.id').where('documents.id', 'in', ids);
+  if (!reader.instanceAdmin) q = q.where((eb) => readableBy(eb, 'documents', reader.userId));
+  const rows = await q.execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 export function updateDocumentTitle(db: Handle, id: string, title: string): Promise<DocumentRow | undefined> {
   return db
     .updateTable('documents')

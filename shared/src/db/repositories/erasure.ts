@@ -8,11 +8,15 @@ import type { Handle } from './handle.js';
  * concurrent change would make the decision wrong.
  */
 
-/** Locks the user row for the rest of the transaction: one erasure of a user at a time. */
+/**
+ * Locks the user row for the rest of the transaction: one erasure of a user at a time.
+ * `pseudonymized`: the row already carries a pseudonym (an erasure ran to the end), so
+ * a retry keeps that id.
+ */
 export function lockUserForErasure(db: Handle, userId: string) {
   return db
     .selectFrom('users')
-    .select(['id', 'erased_at'])
+    .select(['id', 'erased_at', sql<boolean>`erased_at is not null and id <> audit_ref`.as('pseudonymized')])
     .where('id', '=', userId)
     .forUpdate()
     .executeTakeFirst();
@@ -206,14 +210,21 @@ export async function deleteUserSessions(db: Handle, userId: string): Promise<Ui
 }
 
 /**
- * The row stays as a pseudonym — audit entries, update attributions and `created_by`
- * columns keep pointing at its id — but nothing personal is left on it, and it holds
- * no privilege.
+ * The row stays under a new id, the pseudonym: every foreign key to it follows (ON UPDATE
+ * CASCADE), so update attributions, `created_by` and `granted_by` columns and erasure
+ * requests name the pseudonym, and the original id is left nowhere. Nothing personal is
+ * left on the row, and it holds no privilege. `audit_ref` stays: the audit hashes cover it.
  */
-export async function pseudonymizeUser(db: Handle, userId: string, at: Date): Promise<void> {
+export async function pseudonymizeUser(
+  db: Handle,
+  userId: string,
+  pseudonymId: string,
+  at: Date,
+): Promise<void> {
   await db
     .updateTable('users')
     .set({
+      id: pseudonymId,
       email: null,
       name: '',
       role: 'member',

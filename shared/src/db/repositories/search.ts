@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { type Handle, inTransaction } from './handle.js';
 
 export interface SearchQuery {
@@ -35,8 +35,8 @@ export const SEARCH_TIMEOUT_MS = 5000;
  * documents the user may read — the same rule as `listReadableDocuments`: an explicit
  * role, or every document of a workspace they administer.
  *
- * The GIN index finds the readable matches, but only the first `SEARCH_CANDIDATES` of
- * them are ranked: `ts_rank_cd` over every match of a common word was the whole cost
+ * The readable matches come through indexed joins (see readableMatches), and only the
+ * first `SEARCH_CANDIDATES` of them are ranked: `ts_rank_cd` over every match of a common word was the whole cost
  * (EXPLAIN: ~90 % of the time in detoasting and ranking tens of thousands of rows before
  * the LIMIT). Title matches rank first, then `ts_rank_cd`; only the returned page gets a
  * (costly) `ts_headline`. The whole query runs under `SET LOCAL statement_timeout`. The
@@ -50,44 +50,86 @@ export async function searchDocuments(db: Handle, query: SearchQuery): Promise<S
   });
 }
 
-async function rankedPage(db: Handle, query: SearchQuery): Promise<SearchHit[]> {
-  const tsquery = sql`websearch_to_tsquery('english'::regconfig, ${query.text})`;
-  let matches = db
+/** A branch of the candidate set: matches of one access path, bounded on its own. */
+type Candidates = ReturnType<typeof matchesIn>;
+
+function matchesIn(db: Handle, tsquery: RawBuilder<unknown>, workspaceId: string | undefined) {
+  let q = db
     .selectFrom('document_search as s')
     .select(['s.document_id as documentId', 's.title as title', 's.tsv as tsv'])
     .where(sql<boolean>`s.tsv @@ ${tsquery}`);
-  if (!query.instanceAdmin) {
-    // document_search carries workspace_id, so both halves of the rule are index lookups
-    // on this table (document id, workspace id) without joining documents per row.
-    matches = matches.where((eb) =>
-      eb.or([
-        eb(
-          's.document_id',
-          'in',
-          eb.selectFrom('document_permissions').select('document_id').where('user_id', '=', query.userId),
+  if (workspaceId !== undefined) q = q.where('s.workspace_id', '=', workspaceId);
+  return q;
+}
+
+/**
+ * The readable matches, at most SEARCH_CANDIDATES, as two indexed paths rather than one
+ * per-row predicate over every match (EXPLAIN at 100k documents: a user with 10 shared
+ * documents searching a common word scanned the whole table, 184k buffers and ~800 ms;
+ * as joins, 130 buffers and ~6 ms):
+ * - explicit roles, driven by the user's `document_permissions` rows (skipping
+ *   workspaces they administer, which the other path covers);
+ * - per workspace the user administers (LATERAL: none costs nothing), where the planner
+ *   picks the GIN bitmap or an early-stopping scan of the workspace.
+ */
+function readableMatches(db: Handle, tsquery: RawBuilder<unknown>, query: SearchQuery): Candidates {
+  if (query.instanceAdmin) return matchesIn(db, tsquery, query.workspaceId).limit(SEARCH_CANDIDATES);
+  const byRole = matchesIn(db, tsquery, query.workspaceId)
+    .innerJoin('document_permissions as p', 'p.document_id', 's.document_id')
+    .where('p.user_id', '=', query.userId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('workspace_members as m')
+            .select(sql`1`.as('one'))
+            .whereRef('m.workspace_id', '=', 's.workspace_id')
+            .where('m.user_id', '=', query.userId)
+            .where('m.role', '=', 'admin'),
         ),
-        eb(
-          's.workspace_id',
-          'in',
-          eb
-            .selectFrom('workspace_members')
-            .select('workspace_id')
-            .where('user_id', '=', query.userId)
-            .where('role', '=', 'admin'),
-        ),
-      ]),
-    );
-  }
-  if (query.workspaceId !== undefined) matches = matches.where('s.workspace_id', '=', query.workspaceId);
+      ),
+    )
+    .limit(SEARCH_CANDIDATES);
+  let administered = db
+    .selectFrom('workspace_members as a')
+    .select('a.workspace_id')
+    .where('a.user_id', '=', query.userId)
+    .where('a.role', '=', 'admin');
+  if (query.workspaceId !== undefined)
+    administered = administered.where('a.workspace_id', '=', query.workspaceId);
+  const byWorkspace = db
+    .selectFrom(administered.as('a'))
+    .innerJoinLateral(
+      () =>
+        matchesIn(db, tsquery, undefined)
+          .where('s.workspace_id', '=', sql.ref<string>('a.workspace_id'))
+          .limit(SEARCH_CANDIDATES)
+          .as('w'),
+      (join) => join.onTrue(),
+    )
+    .select(['w.documentId', 'w.title', 'w.tsv'])
+    .limit(SEARCH_CANDIDATES);
+  return db
+    .selectFrom(byRole.as('r'))
+    .select(['r.documentId', 'r.title', 'r.tsv'])
+    .unionAll(db.selectFrom(byWorkspace.as('w')).select(['w.documentId', 'w.title', 'w.tsv']))
+    .limit(SEARCH_CANDIDATES) as unknown as Candidates;
+}
+
+async function rankedPage(db: Handle, query: SearchQuery): Promise<SearchHit[]> {
+  const tsquery = sql`websearch_to_tsquery('english'::regconfig, ${query.text})`;
+  const matches = readableMatches(db, tsquery, query);
   const rows = await db
-    .with('candidates', () => matches.limit(SEARCH_CANDIDATES))
+    .with('candidates', () => matches)
     .with('hits', (qb) =>
       qb
         .selectFrom('candidates as c')
         .select([
           'c.documentId',
           'c.title',
-          sql<boolean>`to_tsvector('english'::regconfig, c.title) @@ ${tsquery}`.as('inTitle'),
+          // The title's own lexemes are the weight-A part of tsv (see the column): the
+          // same test as to_tsvector(title) @@ q without parsing 1,000 titles again
+          // (about 4x cheaper per candidate).
+          sql<boolean>`ts_filter(c.tsv, '{a}') @@ ${tsquery}`.as('inTitle'),
           sql<number>`ts_rank_cd(c.tsv, ${tsquery})`.as('rank'),
         ])
         .orderBy('inTitle', 'desc')

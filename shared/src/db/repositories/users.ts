@@ -1,14 +1,27 @@
 import type { InstanceRole, NewUser, User } from '../schema.js';
 import type { Handle } from './handle.js';
 
+/** Every column but `audit_ref`, which never leaves the database layer. */
+const userColumns = [
+  'id',
+  'email',
+  'name',
+  'role',
+  'oidc_issuer',
+  'oidc_subject',
+  'erased_at',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof User)[];
+
 export function findUserById(db: Handle, id: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst();
 }
 
 export function findUserByEmail(db: Handle, email: string): Promise<User | undefined> {
   return db
     .selectFrom('users')
-    .selectAll()
+    .select(userColumns)
     .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
     .executeTakeFirst();
 }
@@ -32,14 +45,14 @@ export function findUserByOidcIdentity(
 ): Promise<User | undefined> {
   return db
     .selectFrom('users')
-    .selectAll()
+    .select(userColumns)
     .where('oidc_issuer', '=', issuer)
     .where('oidc_subject', '=', subject)
     .executeTakeFirst();
 }
 
 export function insertUser(db: Handle, user: NewUser): Promise<User> {
-  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+  return db.insertInto('users').values(user).returning(userColumns).executeTakeFirstOrThrow();
 }
 
 export function updateUserProfile(
@@ -51,7 +64,7 @@ export function updateUserProfile(
     .updateTable('users')
     .set({ ...profile, updated_at: new Date() })
     .where('id', '=', id)
-    .returningAll()
+    .returning(userColumns)
     .executeTakeFirst();
 }
 
