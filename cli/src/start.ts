@@ -1,7 +1,8 @@
 /**
  * `pnpm start`: the whole product in one process — needed for the embedded database,
  * which only one process can open. Migrates, creates a first admin on an empty
- * database, starts the REST API and the collaboration server, prints their URLs.
+ * database, starts the REST API, the collaboration server and a background worker
+ * (webhook deliveries, erasure requests), prints their URLs.
  */
 
 import { join } from 'node:path';
@@ -9,8 +10,10 @@ import { apiConfigSchema, createApi, serveApi } from '@folio/api';
 import { collabConfigSchema, collabConsoleLevel, createCollabServer } from '@folio/server';
 import { createCollabBus } from '@folio/shared';
 import { ConfigError, parseConfig } from '@folio/shared/config';
+import { createJobQueue } from '@folio/shared/jobs';
 import { routeConsoleToLogger } from '@folio/shared/logger';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
+import { createWorker } from '@folio/worker';
 import { serveAdminSocket } from './admin-socket.js';
 import { bootstrapFirstAdmin } from './bootstrap.js';
 import { describeFailure } from './errors.js';
@@ -50,11 +53,21 @@ async function main(): Promise<void> {
     bus,
     tracing: infra.tracing,
   };
+  // One queue for the API and the in-process worker (the embedded database has one connection).
+  const jobs = createJobQueue(infra.database, infra.log, { role: 'worker' });
+  await jobs.start();
   const first = await bootstrapFirstAdmin(db);
   const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();
-  const restApi = createApi({ ...deps, replica, config: config.api });
-  restApi.erasureWorker.start();
+  const restApi = createApi({ ...deps, replica, config: config.api, jobs });
+  const worker = createWorker(
+    { db, jobs, log: infra.log, bus, redis: infra.redis, redisPrefix: config.api.REDIS_KEY_PREFIX },
+    {
+      debounceMs: config.api.WEBHOOK_DEBOUNCE_MS,
+      allowPrivateTargets: config.api.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    },
+  );
+  await worker.start();
   const api = await serveApi(restApi, {
     port: config.api.API_PORT,
     host: config.api.HOST,
@@ -72,7 +85,8 @@ async function main(): Promise<void> {
   stopOnSignals(infra.log, async () => {
     await adminSocket?.close();
     await Promise.all([api.close(), collab.close()]);
-    await restApi.erasureWorker.stop();
+    await worker.stop();
+    await jobs.stop();
     await restApi.contentConverter.close();
     await bus.close();
     await infra.close();
@@ -85,6 +99,7 @@ async function main(): Promise<void> {
     `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (health: http://${config.collab.HOST}:${collabPort}/healthz)`,
     `  Database:       ${infra.database.kind === 'pglite' ? `embedded (${config.api.DATA_DIR}/pg)` : 'Postgres (DATABASE_URL)'}`,
     `  Redis:          ${infra.redis ? 'shared (REDIS_URL)' : 'none (single instance)'}`,
+    '  Worker:         in-process (webhooks, erasures)',
   ];
   if (first) {
     lines.push('', `First admin: ${first.email}. Its API token, shown once:`, `  ${first.token}`);

@@ -6,6 +6,7 @@ import * as auditSubjectUser from './migrations/2026-11-26T0200_audit_subject_us
 import * as appendOnlyUpdateLog from './migrations/2026-12-02T0000_append_only_update_log.js';
 import * as workspaceInvitations from './migrations/2026-12-02T0100_workspace_invitations.js';
 import * as sessionIds from './migrations/2026-12-02T0110_session_ids.js';
+import * as webhooks from './migrations/2026-12-02T0200_webhooks.js';
 
 /**
  * Every migration, by name. Names are timestamp-prefixed so Kysely's Migrator applies
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T0000_append_only_update_log': appendOnlyUpdateLog,
   '2026-12-02T0100_workspace_invitations': workspaceInvitations,
   '2026-12-02T0110_session_ids': sessionIds,
+  '2026-12-02T0200_webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {

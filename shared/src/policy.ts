@@ -37,7 +37,11 @@ export type DocumentAction =
   | 'document.share'
   | 'document.delete'
   | 'document.audit';
-export type WorkspaceAction = 'workspace.read' | 'workspace.write' | 'workspace.manage';
+export type WorkspaceAction =
+  | 'workspace.read'
+  | 'workspace.write'
+  | 'workspace.manage'
+  | 'workspace.integrate';
 export type InstanceAction = 'audit.read' | 'gdpr.erase' | 'gdpr.export' | 'user.manage';
 export type Action = DocumentAction | WorkspaceAction | InstanceAction;
 
@@ -87,6 +91,8 @@ export function can(actor: Actor, action: Action, subject: Subject): boolean {
       if (action === 'workspace.read') return member && hasScope(actor, 'read');
       if (action === 'workspace.write') return member && hasScope(actor, 'write');
       if (action === 'workspace.manage') return admin && hasScope(actor, 'write');
+      // Webhooks: where the workspace's events go is administration (scope `admin`).
+      if (action === 'workspace.integrate') return admin && hasScope(actor, 'admin');
       return false;
     }
     case 'instance': {
