@@ -86,19 +86,16 @@ export async function deliverLane(
       now,
     );
     const disabled = await inTransaction(deps.db, async (trx) => {
-      const failingSince = await recordDeliveryFailure(trx, {
+      const failingMs = await recordDeliveryFailure(trx, {
         id: delivery.id,
         webhookId: webhook.id,
         status: outcome.status,
         error: outcome.error ?? 'failed',
         retryAt,
       });
-      if (now.getTime() - failingSince.getTime() < configuration.disableAfterMs) return false;
-      await disableWebhook(
-        trx,
-        webhook.id,
-        `the endpoint was disabled after failing since ${failingSince.toISOString()}`,
-      );
+      if (failingMs < configuration.disableAfterMs) return false;
+      const hours = (failingMs / 3_600_000).toFixed(1);
+      await disableWebhook(trx, webhook.id, `the endpoint was disabled after failing for ${hours} h`);
       return true;
     });
     deps.log.info(

@@ -132,11 +132,13 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
       timer.unref();
       tick();
     },
-    /** Stops taking work and waits for the relay pass in progress. Idempotent. */
+    /** Stops taking work, waits for the jobs and the relay pass in progress. Idempotent. */
     async stop(): Promise<void> {
+      if (stopped) return;
       stopped = true;
       clearInterval(timer);
       timer = undefined;
+      await Promise.all([deps.jobs.stopWork(QUEUES.webhookLane), deps.jobs.stopWork(QUEUES.erasure)]);
       await pass;
     },
     /** One relay pass now (tests). */

@@ -81,6 +81,8 @@ export interface JobQueue {
     options: { concurrency: number },
     handler: (data: T) => Promise<void>,
   ): Promise<void>;
+  /** Stops this process's handlers of `queue`, waiting for the running ones. */
+  stopWork(queue: QueueName): Promise<void>;
   /** A cron schedule (one per queue, cluster-wide) that sends `data` to `queue`. */
   schedule(queue: QueueName, cron: string, data: object): Promise<void>;
   stats(): Promise<QueueStats[]>;
@@ -163,6 +165,9 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
           if (job) await handler(job.data);
         },
       );
+    },
+    async stopWork(queue) {
+      if (!stopped) await boss.offWork(queue, { wait: true });
     },
     async schedule(queue, cron, data) {
       await boss.schedule(queue, cron, data);

@@ -136,12 +136,13 @@ export async function recordDeliverySuccess(
 
 /**
  * Records a failed attempt: retried at `retryAt`, or failed for good when there is none.
- * Returns when the endpoint started failing (this attempt, when it was healthy).
+ * Returns for how long the endpoint has been failing, in milliseconds by the database's
+ * clock (0 when this attempt is its first failure).
  */
 export async function recordDeliveryFailure(
   db: Handle,
   delivery: { id: string; webhookId: string; status: number | null; error: string; retryAt: Date | null },
-): Promise<Date> {
+): Promise<number> {
   await db
     .updateTable('webhook_deliveries')
     .set((eb) => ({
@@ -159,9 +160,9 @@ export async function recordDeliveryFailure(
     .updateTable('webhooks')
     .set((eb) => ({ failing_since: eb.fn.coalesce('failing_since', sql<Date>`now()`) }))
     .where('id', '=', delivery.webhookId)
-    .returning('failing_since')
+    .returning(sql<number>`extract(epoch from now() - failing_since) * 1000`.as('failing_ms'))
     .executeTakeFirst();
-  return row?.failing_since ? new Date(row.failing_since) : new Date();
+  return Number(row?.failing_ms ?? 0);
 }
 
 /** Disables an endpoint: its pending deliveries fail, and no new event reaches it. */

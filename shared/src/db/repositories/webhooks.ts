@@ -103,8 +103,9 @@ export async function recordWebhookEvents(db: Handle, events: WebhookEvent[]): P
   await sql`
     insert into webhook_events (type, workspace_id, document_id, data)
     select e.type, e.workspace_id, e.document_id, e.data
-      from jsonb_to_recordset(${rows}::jsonb) with ordinality
-           as e(type text, workspace_id text, document_id text, data jsonb, n bigint)
+      from rows from (jsonb_to_recordset(${rows}::jsonb)
+                      as (type text, workspace_id text, document_id text, data jsonb))
+           with ordinality as e(type, workspace_id, document_id, data, n)
      where exists (select 1 from webhooks w
                     where w.workspace_id = e.workspace_id and w.disabled_at is null
                       and w.events && array[e.type, '*']::text[])
