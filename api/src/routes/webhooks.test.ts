@@ -216,6 +216,21 @@ describe('webhook registration', () => {
   });
 });
 
+describe('job queue metrics', () => {
+  it('reports folio_jobs_* per queue on /metrics', async () => {
+    const text = await (await h.request('/metrics')).text();
+    for (const name of [
+      'folio_jobs_queued',
+      'folio_jobs_running',
+      'folio_jobs_failed',
+      'folio_jobs_oldest_age_seconds',
+    ]) {
+      expect(text).toMatch(new RegExp(`^${name}\\{queue="webhook-lane"\\} \\d`, 'm'));
+      expect(text).toMatch(new RegExp(`^${name}\\{queue="erasure"\\} \\d`, 'm'));
+    }
+  });
+});
+
 describe('webhook delivery', () => {
   it('delivers every event type, signed, in order per document, with document.updated debounced', async () => {
     const hook = await register('/all');
