@@ -3,6 +3,7 @@ import { webhookDeleter, webhookRegistrar } from '@folio/shared/commands';
 import {
   findWebhook,
   findWebhookDelivery,
+  inTransaction,
   listWebhookDeliveries,
   listWebhooks,
   resetWebhookDelivery,
@@ -197,9 +198,11 @@ export function webhookRoutes(deps: RouteDeps) {
       if (webhook.disabled_at) throw new FolioError('CONFLICT', 'the webhook is disabled');
       const delivery = await findWebhookDelivery(deps.db, id, deliveryId);
       if (!delivery) throw new FolioError('NOT_FOUND', 'delivery not found');
-      await resetWebhookDelivery(deps.db, delivery.id);
       const lane = { webhookId: id, lane: delivery.lane };
-      await deps.jobs.send(QUEUES.webhookLane, lane, { singletonKey: webhookLaneKey(lane) });
+      await inTransaction(deps.db, async (trx) => {
+        await resetWebhookDelivery(trx, delivery.id);
+        await deps.jobs.send(QUEUES.webhookLane, lane, { singletonKey: webhookLaneKey(lane), trx });
+      });
       return c.json({ id: delivery.id, status: 'pending' as const }, 202);
     },
   );

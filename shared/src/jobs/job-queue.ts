@@ -118,7 +118,8 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
     supervise: worker,
     schedule: worker,
     migrate: true,
-    useListenNotify: true,
+    // Workers are woken by NOTIFY when a job is sent (one listening connection each).
+    useListenNotify: worker,
     persistWarnings: false,
   };
   let boss: PgBoss;
