@@ -391,6 +391,29 @@ describe('webhook delivery', () => {
     });
   });
 
+  it('tells every workspace of an erased user, with no personal data', async () => {
+    const hook = await register('/erasure', ['gdpr.erasure.completed']);
+    const leaving = await h.user('leaving.person@example.com');
+    await h.join(workspaceId, admin, leaving);
+    const officer = await h.user('officer.hooks@example.com', { role: 'compliance' });
+    const accepted = await json<{ id: string }>(
+      await h.request('/v1/gdpr/erasures', {
+        method: 'POST',
+        token: officer.token,
+        json: { userId: leaving.id },
+      }),
+      202,
+    );
+    await vi.waitFor(() => expect(receiver.delivered('/erasure')).toHaveLength(1), { timeout: 10_000 });
+    const [event] = receiver.delivered('/erasure');
+    expect(event?.event).toMatchObject({
+      type: 'gdpr.erasure.completed',
+      data: { workspaceId, erasureId: accepted.id },
+    });
+    expect(event?.body).not.toMatch(/leaving|example\.com/);
+    receiver.verify('/erasure', hook.secret);
+  });
+
   it('disables an endpoint that keeps failing; it then receives nothing', async () => {
     const quick = createWorker(
       { db: h.t.db, jobs: workerJobs, log: createLogger({ level: 'silent', name: 'x' }) },
