@@ -84,9 +84,9 @@ async function main(): Promise<void> {
       : undefined;
   stopOnSignals(infra.log, async () => {
     await adminSocket?.close();
-    await Promise.all([api.close(), collab.close()]);
-    await worker.stop();
-    await jobs.stop();
+    await Promise.all([api.close(), collab.close(), worker.stop()]);
+    // Within the 10 s shutdown budget: a delivery still in flight is retried by the next start.
+    await jobs.stop(2_000);
     await restApi.contentConverter.close();
     await bus.close();
     await infra.close();

@@ -36,7 +36,7 @@ await worker.start();
 infra.log.info('worker running');
 stopOnSignals(infra.log, async () => {
   await worker.stop();
-  await jobs.stop();
+  await jobs.stop(8_000);
   await bus.close();
   await infra.close();
 });

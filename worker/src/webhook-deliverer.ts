@@ -45,10 +45,13 @@ export async function deliverLane(
   deps: DelivererDeps,
   configuration: DelivererConfiguration,
   lane: WebhookLaneJob,
+  stopping: () => boolean = () => false,
 ): Promise<void> {
   const started = Date.now();
   const leaseMs = configuration.timeoutMs + 5_000;
-  while (Date.now() - started < configuration.jobBudgetMs) {
+  // A stopping worker finishes the attempt in progress and leaves the rest of the lane
+  // to a new job (another worker, or this one's next start).
+  while (Date.now() - started < configuration.jobBudgetMs && !stopping()) {
     const head = await claimLaneHead(deps.db, { ...lane, leaseMs });
     if (head.kind === 'empty') return;
     if (head.kind === 'wait') {

@@ -107,7 +107,7 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
       await deps.jobs.work<WebhookLaneJob>(
         QUEUES.webhookLane,
         { concurrency: config.deliveryConcurrency },
-        (lane) => deliverLane(deps, deliverer, lane),
+        (lane) => deliverLane(deps, deliverer, lane, () => stopped),
       );
       await deps.jobs.work<ErasureJob>(QUEUES.erasure, { concurrency: 1 }, async () => {
         for (let i = 0; i < ERASURES_PER_JOB; i++) {
@@ -132,7 +132,11 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
       timer.unref();
       tick();
     },
-    /** Stops taking work, waits for the jobs and the relay pass in progress. Idempotent. */
+    /**
+     * Stops taking work and waits for the relay pass in progress. Deliveries being
+     * attempted finish within their timeout; one cut short by the process exiting is
+     * sent again by the next worker (same webhook-id). Idempotent.
+     */
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;

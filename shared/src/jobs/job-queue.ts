@@ -81,7 +81,7 @@ export interface JobQueue {
     options: { concurrency: number },
     handler: (data: T) => Promise<void>,
   ): Promise<void>;
-  /** Stops this process's handlers of `queue`, waiting for the running ones. */
+  /** Stops fetching jobs of `queue` in this process; running handlers finish on their own. */
   stopWork(queue: QueueName): Promise<void>;
   /** A cron schedule (one per queue, cluster-wide) that sends `data` to `queue`. */
   schedule(queue: QueueName, cron: string, data: object): Promise<void>;
@@ -168,7 +168,7 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
       );
     },
     async stopWork(queue) {
-      if (!stopped) await boss.offWork(queue, { wait: true });
+      if (!stopped) await boss.offWork(queue, { wait: false });
     },
     async schedule(queue, cron, data) {
       await boss.schedule(queue, cron, data);
