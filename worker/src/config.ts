@@ -5,7 +5,7 @@ export const workerConfigSchema = z
   .object({
     ...commonEnv,
     /** Lane jobs (webhook deliveries) run at once by one worker process. */
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
   })
   .superRefine(checkCommon)
   .transform(withPublicUrls);

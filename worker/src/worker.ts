@@ -37,7 +37,7 @@ const defaults: WorkerConfiguration = {
   retry: defaultRetryPolicy,
   disableAfterMs: 3 * 24 * 60 * 60 * 1000,
   keepDeliveriesMs: 30 * 24 * 60 * 60 * 1000,
-  deliveryConcurrency: 8,
+  deliveryConcurrency: 16,
 };
 
 export interface WorkerDeps {

@@ -75,7 +75,7 @@ export interface QueueStats {
 
 export interface JobQueue {
   send(queue: QueueName, data: object, options?: SendOptions): Promise<void>;
-  /** Runs `handler` for jobs of `queue`, `concurrency` at a time in this process. A throw retries the job. */
+  /** Runs `handler` for jobs of `queue`, up to `concurrency` at a time in this process. A throw retries the job. */
   work<T>(
     queue: QueueName,
     options: { concurrency: number },
@@ -156,14 +156,21 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
       await boss.work<T>(
         queue,
         {
-          localConcurrency: workOptions.concurrency,
-          batchSize: 1,
-          // Deferred jobs (retries, debounce) are due without a NOTIFY: poll for them every second.
-          pollingIntervalSeconds: 1,
-          notifyPollingIntervalSeconds: 1,
+          // Jobs are fetched in batches whose jobs run side by side (two fetch loops of
+          // half the concurrency each); a full batch is followed by the next fetch at
+          // once, otherwise pg-boss waits a polling interval (unless woken by a NOTIFY).
+          localConcurrency: 2,
+          batchSize: Math.max(1, Math.ceil(workOptions.concurrency / 2)),
+          burstWhenBatchFull: true,
+          // Deferred jobs (retries, debounce) are due without a NOTIFY: poll for them often.
+          pollingIntervalSeconds: 0.5,
+          notifyPollingIntervalSeconds: 0.5,
         },
-        async ([job]) => {
-          if (job) await handler(job.data);
+        async (batch) => {
+          const outcomes = await Promise.allSettled(batch.map((job) => handler(job.data)));
+          const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+          // The whole batch is retried: jobs are idempotent, the ones that succeeded find nothing to do.
+          if (failed) throw failed.reason;
         },
       );
     },
