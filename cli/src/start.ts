@@ -55,7 +55,6 @@ async function main(): Promise<void> {
   };
   // One queue for the API and the in-process worker (the embedded database has one connection).
   const jobs = createJobQueue(infra.database, infra.log, { role: 'worker' });
-  await jobs.start();
   const first = await bootstrapFirstAdmin(db);
   const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();
@@ -67,7 +66,10 @@ async function main(): Promise<void> {
       allowPrivateTargets: config.api.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     },
   );
-  await worker.start();
+  // Installing or checking the queue's schema takes a moment on the embedded database: it
+  // runs while the rest starts, and requests that queue work meanwhile wait for it.
+  const jobsStarted = jobs.start();
+  jobsStarted.catch(() => {}); // awaited below, after the banner
   const api = await serveApi(restApi, {
     port: config.api.API_PORT,
     host: config.api.HOST,
@@ -105,6 +107,8 @@ async function main(): Promise<void> {
     lines.push('', `First admin: ${first.email}. Its API token, shown once:`, `  ${first.token}`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
+  await jobsStarted;
+  await worker.start();
 }
 
 main().catch((error) => {

@@ -139,9 +139,12 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
   boss.on('error', (error) => log.warn({ err: error }, 'job queue error'));
   let started: Promise<void> | undefined;
   let stopped = false;
+  /** Calls made while start() runs wait for it (a launcher may serve requests meanwhile). */
+  const ready = () => started ?? Promise.reject(new Error('the job queue is not started'));
 
   return {
     async send(queue, data, sendOptions = {}) {
+      await ready();
       await boss.send(queue, data, {
         ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
@@ -153,6 +156,7 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
       workOptions: { concurrency: number },
       handler: (data: T) => Promise<void>,
     ) {
+      await ready();
       await boss.work<T>(
         queue,
         {
@@ -178,9 +182,11 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
       if (!stopped) await boss.offWork(queue, { wait: false });
     },
     async schedule(queue, cron, data) {
+      await ready();
       await boss.schedule(queue, cron, data);
     },
     async stats() {
+      await ready();
       const queues = await boss.getQueues(Object.values(QUEUES));
       const oldest = await sql<{ name: string; seconds: number }>`
         select name, extract(epoch from now() - min(created_on))::float8 as seconds

@@ -171,6 +171,7 @@ export interface OutboxEvent extends Required<WebhookEvent> {
 /** Removes and returns the oldest `limit` recorded events (under the relay lock). */
 export async function takeWebhookEvents(db: Handle, limit: number): Promise<OutboxEvent[]> {
   const result = await sql<{
+    id: string | number;
     type: WebhookEventType;
     workspace_id: string;
     document_id: string | null;
@@ -180,9 +181,9 @@ export async function takeWebhookEvents(db: Handle, limit: number): Promise<Outb
     delete from webhook_events
      where id in (select id from webhook_events order by id limit ${limit})
     returning id, type, workspace_id, document_id, data, created_at`.execute(db);
+  // RETURNING has no order: put the events back in the order they were recorded.
   return result.rows
-    .map((r) => ({ ...r, id: Number((r as { id?: unknown }).id) }))
-    .sort((a, b) => a.id - b.id)
+    .sort((a, b) => Number(a.id) - Number(b.id))
     .map((r) => ({
       type: r.type,
       workspaceId: r.workspace_id,
