@@ -106,10 +106,11 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
     async start(): Promise<void> {
       await deps.jobs.work<WebhookLaneJob>(
         QUEUES.webhookLane,
-        { concurrency: config.deliveryConcurrency },
+        // Retries are deferred jobs: found within a second of being due.
+        { concurrency: config.deliveryConcurrency, pollSeconds: 1 },
         (lane) => deliverLane(deps, deliverer, lane, () => stopped),
       );
-      await deps.jobs.work<ErasureJob>(QUEUES.erasure, { concurrency: 1 }, async () => {
+      await deps.jobs.work<ErasureJob>(QUEUES.erasure, { concurrency: 1, pollSeconds: 5 }, async () => {
         for (let i = 0; i < ERASURES_PER_JOB; i++) {
           const outcome = await erasureRequestRunner(deps.db, {
             bus: deps.bus,

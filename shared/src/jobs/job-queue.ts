@@ -78,7 +78,10 @@ export interface JobQueue {
   /** Runs `handler` for jobs of `queue`, up to `concurrency` at a time in this process. A throw retries the job. */
   work<T>(
     queue: QueueName,
-    options: { concurrency: number },
+    options: {
+      concurrency: number /** How often to look for deferred jobs (NOTIFY wakes for new ones). */;
+      pollSeconds: number;
+    },
     handler: (data: T) => Promise<void>,
   ): Promise<void>;
   /** Stops fetching jobs of `queue` in this process; running handlers finish on their own. */
@@ -153,7 +156,7 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
     },
     async work<T>(
       queue: QueueName,
-      workOptions: { concurrency: number },
+      workOptions: { concurrency: number; pollSeconds: number },
       handler: (data: T) => Promise<void>,
     ) {
       await ready();
@@ -163,12 +166,12 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
           // Jobs are fetched in batches whose jobs run side by side (two fetch loops of
           // half the concurrency each); a full batch is followed by the next fetch at
           // once, otherwise pg-boss waits a polling interval (unless woken by a NOTIFY).
-          localConcurrency: 2,
+          localConcurrency: workOptions.concurrency > 1 ? 2 : 1,
           batchSize: Math.max(1, Math.ceil(workOptions.concurrency / 2)),
           burstWhenBatchFull: true,
-          // Deferred jobs (retries, debounce) are due without a NOTIFY: poll for them often.
-          pollingIntervalSeconds: 0.5,
-          notifyPollingIntervalSeconds: 0.5,
+          // Deferred jobs (retries) are due without a NOTIFY: they wait for the next poll.
+          pollingIntervalSeconds: workOptions.pollSeconds,
+          notifyPollingIntervalSeconds: workOptions.pollSeconds,
         },
         async (batch) => {
           const outcomes = await Promise.allSettled(batch.map((job) => handler(job.data)));
