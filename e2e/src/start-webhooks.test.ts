@@ -33,7 +33,8 @@ it('delivers webhooks from pnpm start to a loopback receiver', async () => {
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     WEBHOOK_DEBOUNCE_MS: '500',
   });
-  const token = (await started.waitFor(/First admin: .*\n\s+(folio_\S+)/, 45_000))[1] as string;
+  // A fresh embedded database takes a while on a busy machine (PGlite initdb, migrations).
+  const token = (await started.waitFor(/First admin: .*\n\s+(folio_\S+)/, 90_000))[1] as string;
   const apiUrl = (await started.waitFor(/REST API:\s+(http:\S+)/))[1] as string;
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${apiUrl}${path}`, {
@@ -65,4 +66,4 @@ it('delivers webhooks from pnpm start to a loopback receiver', async () => {
   receiver.verify('/start', hook.secret as string);
   expect(receiver.delivered('/start')[1]?.event.data).toMatchObject({ documentId: document.id, workspaceId });
   expect(await started.stop('SIGTERM')).toBe(0);
-});
+}, 150_000);
