@@ -15,7 +15,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit+integration', include: ['{shared,migrations,server,api,cli}/src/**/*.test.ts'] },
+        test: {
+          name: 'unit+integration',
+          include: ['{shared,migrations,server,api,worker,cli}/src/**/*.test.ts'],
+        },
       },
       {
         extends: true,

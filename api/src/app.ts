@@ -3,6 +3,7 @@ import { type CollabBus, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
 import { createContentConverter } from '@folio/shared/documents';
 import { checkReadiness, metricsRequestAllowed } from '@folio/shared/health';
+import { type JobQueue, QUEUES } from '@folio/shared/jobs';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
 import { noopTracing, type Tracing } from '@folio/shared/tracing';
@@ -33,6 +34,7 @@ import { meRoutes } from './routes/me.js';
 import { searchRoutes } from './routes/search.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { webhookRoutes, workspaceWebhookRoutes } from './routes/webhooks.js';
 import { workspaceAgentTokenRoutes } from './routes/workspace-agent-tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
@@ -52,13 +54,20 @@ export interface ApiDeps {
   bus?: CollabBus | undefined;
   /** One server span per request when on; off by default. */
   tracing?: Tracing | undefined;
+  /** The job queue (started by the launcher): erasures and redeliveries go on it. */
+  jobs: JobQueue;
+  /**
+   * Carry out erasure requests in this process (`erasureWorker.kick()` on each request)
+   * instead of through the queue's workers: for tests that run no worker.
+   */
+  inProcessErasures?: boolean | undefined;
 }
 
 export type { AppEnv } from './http/env.js';
 
 /** Builds the REST API. No module state: tests build their own with `app.request()`. */
 export function createApi(deps: ApiDeps) {
-  const metrics = createApiMetrics();
+  const metrics = createApiMetrics(deps.jobs);
   const app = createRouter();
 
   const tracing = deps.tracing ?? noopTracing;
@@ -145,6 +154,7 @@ export function createApi(deps: ApiDeps) {
     secretKey: deps.secretKey,
     bus,
     contentConverter,
+    jobs: deps.jobs,
   };
   // Carries out erasure requests; the process's launcher calls start() (tests kick it).
   const erasureWorker = createErasureWorker({
@@ -154,6 +164,12 @@ export function createApi(deps: ApiDeps) {
     redis: deps.redis,
     redisPrefix: deps.config.REDIS_KEY_PREFIX,
   });
+  const kickErasures = deps.inProcessErasures
+    ? async () => {
+        // Not awaited: the erasure runs after the 202.
+        void erasureWorker.kick();
+      }
+    : () => deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' });
   const limiter = createRateLimiter({
     perMinute: deps.config.RATE_LIMIT_PER_MINUTE,
     redis: deps.redis,
@@ -170,8 +186,10 @@ export function createApi(deps: ApiDeps) {
     ['/v1/tokens', tokenRoutes(routeDeps)],
     ['/v1/workspaces', workspaceRoutes(routeDeps)],
     ['/v1/workspaces', workspaceAgentTokenRoutes(routeDeps)],
+    ['/v1/workspaces', workspaceWebhookRoutes(routeDeps)],
+    ['/v1/webhooks', webhookRoutes(routeDeps)],
     ['/v1/invitations', invitationRoutes(routeDeps)],
-    ['/v1/gdpr', gdprRoutes(routeDeps, erasureWorker)],
+    ['/v1/gdpr', gdprRoutes(routeDeps, kickErasures)],
     ['/v1/documents', documentRoutes(routeDeps)],
     ['/v1/documents', documentContentRoutes(routeDeps)],
     ['/v1/documents', documentDiffRoutes(routeDeps)],

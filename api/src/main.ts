@@ -1,5 +1,6 @@
 /** Composition root of the stand-alone REST API (`pnpm --filter ./api start`). */
 import { loadConfigOrExit } from '@folio/shared/config';
+import { createJobQueue } from '@folio/shared/jobs';
 import { routeConsoleToLogger } from '@folio/shared/logger';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { createApi } from './app.js';
@@ -10,6 +11,9 @@ const config = loadConfigOrExit(apiConfigSchema);
 const infra = await openInfrastructure(config, 'folio-api');
 // Libraries that print to the console still log JSON lines on stdout.
 routeConsoleToLogger(infra.log);
+// Erasures and redeliveries go on the queue; workers (`pnpm --filter ./worker start`) run them.
+const jobs = createJobQueue(infra.database, infra.log, { role: 'client' });
+await jobs.start();
 const api = createApi({
   config,
   db: infra.database.db,
@@ -18,14 +22,14 @@ const api = createApi({
   redis: infra.redis,
   secretKey: infra.secretKey,
   tracing: infra.tracing,
+  jobs,
 });
-api.erasureWorker.start();
 const running = await serveApi(api, { port: config.API_PORT, host: config.HOST });
 infra.log.info({ url: `http://${config.HOST}:${running.port}` }, 'API listening');
 stopOnSignals(infra.log, async () => {
   await running.close();
-  await api.erasureWorker.stop();
   await api.contentConverter.close();
+  await jobs.stop();
   await api.bus.close();
   await infra.close();
 });

@@ -1,8 +1,47 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { JobQueue, QueueStats } from '@folio/shared/jobs';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-export function createApiMetrics() {
+/** Queue figures are read at most this often (every API instance reports the cluster's queue). */
+const JOB_STATS_TTL_MS = 5_000;
+
+export function createApiMetrics(jobs?: JobQueue) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let cached: { at: number; stats: Promise<QueueStats[]> } | undefined;
+  const jobStats = () => {
+    if (!jobs) return Promise.resolve([]);
+    if (!cached || Date.now() - cached.at > JOB_STATS_TTL_MS) {
+      cached = { at: Date.now(), stats: jobs.stats().catch(() => []) };
+    }
+    return cached.stats;
+  };
+  const jobGauge = (name: string, help: string, pick: (s: QueueStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['queue'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const s of await jobStats()) this.set({ queue: s.queue }, pick(s));
+      },
+    });
+  jobGauge(
+    'folio_jobs_queued',
+    'Jobs waiting in the durable queue (due now or later), by queue',
+    (s) => s.queued,
+  );
+  jobGauge('folio_jobs_running', 'Jobs being worked on, by queue', (s) => s.running);
+  jobGauge(
+    'folio_jobs_failed',
+    'Jobs failed for good (retries exhausted), still retained, by queue',
+    (s) => s.failed,
+  );
+  jobGauge(
+    'folio_jobs_oldest_age_seconds',
+    'Age of the oldest due job not yet started, by queue (0: none waiting)',
+    (s) => s.oldestSeconds,
+  );
   return {
     registry,
     httpSeconds: new Histogram({

@@ -3,6 +3,7 @@
 import { apiTokenIssuer, userCreator } from '@folio/shared/commands';
 import { parseConfig } from '@folio/shared/config';
 import type { InstanceRole, Scope } from '@folio/shared/db';
+import { createJobQueue, type JobQueue } from '@folio/shared/jobs';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis, type Redis } from '@folio/shared/redis';
 import {
@@ -19,6 +20,8 @@ export interface TestApi {
   api: ReturnType<typeof createApi>;
   config: ApiConfig;
   redis: Redis | undefined;
+  /** The test database's job queue (client role; tests start a worker on it when they need one). */
+  jobs: JobQueue;
   request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   /** A user with a personal workspace and an API token. */
   user(
@@ -59,7 +62,18 @@ export async function buildTestApi(
   });
   const log = createLogger({ level: 'silent', name: 'api-test' });
   const redis = createRedis({ url: config.REDIS_URL, log, name: 'api-test' });
-  const api = createApi({ config, db: t.db, replica: t.db, log, redis, secretKey: config.SECRET_KEY ?? '' });
+  const jobs = createJobQueue(t, log, { role: 'client', poolSize: 2 });
+  await jobs.start();
+  const api = createApi({
+    config,
+    db: t.db,
+    replica: t.db,
+    log,
+    redis,
+    secretKey: config.SECRET_KEY ?? '',
+    jobs,
+    inProcessErasures: true,
+  });
   /** A request that must succeed; its JSON body. */
   const call = async (token: string, method: string, path: string, json?: unknown) => {
     const headers = new Headers({ authorization: `Bearer ${token}` });
@@ -82,6 +96,7 @@ export async function buildTestApi(
     api,
     config,
     redis,
+    jobs,
     request: (path, init = {}) => {
       const { token, json, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -117,6 +132,7 @@ export async function buildTestApi(
     join,
     close: async () => {
       await api.erasureWorker.stop();
+      await jobs.stop();
       await api.contentConverter.close();
       await api.bus.close();
       redis?.disconnect();

@@ -1,7 +1,8 @@
 /**
  * `pnpm start`: the whole product in one process — needed for the embedded database,
  * which only one process can open. Migrates, creates a first admin on an empty
- * database, starts the REST API and the collaboration server, prints their URLs.
+ * database, starts the REST API, the collaboration server and a background worker
+ * (webhook deliveries, erasure requests), prints their URLs.
  */
 
 import { join } from 'node:path';
@@ -9,8 +10,10 @@ import { apiConfigSchema, createApi, serveApi } from '@folio/api';
 import { collabConfigSchema, collabConsoleLevel, createCollabServer } from '@folio/server';
 import { createCollabBus } from '@folio/shared';
 import { ConfigError, parseConfig } from '@folio/shared/config';
+import { createJobQueue } from '@folio/shared/jobs';
 import { routeConsoleToLogger } from '@folio/shared/logger';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
+import { createWorker } from '@folio/worker';
 import { serveAdminSocket } from './admin-socket.js';
 import { BOOTSTRAP_ADMIN_EMAIL, bootstrapFirstAdmin } from './bootstrap.js';
 import { describeFailure } from './errors.js';
@@ -50,6 +53,8 @@ async function main(): Promise<void> {
     bus,
     tracing: infra.tracing,
   };
+  // One queue for the API and the in-process worker (the embedded database has one connection).
+  const jobs = createJobQueue(infra.database, infra.log, { role: 'worker' });
   const first = await bootstrapFirstAdmin(db);
   const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();
@@ -58,8 +63,18 @@ async function main(): Promise<void> {
     config.collab.COLLAB_PORT === 0 && process.env.COLLAB_PUBLIC_URL === undefined
       ? { ...config.api, COLLAB_PUBLIC_URL: config.api.COLLAB_PUBLIC_URL.replace(/:0$/, `:${collabPort}`) }
       : config.api;
-  const restApi = createApi({ ...deps, replica, config: apiConfig });
-  restApi.erasureWorker.start();
+  const restApi = createApi({ ...deps, replica, config: apiConfig, jobs });
+  const worker = createWorker(
+    { db, jobs, log: infra.log, bus, redis: infra.redis, redisPrefix: config.api.REDIS_KEY_PREFIX },
+    {
+      debounceMs: config.api.WEBHOOK_DEBOUNCE_MS,
+      allowPrivateTargets: config.api.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    },
+  );
+  // Installing or checking the queue's schema takes a moment on the embedded database: it
+  // runs while the rest starts, and requests that queue work meanwhile wait for it.
+  const jobsStarted = jobs.start();
+  jobsStarted.catch(() => {}); // awaited below, after the banner
   const api = await serveApi(restApi, {
     port: config.api.API_PORT,
     host: config.api.HOST,
@@ -76,8 +91,9 @@ async function main(): Promise<void> {
       : undefined;
   stopOnSignals(infra.log, async () => {
     await adminSocket?.close();
-    await Promise.all([api.close(), collab.close()]);
-    await restApi.erasureWorker.stop();
+    await Promise.all([api.close(), collab.close(), worker.stop()]);
+    // Within the 10 s shutdown budget: a delivery still in flight is retried by the next start.
+    await jobs.stop(2_000);
     await restApi.contentConverter.close();
     await bus.close();
     await infra.close();
@@ -91,6 +107,7 @@ async function main(): Promise<void> {
     `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (y-websocket: /yjs; health: http://${config.collab.HOST}:${collabPort}/healthz)`,
     `  Database:       ${infra.database.kind === 'pglite' ? `embedded (${config.api.DATA_DIR}/pg)` : 'Postgres (DATABASE_URL)'}`,
     `  Redis:          ${infra.redis ? 'shared (REDIS_URL)' : 'none (single instance)'}`,
+    '  Worker:         in-process (webhooks, erasures)',
     '',
   ];
   if (first) {
@@ -106,6 +123,8 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
+  await jobsStarted;
+  await worker.start();
 }
 
 main().catch((error) => {

@@ -1,6 +1,7 @@
 /**
- * GDPR erasure through the real processes: `node api/dist/main.js` and
- * `node server/dist/main.js` sharing Postgres and Redis, and the stock y-websocket
+ * GDPR erasure through the real processes: `node api/dist/main.js`,
+ * `node server/dist/main.js` and `node worker/dist/main.js` (which carries the erasure
+ * out, from the job queue) sharing Postgres and Redis, and the stock y-websocket
  * client. The erased user's open socket ends at once, its reconnects are refused, and
  * afterwards neither Postgres nor Redis holds their email, name or deleted text.
  */
@@ -13,12 +14,14 @@ import { buildApiToken, buildUser, findInDatabase, findInRedis, TEST_REDIS_URL }
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ApiProcess, freePort, spawnApi } from './api-process.js';
 import { type CollabFixture, createCollabFixture } from './fixture.js';
-import { type CollabProcess, eventually, yWebsocketClient } from './harness.js';
+import { type CollabProcess, eventually, SECRET_KEY, yWebsocketClient } from './harness.js';
+import { type Spawned, spawnProcess } from './processes.js';
 
 let f: CollabFixture;
 let collab: CollabProcess;
 let api: ApiProcess;
 let redis: Redis;
+let worker: Spawned;
 beforeAll(async () => {
   f = await createCollabFixture();
   collab = await f.spawn();
@@ -28,6 +31,13 @@ beforeAll(async () => {
     REDIS_KEY_PREFIX: f.prefix,
     COLLAB_PUBLIC_URL: collab.url,
   });
+  worker = spawnProcess('node', ['worker/dist/main.js'], {
+    DATABASE_URL: f.db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: f.prefix,
+    SECRET_KEY,
+  });
+  await worker.waitFor(/worker running/, 30_000);
   redis = createRedis({
     url: TEST_REDIS_URL,
     log: createLogger({ level: 'silent', name: 'e2e' }),
@@ -37,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   api?.proc.kill('SIGKILL');
   await api?.exited;
+  await worker?.stop('SIGKILL');
   redis?.disconnect();
   await f?.close();
 });

@@ -9,6 +9,7 @@ import * as sessionIds from './migrations/2026-12-02T0110_session_ids.js';
 import * as agentAttribution from './migrations/2026-12-02T1700_agent_attribution.js';
 import * as userPseudonyms from './migrations/2026-12-02T1800_user_pseudonyms.js';
 import * as searchTsvInline from './migrations/2026-12-02T1810_search_tsv_inline.js';
+import * as webhooks from './migrations/2026-12-02T1900_webhooks.js';
 
 /**
  * Every migration, by name. Names are timestamp-prefixed so Kysely's Migrator applies
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T1700_agent_attribution': agentAttribution,
   '2026-12-02T1800_user_pseudonyms': userPseudonyms,
   '2026-12-02T1810_search_tsv_inline': searchTsvInline,
+  '2026-12-02T1900_webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -37,4 +37,12 @@ describe('can', () => {
       can({ userId: 'a', role: 'admin', scopes: ['read', 'write'] }, 'gdpr.erase', { kind: 'instance' }),
     ).toBe(false);
   });
+
+  it('lets only workspace admins with the admin scope manage webhooks', () => {
+    const ws = (workspaceRole: 'admin' | 'member' | null) => ({ kind: 'workspace', workspaceRole }) as const;
+    expect(can(member, 'workspace.integrate', ws('admin'))).toBe(true);
+    expect(can(member, 'workspace.integrate', ws('member'))).toBe(false);
+    expect(can({ ...member, scopes: ['read', 'write'] }, 'workspace.integrate', ws('admin'))).toBe(false);
+    expect(can({ userId: 'a', role: 'admin' }, 'workspace.integrate', ws(null))).toBe(true);
+  });
 });

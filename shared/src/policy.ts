@@ -37,7 +37,11 @@ export type DocumentAction =
   | 'document.share'
   | 'document.delete'
   | 'document.audit';
-export type WorkspaceAction = 'workspace.read' | 'workspace.write' | 'workspace.manage';
+export type WorkspaceAction =
+  | 'workspace.read'
+  | 'workspace.write'
+  | 'workspace.manage'
+  | 'workspace.integrate';
 export type InstanceAction = 'audit.read' | 'gdpr.erase' | 'gdpr.export' | 'user.manage';
 export type Action = DocumentAction | WorkspaceAction | InstanceAction;
 
@@ -102,6 +106,10 @@ export function refusal(actor: Actor, action: Action, subject: Subject): string 
         return member ? lacksScope('write') : 'not a member of this workspace';
       if (action === 'workspace.manage') {
         return admin ? lacksScope('write') : `${action} needs the admin role in this workspace`;
+      }
+      // Webhooks: where the workspace's events go is administration (scope `admin`).
+      if (action === 'workspace.integrate') {
+        return admin ? lacksScope('admin') : `${action} needs the admin role in this workspace`;
       }
       return `${action} is not an action on a workspace`;
     }

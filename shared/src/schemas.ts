@@ -20,3 +20,16 @@ export const scopeListSchema = z
   )
   .pipe(z.array(scopeSchema).min(1, 'at least one scope'))
   .transform((scopes) => (['read', 'write', 'admin'] as const).filter((s) => scopes.includes(s)));
+
+/** Webhook event types (contract, "Webhooks"); `*` subscribes to all of them. */
+export const webhookEventTypes = [
+  'document.created',
+  'document.updated',
+  'document.deleted',
+  'permission.granted',
+  'permission.revoked',
+  'document.restored',
+  'gdpr.erasure.completed',
+] as const;
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+export const webhookEventSchema = z.enum([...webhookEventTypes, '*']);

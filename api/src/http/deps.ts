@@ -1,6 +1,7 @@
 import type { CollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
 import type { ContentConverter } from '@folio/shared/documents';
+import type { JobQueue } from '@folio/shared/jobs';
 import type { ApiConfig } from '../config.js';
 
 /** What route modules need; built once in `createApi`. */
@@ -13,4 +14,6 @@ export interface RouteDeps {
   bus: CollabBus;
   /** Turns `{text|markdown}` bodies into Yjs updates, large ones in worker threads. */
   contentConverter: ContentConverter;
+  /** The durable job queue (redeliveries, erasures). */
+  jobs: JobQueue;
 }

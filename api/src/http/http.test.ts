@@ -109,6 +109,7 @@ describe('rate limit per user', () => {
       log,
       redis,
       secretKey: 'x'.repeat(40),
+      jobs: h.jobs,
     });
     try {
       const user = await h.user('shared@example.com');

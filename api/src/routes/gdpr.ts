@@ -2,7 +2,6 @@ import { FolioError } from '@folio/shared';
 import { type ErasureReport, erasureRequester, userExporter } from '@folio/shared/commands';
 import { type ErasureRequestRow, findErasureRequest } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
-import type { ErasureWorker } from '../erasure-worker.js';
 import {
   Erasure,
   ErasureAccepted,
@@ -38,7 +37,7 @@ function requireCompliance(principal: Principal, action: 'gdpr.erase' | 'gdpr.ex
 }
 
 /** GDPR erasure (asynchronous, by the erasure worker) and export. */
-export function gdprRoutes(deps: RouteDeps, worker: ErasureWorker) {
+export function gdprRoutes(deps: RouteDeps, kickErasures: () => Promise<void>) {
   const app = createRouter();
 
   app.openapi(
@@ -58,8 +57,9 @@ export function gdprRoutes(deps: RouteDeps, worker: ErasureWorker) {
       const principal = c.get('principal');
       requireCompliance(principal, 'gdpr.erase');
       const { request } = await erasureRequester(deps.db, { target: body, actorId: principal.userId });
-      // Not awaited: the worker also runs on its timer and on other instances.
-      void worker.kick();
+      // The request row is durable; this only wakes a worker now (workers also drain
+      // every minute, which covers a kick lost to a crash right here).
+      await kickErasures();
       c.header('location', `/v1/gdpr/erasures/${request.id}`);
       return c.json({ id: request.id, status: request.status }, 202);
     },

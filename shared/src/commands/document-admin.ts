@@ -14,6 +14,7 @@ import {
 } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserById } from '../db/repositories/users.js';
+import { recordWebhookEvent } from '../db/repositories/webhooks.js';
 import { findMembership } from '../db/repositories/workspaces.js';
 import type { DocumentRole, DocumentRow } from '../db/schema.js';
 import { FolioError } from '../errors.js';
@@ -64,6 +65,12 @@ export async function documentDeleter(
       documentId: row.id,
       workspaceId: row.workspace_id,
     });
+    await recordWebhookEvent(trx, {
+      type: 'document.deleted',
+      workspaceId: row.workspace_id,
+      documentId: row.id,
+      data: { documentId: row.id, workspaceId: row.workspace_id, actorId: input.actorId },
+    });
   });
   await bus?.publish({ type: 'document-deleted', documentId: input.documentId });
 }
@@ -104,6 +111,12 @@ export async function permissionGranter(
       workspaceId: document.workspace_id,
       details: { userId: input.userId, role: input.role, ...(previous ? { previousRole: previous } : {}) },
     });
+    const ids = { documentId: input.documentId, workspaceId: document.workspace_id };
+    await recordWebhookEvent(trx, {
+      type: 'permission.granted',
+      ...ids,
+      data: { ...ids, userId: input.userId, role: input.role, actorId: input.actorId },
+    });
     return previous;
   });
   // A downgrade (editor → viewer) must reach open connections too: they are closed and
@@ -133,6 +146,12 @@ export async function permissionRevoker(
       documentId: input.documentId,
       workspaceId: document.workspace_id,
       details: { userId: input.userId },
+    });
+    const ids = { documentId: input.documentId, workspaceId: document.workspace_id };
+    await recordWebhookEvent(trx, {
+      type: 'permission.revoked',
+      ...ids,
+      data: { ...ids, userId: input.userId, actorId: input.actorId },
     });
   });
   await bus?.publish({ type: 'revoke', userId: input.userId, documentId: input.documentId });

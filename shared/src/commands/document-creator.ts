@@ -6,6 +6,7 @@ import {
   upsertSearchText,
 } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
+import { recordWebhookEvent } from '../db/repositories/webhooks.js';
 import type { DocumentRow } from '../db/schema.js';
 import type { ContentConverter } from '../documents/content-converter.js';
 import type { ContentReplacement } from '../documents/writer.js';
@@ -101,6 +102,12 @@ export async function documentCreator(db: Handle, input: DocumentCreation): Prom
           ]
         : []),
     ]);
+    await recordWebhookEvent(trx, {
+      type: 'document.created',
+      workspaceId: document.workspace_id,
+      documentId: document.id,
+      data: { documentId: document.id, workspaceId: document.workspace_id, actorId: input.actorId },
+    });
     return document;
   });
 }

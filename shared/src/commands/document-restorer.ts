@@ -2,7 +2,8 @@ import type * as Y from 'yjs';
 import type { CollabBus } from '../collab-bus.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import { findDocument } from '../db/repositories/documents.js';
-import type { Handle } from '../db/repositories/handle.js';
+import { type Handle, inTransaction } from '../db/repositories/handle.js';
+import { recordWebhookEvent } from '../db/repositories/webhooks.js';
 import { transferDocumentState } from '../documents/state-transfer.js';
 import { FolioError } from '../errors.js';
 import {
@@ -70,23 +71,41 @@ export async function documentRestorer(
     // Restoring the state the document already has changes nothing, but is still a
     // restore the caller asked for: the version before it is kept all the same.
     previous ??= await keepPrevious();
-    await appendAuditEvent(db, {
-      actorId: input.actorId,
-      action: 'document.restore',
-      documentId: input.documentId,
-      workspaceId: document.workspace_id,
-      details: {
-        ...('versionId' in input.target
-          ? { versionId: input.target.versionId }
-          : { at: input.target.at.toISOString() }),
-        targetSeq: target.seq,
-        previousVersionId: previous.id,
-        changed: result.changed,
-        seq: result.seq,
-        bytes: result.bytes,
-      },
+    const kept = previous;
+    // The restore's own change was stored above (and announced as document.updated);
+    // its audit entry and its webhook event are committed together.
+    await inTransaction(db, async (trx) => {
+      await appendAuditEvent(trx, {
+        actorId: input.actorId,
+        action: 'document.restore',
+        documentId: input.documentId,
+        workspaceId: document.workspace_id,
+        details: {
+          ...('versionId' in input.target
+            ? { versionId: input.target.versionId }
+            : { at: input.target.at.toISOString() }),
+          targetSeq: target.seq,
+          previousVersionId: kept.id,
+          changed: result.changed,
+          seq: result.seq,
+          bytes: result.bytes,
+        },
+      });
+      const ids = { documentId: input.documentId, workspaceId: document.workspace_id };
+      await recordWebhookEvent(trx, {
+        type: 'document.restored',
+        ...ids,
+        data: {
+          ...ids,
+          actorId: input.actorId,
+          ...('versionId' in input.target
+            ? { versionId: input.target.versionId }
+            : { at: input.target.at.toISOString() }),
+          previousVersionId: kept.id,
+        },
+      });
     });
-    return { ...result, previousVersionId: previous.id };
+    return { ...result, previousVersionId: kept.id };
   } finally {
     target.doc.destroy();
   }

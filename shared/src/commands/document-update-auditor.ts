@@ -8,6 +8,7 @@ import {
   lockUpdateAuditPass,
   saveUpdateAuditCursor,
 } from '../db/repositories/update-audit.js';
+import { recordDocumentChanges } from '../db/repositories/webhooks.js';
 
 export interface UpdateAuditPass {
   /** `document.update` entries written. */
@@ -63,6 +64,9 @@ export async function documentUpdateAuditor(
       details: { updates: g.updates, bytes: g.bytes, fromSeq: g.fromSeq, toSeq: g.toSeq },
     }));
     await touchDocuments(trx, found.documents);
+    // document.updated webhooks, debounced by the worker: in this transaction, so every
+    // stored edit is announced exactly once.
+    await recordDocumentChanges(trx, found.changes);
     for (let start = 0; start < entries.length; start += ENTRIES_PER_APPEND) {
       await appendAuditEvents(trx, entries.slice(start, start + ENTRIES_PER_APPEND));
     }

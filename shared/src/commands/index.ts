@@ -21,5 +21,6 @@ export * from './user-creator.js';
 export * from './user-eraser.js';
 export * from './user-exporter.js';
 export * from './user-provisioner.js';
+export * from './webhook-registrar.js';
 export * from './workspace-admin.js';
 export * from './workspace-inviter.js';

@@ -18,6 +18,7 @@ import {
 } from '../db/repositories/erasure.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserById, lockOtherLiveAdmins } from '../db/repositories/users.js';
+import { recordWebhookEvents } from '../db/repositories/webhooks.js';
 import { eraseUserInvitations } from '../db/repositories/workspace-invitations.js';
 import {
   findPersonalWorkspace,
@@ -243,6 +244,21 @@ export async function userEraser(
       details: { ...counts, ...(input.requestId ? { requestId: input.requestId } : {}) },
     });
     await appendAuditEvents(trx, audit);
+    // Webhooks: the deleted documents, and the erasure to every workspace the user was
+    // in (ids of the request and workspace only: no personal data).
+    await recordWebhookEvents(trx, [
+      ...doomed.map((d) => ({
+        type: 'document.deleted' as const,
+        workspaceId: d.workspaceId,
+        documentId: d.id,
+        data: { documentId: d.id, workspaceId: d.workspaceId, actorId: input.actorId },
+      })),
+      ...leftWorkspaces.map((workspaceId) => ({
+        type: 'gdpr.erasure.completed' as const,
+        workspaceId,
+        data: { workspaceId, erasureId: input.requestId ?? null, erasedAt: erasedAt.toISOString() },
+      })),
+    ]);
     return {
       report,
       deletedDocumentIds: doomed.map((d) => d.id),

@@ -100,6 +100,13 @@ export const commonEnv = {
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
   /** When set, /metrics (on both processes) answers only `Authorization: Bearer <it>`. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** `true`: webhooks may target loopback, private and link-local addresses (tests, labs). */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** At most one `document.updated` per document per this many milliseconds. */
+  WEBHOOK_DEBOUNCE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
 };
 
 /** Cross-field rules every process applies after parsing its own schema. */

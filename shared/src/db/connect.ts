@@ -31,6 +31,10 @@ export interface DatabaseHandle {
   /** Where search and other heavy reads go; the same handle as `db` without a replica. */
   replica: Db;
   kind: 'postgres' | 'pglite';
+  /** The embedded instance (kind `pglite`): the job queue reaches it through its own adapter. */
+  pglite?: PGlite | undefined;
+  /** Where a library with its own connections (the job queue) connects (kind `postgres`). */
+  connection?: { url: string; caFile?: string | undefined } | undefined;
   close(): Promise<void>;
 }
 
@@ -45,21 +49,28 @@ const pgTypes = {
     oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
 };
 
-function createPool(url: string, options: DatabaseOptions, role: string): pg.Pool {
+/** A URL's connection string and TLS settings as node-postgres takes them (sslmode honoured). */
+export function connectionSettings(
+  url: string,
+  caFile?: string | undefined,
+): { connectionString: string; ssl: pg.PoolConfig['ssl'] } {
   const parsed = new URL(url);
   const sslmode = parsed.searchParams.get('sslmode');
   let ssl: pg.PoolConfig['ssl'];
   if (sslmode === 'require' || sslmode === 'verify-ca' || sslmode === 'verify-full') {
     ssl = {
       rejectUnauthorized: sslmode !== 'require',
-      ...(options.caFile ? { ca: readFileSync(options.caFile, 'utf8') } : {}),
+      ...(caFile ? { ca: readFileSync(caFile, 'utf8') } : {}),
     };
     // pg would otherwise parse sslmode itself and override the object above.
     parsed.searchParams.delete('sslmode');
   }
+  return { connectionString: parsed.toString(), ssl };
+}
+
+function createPool(url: string, options: DatabaseOptions, role: string): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: parsed.toString(),
-    ssl,
+    ...connectionSettings(url, options.caFile),
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
@@ -91,6 +102,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       db,
       replica,
       kind: 'postgres',
+      connection: { url: options.url, caFile: options.caFile },
       close: async () => {
         await db.destroy();
         if (replica !== db) await replica.destroy();
@@ -115,6 +127,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<DatabaseHandle> {
       db,
       replica: db,
       kind: 'pglite',
+      pglite,
       close: async () => {
         await db.destroy();
         // PGlite made its new files 0666; tighten them before anyone else could look.

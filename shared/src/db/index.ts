@@ -18,6 +18,8 @@ export * from './repositories/update-audit.js';
 export * from './repositories/user-export.js';
 export * from './repositories/user-identities.js';
 export * from './repositories/users.js';
+export * from './repositories/webhook-deliveries.js';
+export * from './repositories/webhooks.js';
 export * from './repositories/workspace-invitations.js';
 export * from './repositories/workspace-members.js';
 export * from './repositories/workspaces.js';

@@ -190,6 +190,61 @@ export interface DocumentUpdateAuditCursorTable {
   held_until: Date | null;
 }
 
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhooksTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  /** The Standard Webhooks signing secret (`whsec_…`). */
+  secret: string;
+  created_by: string | null;
+  created_at: CreatedAt;
+  failing_since: Timestamp | null;
+  disabled_at: Timestamp | null;
+}
+
+export interface WebhookDeliveriesTable {
+  /** The `webhook-id` header: the same on every attempt. */
+  id: string;
+  seq: ColumnType<number, never, never>;
+  webhook_id: string;
+  /** One endpoint's deliveries about one document share a lane and go out in seq order. */
+  lane: string;
+  type: string;
+  body: string;
+  status: ColumnType<WebhookDeliveryStatus, WebhookDeliveryStatus | undefined, WebhookDeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_status: number | null;
+  last_error: string | null;
+  next_attempt_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  created_at: CreatedAt;
+  settled_at: Timestamp | null;
+}
+
+/** The events outbox: written with the change, drained by the worker. */
+export interface WebhookEventsTable {
+  id: ColumnType<number, never, never>;
+  type: string;
+  workspace_id: string;
+  document_id: string | null;
+  data: ColumnType<Record<string, unknown>, string, never>;
+  created_at: CreatedAt;
+}
+
+/** Edits not yet announced as `document.updated`, one row per document. */
+export interface WebhookDocumentChangesTable {
+  document_id: string;
+  workspace_id: string;
+  from_seq: BigIntColumn;
+  to_seq: BigIntColumn;
+  actor_ids: string[];
+  first_at: CreatedAt;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -207,6 +262,10 @@ export interface Database {
   audit_chain_head: AuditChainHeadTable;
   erasure_requests: ErasureRequestsTable;
   document_update_audit_cursor: DocumentUpdateAuditCursorTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_events: WebhookEventsTable;
+  webhook_document_changes: WebhookDocumentChangesTable;
 }
 
 export type User = Omit<Selectable<UsersTable>, 'audit_ref'>;
@@ -218,3 +277,5 @@ export type WorkspaceInvitation = Selectable<WorkspaceInvitationsTable>;
 export type DocumentRow = Selectable<DocumentsTable>;
 export type DocumentUpdateRow = Selectable<DocumentUpdatesTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

@@ -1,6 +1,8 @@
 import { migrateToLatest } from '@folio/migrations';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { createJobQueue } from '../jobs/job-queue.js';
+import { createLogger } from '../logger.js';
 import {
   databaseUrl,
   dropStaleTestDatabases,
@@ -25,6 +27,20 @@ export default async function setup(): Promise<() => Promise<void>> {
   });
   try {
     await migrateToLatest(db);
+    // The job queue's own schema too, so that a test's queue finds it installed.
+    const jobs = createJobQueue(
+      {
+        db,
+        replica: db,
+        kind: 'postgres',
+        connection: { url: databaseUrl(template) },
+        close: async () => {},
+      },
+      createLogger({ level: 'silent', name: 'global-setup' }),
+      { role: 'client', poolSize: 1 },
+    );
+    await jobs.start();
+    await jobs.stop();
   } finally {
     await db.destroy();
   }

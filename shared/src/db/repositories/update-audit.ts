@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Handle } from './handle.js';
+import type { DocumentChange } from './webhooks.js';
 
 /**
  * The `document.update` summariser's storage: its cursor (the snapshot of its last
@@ -54,7 +55,7 @@ export interface UpdateAuditGroup {
 export async function listUnauditedUpdates(
   db: Handle,
   previous: string,
-): Promise<{ snapshot: string; groups: UpdateAuditGroup[]; documents: string[] }> {
+): Promise<{ snapshot: string; groups: UpdateAuditGroup[]; documents: string[]; changes: DocumentChange[] }> {
   const result = await sql<{
     snapshot: string;
     document_id: string | null;
@@ -63,6 +64,8 @@ export async function listUnauditedUpdates(
     bytes: string | null;
     from_seq: string | null;
     to_seq: string | null;
+    all_from_seq: string | null;
+    all_to_seq: string | null;
   }>`
     select s.snapshot::text as snapshot, g.*
       from (select pg_current_snapshot() as snapshot) s
@@ -71,7 +74,9 @@ export async function listUnauditedUpdates(
                count(*) filter (where not audited_inline) as updates,
                coalesce(sum(size) filter (where not audited_inline), 0) as bytes,
                min(seq) filter (where not audited_inline) as from_seq,
-               max(seq) filter (where not audited_inline) as to_seq
+               max(seq) filter (where not audited_inline) as to_seq,
+               min(seq) as all_from_seq,
+               max(seq) as all_to_seq
           from document_updates
          where xid >= pg_snapshot_xmin(${previous}::pg_snapshot)
            and not pg_visible_in_snapshot(xid, ${previous}::pg_snapshot)
@@ -81,8 +86,24 @@ export async function listUnauditedUpdates(
   const snapshot = result.rows[0]?.snapshot as string;
   const groups: UpdateAuditGroup[] = [];
   const documents = new Set<string>();
+  const changes = new Map<string, DocumentChange>();
   for (const row of result.rows) {
     if (row.document_id === null) continue;
+    // Every new row, audited inline or not, is a change for webhooks.
+    const change = changes.get(row.document_id);
+    const [from, to] = [Number(row.all_from_seq), Number(row.all_to_seq)];
+    if (!change) {
+      changes.set(row.document_id, {
+        documentId: row.document_id,
+        fromSeq: from,
+        toSeq: to,
+        actorIds: row.actor_id ? [row.actor_id] : [],
+      });
+    } else {
+      change.fromSeq = Math.min(change.fromSeq, from);
+      change.toSeq = Math.max(change.toSeq, to);
+      if (row.actor_id) change.actorIds.push(row.actor_id);
+    }
     const updates = Number(row.updates);
     if (updates === 0) continue;
     documents.add(row.document_id);
@@ -95,7 +116,7 @@ export async function listUnauditedUpdates(
       toSeq: Number(row.to_seq),
     });
   }
-  return { snapshot, groups, documents: [...documents] };
+  return { snapshot, groups, documents: [...documents], changes: [...changes.values()] };
 }
 
 /** Moves the cursor to `snapshot`; with `leaseMs`, takes or renews the holder's lease. */

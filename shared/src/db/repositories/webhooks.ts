@@ -1,0 +1,230 @@
+import { sql } from 'kysely';
+import type { WebhookEventType } from '../../schemas.js';
+import type { WebhookRow } from '../schema.js';
+import type { Handle } from './handle.js';
+
+/** Webhook endpoints and the two outboxes the worker drains (see the webhooks migration). */
+
+export function insertWebhook(
+  db: Handle,
+  webhook: {
+    id: string;
+    workspaceId: string;
+    url: string;
+    events: string[];
+    description: string | null;
+    secret: string;
+    createdBy: string | null;
+  },
+): Promise<WebhookRow> {
+  return db
+    .insertInto('webhooks')
+    .values({
+      id: webhook.id,
+      workspace_id: webhook.workspaceId,
+      url: webhook.url,
+      events: webhook.events,
+      description: webhook.description,
+      secret: webhook.secret,
+      created_by: webhook.createdBy,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** At most this many endpoints per workspace: every event fans out to each of them. */
+export const MAX_WEBHOOKS_PER_WORKSPACE = 50;
+
+export function countWebhooks(db: Handle, workspaceId: string): Promise<number> {
+  return db
+    .selectFrom('webhooks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow()
+    .then((row) => Number(row.n));
+}
+
+export function listWebhooks(db: Handle, workspaceId: string): Promise<WebhookRow[]> {
+  return db
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export function findWebhook(db: Handle, id: string): Promise<WebhookRow | undefined> {
+  return db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Deletes the endpoint and, by cascade, its delivery log. */
+export async function deleteWebhook(db: Handle, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** Enabled endpoints of the workspace that subscribe to `type` (or to `*`). */
+export function listSubscribedWebhooks(db: Handle, workspaceId: string, type: string): Promise<WebhookRow[]> {
+  return db
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('disabled_at', 'is', null)
+    .where(sql<boolean>`events && array[${type}, '*']::text[]`)
+    .orderBy('id')
+    .execute();
+}
+
+export interface WebhookEvent {
+  type: WebhookEventType;
+  workspaceId: string;
+  /** Deliveries about one document to one endpoint arrive in order. */
+  documentId?: string | null;
+  /** The event's `data`: ids and counts only, never personal data. */
+  data: Record<string, unknown>;
+}
+
+/**
+ * Records events in the caller's transaction (the transaction of the change), for the
+ * worker to deliver. Only events some enabled endpoint of the workspace wants are kept,
+ * so a workspace without webhooks pays one indexed lookup.
+ */
+export async function recordWebhookEvents(db: Handle, events: WebhookEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = JSON.stringify(
+    events.map((e) => ({
+      type: e.type,
+      workspace_id: e.workspaceId,
+      document_id: e.documentId ?? null,
+      data: e.data,
+    })),
+  );
+  await sql`
+    insert into webhook_events (type, workspace_id, document_id, data)
+    select e.type, e.workspace_id, e.document_id, e.data
+      from rows from (jsonb_to_recordset(${rows}::jsonb)
+                      as (type text, workspace_id text, document_id text, data jsonb))
+           with ordinality as e(type, workspace_id, document_id, data, n)
+     where exists (select 1 from webhooks w
+                    where w.workspace_id = e.workspace_id and w.disabled_at is null
+                      and w.events && array[e.type, '*']::text[])
+     order by e.n`.execute(db);
+}
+
+export const recordWebhookEvent = (db: Handle, event: WebhookEvent) => recordWebhookEvents(db, [event]);
+
+export interface DocumentChange {
+  documentId: string;
+  fromSeq: number;
+  toSeq: number;
+  actorIds: string[];
+}
+
+/**
+ * Merges newly stored edits into the documents' pending `document.updated` rows (in the
+ * summariser pass that saw them), for documents whose workspace has an endpoint that
+ * wants the event. A row's `first_at` stays that of its first edit: the worker announces
+ * it once it is the debounce interval old, covering everything merged until then.
+ */
+export async function recordDocumentChanges(db: Handle, changes: DocumentChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const rows = JSON.stringify(
+    changes.map((c) => ({
+      document_id: c.documentId,
+      from_seq: c.fromSeq,
+      to_seq: c.toSeq,
+      actor_ids: c.actorIds,
+    })),
+  );
+  await sql`
+    insert into webhook_document_changes (document_id, workspace_id, from_seq, to_seq, actor_ids)
+    select d.id, d.workspace_id, c.from_seq, c.to_seq, c.actor_ids
+      from jsonb_to_recordset(${rows}::jsonb) as c(document_id text, from_seq bigint, to_seq bigint, actor_ids text[])
+      join documents d on d.id = c.document_id
+     where exists (select 1 from webhooks w
+                    where w.workspace_id = d.workspace_id and w.disabled_at is null
+                      and w.events && array['document.updated', '*']::text[])
+    on conflict (document_id) do update
+       set from_seq = least(webhook_document_changes.from_seq, excluded.from_seq),
+           to_seq = greatest(webhook_document_changes.to_seq, excluded.to_seq),
+           actor_ids = array(select distinct a
+                               from unnest(webhook_document_changes.actor_ids || excluded.actor_ids) a
+                              order by a)`.execute(db);
+}
+
+/** Advisory lock key of a relay pass (any constant no other code uses). */
+const RELAY_LOCK = 7_301_447_120_002n;
+
+/** One relay pass at a time cluster-wide, so deliveries get their seq in event order. */
+export async function lockWebhookRelay(db: Handle): Promise<boolean> {
+  const row = await sql<{
+    locked: boolean;
+  }>`select pg_try_advisory_xact_lock(${RELAY_LOCK.toString()}::bigint) as locked`.execute(db);
+  return row.rows[0]?.locked === true;
+}
+
+export interface OutboxEvent extends Required<WebhookEvent> {
+  createdAt: Date;
+}
+
+/** Removes and returns the oldest `limit` recorded events (under the relay lock). */
+export async function takeWebhookEvents(db: Handle, limit: number): Promise<OutboxEvent[]> {
+  const result = await sql<{
+    id: string | number;
+    type: WebhookEventType;
+    workspace_id: string;
+    document_id: string | null;
+    data: Record<string, unknown>;
+    created_at: Date;
+  }>`
+    delete from webhook_events
+     where id in (select id from webhook_events order by id limit ${limit})
+    returning id, type, workspace_id, document_id, data, created_at`.execute(db);
+  // RETURNING has no order: put the events back in the order they were recorded.
+  return result.rows
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .map((r) => ({
+      type: r.type,
+      workspaceId: r.workspace_id,
+      documentId: r.document_id,
+      data: r.data,
+      createdAt: new Date(r.created_at),
+    }));
+}
+
+/**
+ * Removes and returns pending document changes that are `debounceMs` old, as
+ * `document.updated` events.
+ */
+export async function takeDueDocumentChanges(
+  db: Handle,
+  options: { debounceMs: number; limit: number },
+): Promise<OutboxEvent[]> {
+  const result = await sql<{
+    document_id: string;
+    workspace_id: string;
+    from_seq: string | number;
+    to_seq: string | number;
+    actor_ids: string[];
+  }>`
+    delete from webhook_document_changes
+     where document_id in (select document_id from webhook_document_changes
+                            where first_at <= now() - ${options.debounceMs} * interval '1 millisecond'
+                            order by first_at limit ${options.limit})
+    returning document_id, workspace_id, from_seq, to_seq, actor_ids`.execute(db);
+  const now = new Date();
+  return result.rows.map((r) => ({
+    type: 'document.updated' as const,
+    workspaceId: r.workspace_id,
+    documentId: r.document_id,
+    data: {
+      documentId: r.document_id,
+      workspaceId: r.workspace_id,
+      fromSeq: Number(r.from_seq),
+      toSeq: Number(r.to_seq),
+      actorIds: r.actor_ids,
+    },
+    createdAt: now,
+  }));
+}

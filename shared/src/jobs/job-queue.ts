@@ -1,0 +1,230 @@
+import { CompiledQuery, sql } from 'kysely';
+import { fromPglite, PgBoss, type Queue } from 'pg-boss';
+import { connectionSettings, type DatabaseHandle } from '../db/connect.js';
+import type { Handle } from '../db/repositories/handle.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * The durable job queue: pg-boss on Folio's own database. Chosen over graphile-worker
+ * because it runs on the embedded PGlite as well (its own PGlite adapter, no socket
+ * server in between; graphile-worker needs a pg Pool and a LISTEN connection), and its
+ * `db` option sends a job inside a transaction of ours, so a job exists exactly when the
+ * rows it is about do. It brings retries with backoff, expiry of jobs whose worker died,
+ * per-key deduplication (`short` policy: one queued job per singleton key) and cron.
+ */
+
+export const QUEUES = {
+  /** Deliver the pending deliveries of one lane (one endpoint, one document). */
+  webhookLane: 'webhook-lane',
+  /** Work through claimable erasure requests. */
+  erasure: 'erasure',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface WebhookLaneJob {
+  webhookId: string;
+  lane: string;
+}
+export type ErasureJob = Record<string, never>;
+
+/** The singleton key of a lane's job: at most one of them waits at a time. */
+export const webhookLaneKey = (lane: WebhookLaneJob) => `${lane.webhookId}:${lane.lane}`;
+
+/** Jobs of a lane or an erasure drain are cheap to redo (idempotent); what runs too long expires and is retried. */
+const queueDefinitions: Record<QueueName, Omit<Queue, 'name'>> = {
+  [QUEUES.webhookLane]: {
+    policy: 'short',
+    notify: true,
+    retryLimit: 20,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 60,
+    // A lane job attempts deliveries for at most 3 × the 10 s timeout.
+    expireInSeconds: 90,
+    deleteAfterSeconds: 60 * 60,
+  },
+  [QUEUES.erasure]: {
+    policy: 'short',
+    notify: true,
+    retryLimit: 5,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 15 * 60,
+    deleteAfterSeconds: 24 * 60 * 60,
+  },
+};
+
+export interface SendOptions {
+  startAfter?: Date | undefined;
+  singletonKey?: string | undefined;
+  /** Send inside this transaction: the job commits (or rolls back) with it. */
+  trx?: Handle | undefined;
+}
+
+export interface QueueStats {
+  queue: QueueName;
+  /** Waiting, due now or later. */
+  queued: number;
+  running: number;
+  /** Failed for good (retries exhausted), still retained. */
+  failed: number;
+  /** Age of the oldest job that is due and not yet started, in seconds (0: none). */
+  oldestSeconds: number;
+}
+
+export interface JobQueue {
+  send(queue: QueueName, data: object, options?: SendOptions): Promise<void>;
+  /** Runs `handler` for jobs of `queue`, up to `concurrency` at a time in this process. A throw retries the job. */
+  work<T>(
+    queue: QueueName,
+    options: {
+      concurrency: number /** How often to look for deferred jobs (NOTIFY wakes for new ones). */;
+      pollSeconds: number;
+    },
+    handler: (data: T) => Promise<void>,
+  ): Promise<void>;
+  /** Stops fetching jobs of `queue` in this process; running handlers finish on their own. */
+  stopWork(queue: QueueName): Promise<void>;
+  /** A cron schedule (one per queue, cluster-wide) that sends `data` to `queue`. */
+  schedule(queue: QueueName, cron: string, data: object): Promise<void>;
+  stats(): Promise<QueueStats[]>;
+  /** Installs or upgrades the queue's schema, creates the queues. */
+  start(): Promise<void>;
+  /** Stops fetching, waits for running handlers (up to `graceMs`). Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface JobQueueOptions {
+  /** `worker`: also supervises (expiry, retention) and runs cron schedules. */
+  role: 'client' | 'worker';
+  /** Connections of its own on Postgres (the embedded database has one). */
+  poolSize?: number;
+}
+
+const SCHEMA = 'pgboss';
+
+/** pg-boss statements through a Kysely transaction of ours. */
+function inTransactionDb(trx: Handle) {
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      const result = await trx.executeQuery(CompiledQuery.raw(text, values ?? []));
+      return { rows: [...result.rows] as unknown[] as Record<string, unknown>[] };
+    },
+  };
+}
+
+export function createJobQueue(database: DatabaseHandle, log: Logger, options: JobQueueOptions): JobQueue {
+  const worker = options.role === 'worker';
+  const common = {
+    schema: SCHEMA,
+    supervise: worker,
+    schedule: worker,
+    migrate: true,
+    // Workers are woken by NOTIFY when a job is sent (one listening connection each).
+    useListenNotify: worker,
+    persistWarnings: false,
+  };
+  let boss: PgBoss;
+  if (database.kind === 'pglite') {
+    if (!database.pglite) throw new Error('the embedded database handle has no PGlite instance');
+    boss = new PgBoss({ ...common, backend: 'pglite', db: fromPglite(database.pglite) });
+  } else {
+    if (!database.connection) throw new Error('the database handle has no connection URL');
+    boss = new PgBoss({
+      ...common,
+      ...connectionSettings(database.connection.url, database.connection.caFile),
+      max: options.poolSize ?? 3,
+      application_name: 'folio-jobs',
+    });
+  }
+  // An EventEmitter 'error' without a listener would end the process.
+  boss.on('error', (error) => log.warn({ err: error }, 'job queue error'));
+  let started: Promise<void> | undefined;
+  let stopped = false;
+  /** Calls made while start() runs wait for it (a launcher may serve requests meanwhile). */
+  const ready = () => started ?? Promise.reject(new Error('the job queue is not started'));
+
+  return {
+    async send(queue, data, sendOptions = {}) {
+      await ready();
+      await boss.send(queue, data, {
+        ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),
+        ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
+        ...(sendOptions.trx ? { db: inTransactionDb(sendOptions.trx) } : {}),
+      });
+    },
+    async work<T>(
+      queue: QueueName,
+      workOptions: { concurrency: number; pollSeconds: number },
+      handler: (data: T) => Promise<void>,
+    ) {
+      await ready();
+      await boss.work<T>(
+        queue,
+        {
+          // Jobs are fetched in batches whose jobs run side by side (two fetch loops of
+          // half the concurrency each); a full batch is followed by the next fetch at
+          // once, otherwise pg-boss waits a polling interval (unless woken by a NOTIFY).
+          localConcurrency: workOptions.concurrency > 1 ? 2 : 1,
+          batchSize: Math.max(1, Math.ceil(workOptions.concurrency / 2)),
+          burstWhenBatchFull: true,
+          // Deferred jobs (retries) are due without a NOTIFY: they wait for the next poll.
+          pollingIntervalSeconds: workOptions.pollSeconds,
+          notifyPollingIntervalSeconds: workOptions.pollSeconds,
+        },
+        async (batch) => {
+          const outcomes = await Promise.allSettled(batch.map((job) => handler(job.data)));
+          const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+          // The whole batch is retried: jobs are idempotent, the ones that succeeded find nothing to do.
+          if (failed) throw failed.reason;
+        },
+      );
+    },
+    async stopWork(queue) {
+      if (!stopped) await boss.offWork(queue, { wait: false });
+    },
+    async schedule(queue, cron, data) {
+      await ready();
+      await boss.schedule(queue, cron, data);
+    },
+    async stats() {
+      await ready();
+      const queues = await boss.getQueues(Object.values(QUEUES));
+      const oldest = await sql<{ name: string; seconds: number }>`
+        select name, extract(epoch from now() - min(created_on))::float8 as seconds
+          from ${sql.table(`${SCHEMA}.job`)}
+         where state in ('created', 'retry') and start_after <= now()
+         group by name`
+        .execute(database.db)
+        .then((r) => new Map(r.rows.map((row) => [row.name, Number(row.seconds)])));
+      return queues.map((q) => ({
+        queue: q.name as QueueName,
+        queued: q.queuedCount,
+        running: q.activeCount,
+        failed: q.failedCount,
+        oldestSeconds: oldest.get(q.name) ?? 0,
+      }));
+    },
+    start() {
+      started ??= (async () => {
+        await boss.start();
+        const existing = new Set((await boss.getQueues()).map((q) => q.name));
+        for (const [name, definition] of Object.entries(queueDefinitions)) {
+          if (existing.has(name)) continue;
+          await boss.createQueue(name, definition).catch(async (error: unknown) => {
+            // Another process created it meanwhile.
+            if (!(await boss.getQueue(name))) throw error;
+          });
+        }
+      })();
+      return started;
+    },
+    async stop(graceMs = 5_000) {
+      if (stopped || !started) return;
+      stopped = true;
+      await started.catch(() => {});
+      await boss.stop({ graceful: true, timeout: graceMs, close: true });
+    },
+  };
+}
