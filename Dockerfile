@@ -24,7 +24,7 @@ COPY cli/package.json cli/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 COPY examples/package.json examples/
-RUN pnpm install --frozen-lockfile --filter "@folio/cli..."
+RUN pnpm install --frozen-lockfile
 COPY tsconfig.base.json tsconfig.json ./
 COPY shared shared
 COPY migrations migrations
