@@ -274,6 +274,20 @@ describe.each(['staging', 'production'])('kustomize overlay %s', (overlay) => {
         ).toBe(true);
       }
     }
+    const services = new Map(byKind('Service').map((s) => [s.metadata.name, s]));
+    const [ingress] = byKind('Ingress');
+    const config = byKind('ConfigMap').find((c) => c.metadata.name === 'folio-config');
+    expect(ingress.spec.rules.map((r: Yaml) => `https://${r.host}`)).toContain(config.data.PUBLIC_URL);
+    expect(ingress.spec.rules.map((r: Yaml) => `wss://${r.host}`)).toContain(config.data.COLLAB_PUBLIC_URL);
+    for (const rule of ingress.spec.rules) {
+      const { service } = rule.http.paths[0].backend;
+      const ports = services.get(service.name)?.spec.ports.map((p: Yaml) => p.name);
+      expect(ports, `${rule.host} → ${service.name}:${service.port.name}`).toContain(service.port.name);
+    }
+    expect(
+      Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']),
+    ).toBeGreaterThan(60);
+    expect(byKind('NetworkPolicy').length).toBeGreaterThan(0);
     const job = byKind('Job')[0];
     expect(job?.spec.template.spec.containers[0].args).toEqual(['migrate']);
     expect(job?.spec.template.spec.restartPolicy).toBe('Never');
