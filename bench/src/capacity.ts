@@ -517,6 +517,31 @@ export function renderCapacity(
     ['editors', 'first bottleneck', 'what removes it'],
     steps.map((s) => [count(s.editors), s.bottleneck, s.remedy]),
   );
+  const tierCores = (s: Step) => ({
+    nodes: s.nodes,
+    redis: s.redisShards,
+    postgres: s.postgresPrimaries * a.postgresCores,
+    search: s.searchReplicas * a.postgresCores,
+  });
+  const costs = table(
+    ['cores provisioned', ...steps.map((s) => `${count(s.editors)} editors`)],
+    [
+      col('collaboration nodes (1 core each)', (s) => count(tierCores(s).nodes)),
+      col('Redis shards (1 core each)', (s) => count(tierCores(s).redis)),
+      col(`Postgres primaries (${a.postgresCores} cores each)`, (s) => count(tierCores(s).postgres)),
+      col(`search replicas (${a.postgresCores} cores each)`, (s) => count(tierCores(s).search)),
+    ],
+  );
+  const last = steps.at(-1);
+  const closing = last
+    ? [
+        `At ${count(last.editors)} editors the first bottleneck is ${last.bottleneck}; removing it costs ` +
+          `${count(last.redisShards)} Redis shards. The costliest tier is the update log: ` +
+          `${count(last.postgresCommitsPerSec)} commits/s needing ${round(last.postgresCores, 0)} Postgres cores, ` +
+          `${count(last.postgresPrimaries)} primaries of ${a.postgresCores} cores at ${a.utilisation * 100} % ` +
+          `(${count(tierCores(last).postgres)} cores provisioned, against ${count(last.nodes)} for the collaboration nodes).`,
+      ]
+    : [];
   return [
     `From \`${file}\` (commit ${result.meta.commit}, ${result.meta.startedAt}, Folio's column).`,
     '',
@@ -540,6 +565,10 @@ export function renderCapacity(
     pressures,
     '',
     bottlenecks,
+    '',
+    costs,
+    '',
+    ...closing,
   ].join('\n');
 }
 
