@@ -89,8 +89,13 @@ export interface Measured {
   tuplesPerEdit: number;
   databaseBytesPerEdit: number;
   walBytesPerEdit: number;
-  /** Encoded state of the cold-load document (a 105k-character paper): what compaction keeps of it. */
+  /** Encoded state of the cold-load document (a long paper): what compaction keeps of it. */
   stateBytesPerDocument: number;
+  /** Characters of that document. */
+  stateDocumentCharacters: number;
+  /** Instances the cross-instance run spanned, and callers of the concurrent search mix. */
+  spanningInstances: number;
+  searchConcurrency: number;
   /** Postgres CPU per search query, concurrent mix. */
   searchCpuMsPerQuery: number;
   searchDocuments: number;
@@ -183,6 +188,14 @@ export function measuredFigures(result: RunResult): Measured {
     databaseBytesPerEdit: positive('durability database bytes per edit', d('databaseBytes') / editsStored),
     walBytesPerEdit: positive('durability WAL bytes per edit', d('walBytes') / editsStored),
     stateBytesPerDocument: positive('coldLoad.stateBytes', c('stateBytes')),
+    stateDocumentCharacters: c('textLength'),
+    spanningInstances: figure<{ instances: number }>(
+      result,
+      'crossInstance',
+      'instances',
+      (r) => r.instances,
+    ),
+    searchConcurrency: s('concurrent.concurrency', (r) => r.concurrent?.concurrency),
     searchCpuMsPerQuery: positive(
       'search concurrent Postgres CPU per query',
       (s('concurrent.databaseCpuPercent', (r) => r.concurrent?.databaseCpuPercent) * 10) /
@@ -392,11 +405,12 @@ function bytes(value: number): string {
   return `${round(v, v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
 }
 
-function table(header: string[], rows: string[][]): string {
+/** A Markdown table as bench/README.md's: figures right-aligned, the `left` columns (text) left-aligned. */
+function table(header: string[], rows: string[][], left: number[] = [0]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
-  const rule = `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(Math.max(1, w - 1))}:`)).join(' | ')} |`;
+    `| ${cells.map((c, i) => (left.includes(i) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (left.includes(i) ? '-'.repeat(w) : `${'-'.repeat(Math.max(1, w - 1))}:`)).join(' | ')} |`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
@@ -424,12 +438,12 @@ export function renderCapacity(
     ['server CPU per edit (validation, commit, ack)', `${round(m.cpuUsPerEdit, 1)} µs`, 'same fit'],
     ['Postgres CPU per edit', `${round(m.postgresCpuUsPerEdit, 1)} µs`, 'typing small, Postgres backends'],
     [
-      'CPU per delivery, documents spanning 2 instances',
+      `CPU per delivery, documents spanning ${m.spanningInstances} instances`,
       `${round(m.spanningCpuFactor, 1)}×`,
       'cross-instance ÷ medium',
     ],
     ['RSS per idle connection', bytes(m.rssBytesPerConnection), 'idle connections'],
-    ['bytes per update', `${round(m.updateBytes, 1)} B`, 'durability (includes the bench’s 30 B timestamp)'],
+    ['bytes per update', `${round(m.updateBytes, 1)} B`, 'durability (includes the bench’s send-time entry)'],
     [
       'edits per Postgres commit (group commit)',
       round(m.editsPerCommit, 2),
@@ -438,11 +452,15 @@ export function renderCapacity(
     ['Postgres tuples written per edit', round(m.tuplesPerEdit, 2), 'durability'],
     ['database growth per edit', `${round(m.databaseBytesPerEdit, 0)} B`, 'durability: pg_database_size'],
     ['WAL per edit', `${round(m.walBytesPerEdit, 0)} B`, 'durability: pg_stat_wal (cluster-wide)'],
-    ['snapshot of a 105k-character document', bytes(m.stateBytesPerDocument), 'cold load: encoded state'],
+    [
+      `snapshot of a ${round(m.stateDocumentCharacters / 1000, 0)}k-character document`,
+      bytes(m.stateBytesPerDocument),
+      'cold load: encoded state',
+    ],
     [
       'Postgres CPU per search query',
       `${round(m.searchCpuMsPerQuery, 1)} ms`,
-      `search, 8 at once, ${count(m.searchDocuments)} documents`,
+      `search, ${m.searchConcurrency} at once, ${count(m.searchDocuments)} documents`,
     ],
   ];
   const assumed: [string, string][] = [
@@ -516,6 +534,7 @@ export function renderCapacity(
   const bottlenecks = table(
     ['editors', 'first bottleneck', 'what removes it'],
     steps.map((s) => [count(s.editors), s.bottleneck, s.remedy]),
+    [1, 2],
   );
   const tierCores = (s: Step) => ({
     nodes: s.nodes,
@@ -550,6 +569,7 @@ export function renderCapacity(
     table(
       ['figure', 'value', 'from'],
       measuredRows.map(([x, y, z]) => [x, y, z]),
+      [0, 2],
     ),
     '',
     '**Assumed** (the mix and the deployment):',
