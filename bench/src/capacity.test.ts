@@ -87,6 +87,10 @@ describe('capacity model', () => {
     na.scenarios.idleConnections.folio = { na: 'n/a (server did not start)' };
     expect(() => measuredFigures(na)).toThrow('scenarios.idleConnections.folio.bytesPerConnection: n/a');
 
+    const zero = structuredClone(result);
+    (zero.scenarios.durability.folio as { commitsPerSec: number }).commitsPerSec = 0;
+    expect(() => measuredFigures(zero)).toThrow('durability edits per commit = Infinity');
+
     const quick = structuredClone(result);
     quick.meta.mode = 'quick';
     expect(() => renderCapacity(quick, 'x-quick.json')).toThrow('the model needs a full run');
