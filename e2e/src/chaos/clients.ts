@@ -41,6 +41,8 @@ interface SocketState {
   probes: number[];
   /** y-websocket: update frames covered by acknowledgements so far. */
   covered: number;
+  /** This client's clock in the server's last SyncStep1 (state vector), until answered. */
+  serverKnows: number | undefined;
 }
 
 export class ChaosClient {
@@ -141,7 +143,7 @@ export class ChaosClient {
     return class TrackingWebSocket extends WebSocket {
       constructor(url: string | URL, protocols?: string | string[]) {
         super(url, protocols);
-        client.sockets.set(this, { ranges: [], statuses: 0, probes: [], covered: 0 });
+        client.sockets.set(this, { ranges: [], statuses: 0, probes: [], covered: 0, serverKnows: undefined });
         this.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
           const bytes =
             data instanceof ArrayBuffer
@@ -174,7 +176,15 @@ export class ChaosClient {
         if (this.protocol === 'y-websocket') state.probes.push(state.ranges.length);
         return;
       }
-      state.ranges.push(this.ownRange(decoding.readVarUint8Array(decoder)));
+      let range = this.ownRange(decoding.readVarUint8Array(decoder));
+      if (syncType === 1 && state.serverKnows !== undefined) {
+        // The answer to the server's SyncStep1: the server holds everything of ours below
+        // the clock its state vector gave (stored, or pending in its commit chain), so
+        // acknowledging this frame acknowledges that too.
+        range = [0, Math.max(range?.[1] ?? 0, state.serverKnows)];
+        state.serverKnows = undefined;
+      }
+      state.ranges.push(range);
     } catch {
       // Not a frame this tracker understands: it acknowledges nothing.
     }
@@ -185,15 +195,22 @@ export class ChaosClient {
     if (!state) return;
     try {
       const decoder = decoding.createDecoder(frame);
+      if (this.protocol === 'hocuspocus') decoding.readVarString(decoder);
+      const type = decoding.readVarUint(decoder);
+      if ((type === 0 || type === 4) && decoding.peekVarUint(decoder) === 0) {
+        decoding.readVarUint(decoder);
+        const vector = Y.decodeStateVector(decoding.readVarUint8Array(decoder));
+        state.serverKnows = vector.get(this.doc.clientID) ?? 0;
+        return;
+      }
       if (this.protocol === 'hocuspocus') {
-        decoding.readVarString(decoder);
-        if (decoding.readVarUint(decoder) !== 8) return;
+        if (type !== 8) return;
         const applied = decoding.readVarUint(decoder) === 1;
         const range = state.ranges[state.statuses++];
         if (applied && range) this.acknowledge(range);
         return;
       }
-      if (decoding.readVarUint(decoder) !== 0 || decoding.readVarUint(decoder) !== 1) return;
+      if (type !== 0 || decoding.readVarUint(decoder) !== 1) return;
       const upTo = state.probes.shift();
       if (upTo === undefined) return;
       for (; state.covered < upTo; state.covered++) {
