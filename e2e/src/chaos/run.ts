@@ -230,6 +230,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       next();
     });
 
+    const checkAcknowledgedStored = async (when: string) => {
+      const acked = clients.flatMap((c) => c.ops.filter((op) => op.acked).map((op) => ({ c, op })));
+      const texts = new Map<string, string>();
+      for (const documentId of documents) {
+        const stored = await documentStateLoader(direct.db, documentId);
+        texts.set(documentId, stored.doc.getText('t').toString());
+        stored.doc.destroy();
+      }
+      const missing = acked.filter(({ c, op }) => !texts.get(c.documentId)?.includes(op.token));
+      if (missing.length > 0) {
+        report.lost.push(...missing.map(({ op }) => op.token));
+        report.failures.push(
+          `${when}: ${missing.length} acknowledged operations not in Postgres (${missing
+            .slice(0, 5)
+            .map(({ op }) => op.token)
+            .join(' ')} …)`,
+        );
+      }
+    };
     const started = Date.now();
     const inject = async (fault: Fault) => {
       switch (fault.kind) {
@@ -241,7 +260,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             p.kill('SIGKILL');
             await p.exited;
           }
-          await sleep(fault.durationMs ?? 0);
+          // While it is down, nothing it acknowledged can be resent by its clients (they
+          // cannot reach it): everything acknowledged so far must be in Postgres now.
+          const downSince = Date.now();
+          await checkAcknowledgedStored(`after SIGKILL of instance ${instance.index}`);
+          await sleep(Math.max(0, (fault.durationMs ?? 0) - (Date.now() - downSince)));
           await start(instance);
           break;
         }
@@ -371,6 +394,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     }
   }
+  report.lost = [...new Set(report.lost)];
   if (report.lost.length > 0) report.failures.push(`${report.lost.length} acknowledged operations lost`);
   if (report.duplicated.length > 0)
     report.failures.push(`${report.duplicated.length} operations stored twice`);
