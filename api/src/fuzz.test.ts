@@ -62,4 +62,34 @@ describe('REST fuzzing', () => {
       { seed, numRuns, endOnFailure: true },
     );
   }, 120_000);
+
+  // Regressions: inputs the fuzzer found, kept as plain examples.
+  it('answers an instance admin naming a workspace that does not exist with 404, not 500', async () => {
+    for (const workspaceId of ['__proto__', 'no-such-workspace']) {
+      const created = await send({
+        method: 'POST',
+        path: '/v1/documents',
+        body: JSON.stringify({ title: 'x', workspaceId }),
+        contentType: 'application/json',
+      });
+      expect(created.status).toBe(404);
+      expect(created.headers.get('content-type')).toContain('application/problem+json');
+    }
+  });
+
+  it('refuses text with NUL characters with 400, not 500', async () => {
+    for (const [path, body] of [
+      ['/v1/workspaces', { name: 'a\u0000b' }],
+      ['/v1/documents', { title: '\u0000' }],
+    ] as const) {
+      const response = await send({
+        method: 'POST',
+        path,
+        body: JSON.stringify(body),
+        contentType: 'application/json',
+      });
+      expect(response.status, path).toBe(400);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+    }
+  });
 });

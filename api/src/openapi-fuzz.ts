@@ -173,7 +173,7 @@ export function requestArbitrary(document: OpenApiDocument, ids: string[]): fc.A
       .map(({ params, query: values, body: b }): FuzzRequest => {
         let path = template;
         names.forEach((name, i) => {
-          path = path.replace(`{${name}}`, encodeURIComponent(String(params[i])));
+          path = path.replace(`{${name}}`, encodeURIComponent(String(params[i]).toWellFormed()));
         });
         const search = new URLSearchParams();
         query.forEach((p, i) => {
