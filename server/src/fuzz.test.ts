@@ -21,7 +21,7 @@ const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(
 const numRuns = Number(process.env.FUZZ_RUNS ?? 60);
 
 /** Codes a hostile sequence may end with (or the socket stays open). */
-const ALLOWED_CLOSE_CODES = [1000, 1003, 1005, 1006, 1008, 1009, 1011, 1013, 4401, 4403, 4404];
+const ALLOWED_CLOSE_CODES = [1000, 1003, 1005, 1006, 1008, 1009, 1013, 4401, 4403, 4404];
 
 let ctx: CollabTestContext;
 let url: string;

@@ -58,3 +58,44 @@ describe('a Postgres outage', () => {
     }
   });
 });
+
+describe('connecting while Postgres is down', () => {
+  it('refuses Hocuspocus and y-websocket clients retryably, and they sync once it is back', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const target = new URL(ctx.db.url);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    let handle: DatabaseHandle | undefined;
+    try {
+      handle = await openDatabase({
+        url: proxy.url(ctx.db.url),
+        dataDir: '/nonexistent',
+        log: ctx.log,
+        poolSize: 4,
+      });
+      const a = await ctx.startServer({}, { db: handle.db });
+      const t = await ctx.tokenFor(owner.id, document.id, 'owner');
+      proxy.cut();
+      const hp = ctx.hocuspocusClient(a.url, document.id, t);
+      const yw = ctx.yWebsocketClient(a.url, document.id, t);
+      const failures: string[] = [];
+      hp.provider.on('authenticationFailed', ({ reason }: { reason: string }) => failures.push(reason));
+      const codes: number[] = [];
+      hp.provider.on('close', ({ event }: { event: { code: number } }) => codes.push(event.code));
+      yw.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
+      await eventually(() => expect(codes.filter((c) => c === 1013).length).toBeGreaterThanOrEqual(2));
+      // Told to come back later, not that the token is bad (a provider stops on that).
+      expect(failures).toEqual([]);
+      proxy.restore();
+      await eventually(() => expect(hp.provider.isSynced && yw.provider.synced).toBe(true), {
+        timeout: 20_000,
+      });
+      hp.doc.getText('t').insert(0, 'back');
+      await eventually(() => expect(yw.doc.getText('t').toString()).toBe('back'));
+    } finally {
+      proxy.restore();
+      await handle?.close();
+      await proxy.close();
+    }
+  });
+});
