@@ -45,7 +45,11 @@ abstract class Supervised implements ServiceProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    // Never outlive the test process, whatever ends it.
+    const reap = () => child.kill('SIGKILL');
+    process.once('exit', reap);
     child.once('exit', (code, signal) => {
+      process.off('exit', reap);
       if (!this.expectExit) this.unexpectedExits.push(`${this.name} exited (${code ?? signal})`);
     });
     this.child = child;
