@@ -144,6 +144,9 @@ export class ChaosClient {
       constructor(url: string | URL, protocols?: string | string[]) {
         super(url, protocols);
         client.sockets.set(this, { ranges: [], statuses: 0, probes: [], covered: 0, serverKnows: undefined });
+        // A provider destroyed while its socket connects detaches its handlers first;
+        // the socket's 'error' then must not go unheard (it would end the process).
+        this.on('error', () => {});
         this.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
           const bytes =
             data instanceof ArrayBuffer

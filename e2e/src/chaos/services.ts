@@ -11,13 +11,25 @@ import pg from 'pg';
  * services of the machine are never touched.
  */
 
-/** A free TCP port on 127.0.0.1 (released at once; good enough on loopback). */
+/**
+ * A free TCP port on 127.0.0.1 below Linux's ephemeral range (32768–60999): the chaos
+ * run restarts servers on the same port, and a port from the ephemeral range could be
+ * taken meanwhile as the local end of some outgoing connection.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error('no free port below the ephemeral range');
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
