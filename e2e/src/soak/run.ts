@@ -152,14 +152,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     running = false;
     await Promise.all(lanes);
 
-    // Compare the first and last few samples after warm-up (means smooth out GC).
-    const window = Math.max(1, Math.min(3, Math.floor(samples.length / 3)));
+    // Compare the first and last half minute after warm-up. RSS is smooth, so its mean;
+    // the heap saws up and down with each collection, so its floor (what survived GC).
+    const window = Math.max(1, Math.min(6, Math.floor(samples.length / 3)));
     const head = samples.slice(0, window);
     const tail = samples.slice(-window);
     report.first = head[0];
     report.last = tail[tail.length - 1];
     report.rssGrowth = mean(tail, 'rss') / mean(head, 'rss') - 1;
-    report.heapGrowth = mean(tail, 'heap') / mean(head, 'heap') - 1;
+    const floor = (list: SoakSample[]) => Math.min(...list.map((s) => s.heap));
+    report.heapGrowth = floor(tail) / floor(head) - 1;
     if (samples.length < 2) report.failures.push('too short to compare: run for at least 2 minutes');
     if (report.rssGrowth >= 0.1) report.failures.push(`RSS grew ${(report.rssGrowth * 100).toFixed(1)} %`);
     if (report.heapGrowth >= 0.1) report.failures.push(`heap grew ${(report.heapGrowth * 100).toFixed(1)} %`);
