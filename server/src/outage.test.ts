@@ -26,6 +26,7 @@ describe('a Postgres outage', () => {
         poolSize: 4,
       });
       const a = await ctx.startServer({}, { db: handle.db });
+      running.push(a);
       const t = await ctx.tokenFor(owner.id, document.id, 'owner');
       const writer = ctx.hocuspocusClient(a.url, document.id, t);
       const reader = ctx.yWebsocketClient(a.url, document.id, t);
@@ -54,6 +55,7 @@ describe('a Postgres outage', () => {
       expect((await a.server.metrics.divergedDocuments.get()).values[0]?.value ?? 0).toBe(0);
     } finally {
       proxy.restore();
+      await closeServers();
       await handle?.close();
       await proxy.close();
     }
@@ -75,6 +77,7 @@ describe('connecting while Postgres is down', () => {
         poolSize: 4,
       });
       const a = await ctx.startServer({}, { db: handle.db });
+      running.push(a);
       const t = await ctx.tokenFor(owner.id, document.id, 'owner');
       proxy.cut();
       const hp = ctx.hocuspocusClient(a.url, document.id, t);
@@ -95,11 +98,18 @@ describe('connecting while Postgres is down', () => {
       await eventually(() => expect(yw.doc.getText('t').toString()).toBe('back'));
     } finally {
       proxy.restore();
+      await closeServers();
       await handle?.close();
       await proxy.close();
     }
   });
 });
+
+/** Servers of the test that is running, closed before the handle they use goes. */
+const running: { server: { close(): Promise<void> } }[] = [];
+async function closeServers() {
+  await Promise.all(running.splice(0).map((r) => r.server.close()));
+}
 
 /** Both ends of a cut-off Postgres: a proxy and a database handle through it. */
 async function cutOffDatabase() {
@@ -130,6 +140,7 @@ describe('a Postgres outage across instances', () => {
     try {
       const a = await ctx.startServer({}, { db: database.db });
       const b = await ctx.startServer({}, { db: database.db });
+      running.push(a, b);
       const t = await ctx.tokenFor(owner.id, document.id, 'owner');
       const writer = ctx.hocuspocusClient(a.url, document.id, t);
       const sameInstance = ctx.yWebsocketClient(a.url, document.id, t);
@@ -158,6 +169,7 @@ describe('a Postgres outage across instances', () => {
       const stored = await documentStateLoader(ctx.db.db, document.id);
       expect(stored.doc.getText('t').toString()).toBe('during the outage');
     } finally {
+      await closeServers();
       await database.close();
     }
   });
@@ -168,6 +180,7 @@ describe('a Postgres outage across instances', () => {
     const database = await cutOffDatabase();
     try {
       const a = await ctx.startServer({ MAX_UNCOMMITTED_BYTES: '1024' }, { db: database.db });
+      running.push(a);
       const t = await ctx.tokenFor(owner.id, document.id, 'owner');
       const writer = ctx.hocuspocusClient(a.url, document.id, t);
       const codes: number[] = [];
@@ -183,6 +196,7 @@ describe('a Postgres outage across instances', () => {
       const stored = await documentStateLoader(ctx.db.db, document.id);
       expect(stored.doc.getText('t').toString()).toHaveLength(4_000);
     } finally {
+      await closeServers();
       await database.close();
     }
   }, 60_000);
