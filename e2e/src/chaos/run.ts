@@ -34,6 +34,8 @@ export interface ChaosOptions {
   instances?: number;
   documents?: number;
   clientsPerDocument?: number;
+  /** Mean milliseconds between one client's operations (default 90). */
+  typingMs?: number;
   /** Progress lines (the seed and schedule first). */
   print?: (line: string) => void;
 }
@@ -210,7 +212,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       return report;
     }
 
-    // Typing: each client at its own seeded pace, 20–160 ms between operations.
+    // Typing: each client at its own seeded pace, between 2/9 and 16/9 of typingMs apart.
     typing = true;
     clients.forEach((client, i) => {
       const random = seededRandom(options.seed * 1_000 + i + 1);
@@ -223,7 +225,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             client.append();
             next();
           },
-          20 + Math.floor(random() * 140),
+          Math.round(((options.typingMs ?? 90) * (2 + random() * 14)) / 9),
         );
         typingTimers.add(timer);
       };
