@@ -11,6 +11,7 @@ import type {
 import { type AuthOutcome, tracedAuthorizeConnection } from './auth.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import { CloseError, type CollabContext } from './context.js';
+import { CloseCode, RETRY_LATER_REASON } from './protocol.js';
 
 export interface AuthConfiguration {
   db: Db;
@@ -45,7 +46,17 @@ export class AuthExtension implements Extension {
     const pre = data.context.preauthorized;
     let principal = pre && pre.documentId === data.documentName ? pre.principal : undefined;
     if (!principal) {
-      const outcome = await this.authorize(data.token, data.documentName, 'connect');
+      let outcome: AuthOutcome;
+      try {
+        outcome = await this.authorize(data.token, data.documentName, 'connect');
+      } catch (error) {
+        // The database failing, not a verdict: the client is told to retry (1013).
+        this.configuration.log.warn(
+          { err: error, documentId: data.documentName, socketId: data.socketId },
+          'could not authorize a connection',
+        );
+        throw new CloseError(CloseCode.unavailable, RETRY_LATER_REASON);
+      }
       if (!outcome.ok) {
         this.configuration.log.info(
           {

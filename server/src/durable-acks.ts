@@ -1,6 +1,6 @@
 import type { WebSocketLike } from '@hocuspocus/server';
 import * as decoding from 'lib0/decoding';
-import { MessageType } from './protocol.js';
+import { CloseCode, MessageType, RETRY_LATER_REASON, saysRetryLater } from './protocol.js';
 
 /**
  * Broadcast on validation, acknowledge on commit.
@@ -105,6 +105,10 @@ export class DurableAckSocket implements WebSocketLike {
   send(data: Uint8Array): void {
     const address = syncStatusAddress(data);
     if (address === undefined) {
+      if (isRetryLater(data)) {
+        this.ws.close(CloseCode.unavailable, RETRY_LATER_REASON);
+        return;
+      }
       this.ws.send(data);
       return;
     }
@@ -156,4 +160,18 @@ export function syncStatusAddress(frame: Uint8Array): string | undefined {
   }
   if (frame[pos + length] !== MessageType.SyncStatus) return undefined;
   return decoding.readVarString(decoding.createDecoder(frame));
+}
+
+/** A permission-denied frame that means "try again later" (see RETRY_LATER_REASON). */
+function isRetryLater(frame: Uint8Array): boolean {
+  // Cheap first: the type byte right after a short address.
+  const length = frame[0];
+  if (length === undefined || length >= 0x80 || frame[length + 1] !== MessageType.Auth) return false;
+  try {
+    const decoder = decoding.createDecoder(frame);
+    decoding.readVarString(decoder);
+    return saysRetryLater(decoder);
+  } catch {
+    return false;
+  }
 }

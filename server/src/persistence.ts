@@ -19,7 +19,7 @@ import { CloseError, type CollabContext } from './context.js';
 import type { CommitChains } from './durable-acks.js';
 import { KnownSeqs } from './known-seqs.js';
 import type { CollabMetrics } from './metrics.js';
-import { CloseCode, carriesUpdate } from './protocol.js';
+import { CloseCode, carriesUpdate, RETRY_LATER_REASON } from './protocol.js';
 import type { UpdateCommitter } from './update-committer.js';
 
 export interface PersistenceConfiguration {
@@ -107,12 +107,19 @@ export class PersistenceExtension implements Extension {
       setTimeout(resolve, RELOAD_WAIT_MS, 'timeout').unref(),
     );
     if ((await Promise.race([reloading.done, timeout])) === 'timeout') {
-      throw new CloseError(CloseCode.unavailable, 'document reloading');
+      throw new CloseError(CloseCode.unavailable, RETRY_LATER_REASON);
     }
   }
 
   async onLoadDocument({ documentName, document }: onLoadDocumentPayload): Promise<void> {
-    const state = await documentStateLoader(this.configuration.db, documentName);
+    let state: Awaited<ReturnType<typeof documentStateLoader>>;
+    try {
+      state = await documentStateLoader(this.configuration.db, documentName);
+    } catch (error) {
+      // Every connection waiting for this load is told to retry (1013), not refused.
+      this.configuration.log.warn({ err: error, documentId: documentName }, 'could not load a document');
+      throw new CloseError(CloseCode.unavailable, RETRY_LATER_REASON);
+    }
     try {
       const encoded = Y.encodeStateAsUpdate(state.doc);
       Y.applyUpdate(document, encoded, replayOrigin);

@@ -66,3 +66,22 @@ export function readFrameHead(frame: Uint8Array, withAddress: boolean): FrameHea
       : undefined;
   return { address, type, syncType };
 }
+
+/**
+ * The reason a connection hook (onConnect, onAuthenticate, onLoadDocument) gives when it
+ * cannot decide now: the database is unreachable, or the document is being reloaded.
+ * Hocuspocus answers any failing connection hook with a permission-denied message, after
+ * which a provider never retries (Hocuspocus) or, translated for y-websocket, stops on
+ * 4403; the socket shims turn a permission-denied with this reason into a 1013 close, on
+ * which both providers reconnect.
+ */
+export const RETRY_LATER_REASON = 'try again later';
+
+/** Whether a Hocuspocus frame (after its address) is a permission-denied saying RETRY_LATER_REASON. */
+export function saysRetryLater(decoder: decoding.Decoder): boolean {
+  return (
+    decoding.readVarUint(decoder) === MessageType.Auth &&
+    decoding.readVarUint(decoder) === AuthMessageType.PermissionDenied &&
+    decoding.readVarString(decoder) === RETRY_LATER_REASON
+  );
+}

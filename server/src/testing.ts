@@ -35,8 +35,11 @@ export interface CollabTestContext {
   log: ReturnType<typeof createLogger>;
   startServer(
     env?: Record<string, string>,
-    /** `db`: a handle of the server's own (e.g. through a proxy that can cut it off). */
-    options?: { tracing?: Tracing; db?: Db },
+    /**
+     * `db`, `redis`: handles of the server's own (e.g. through a proxy that can cut them
+     * off); by default the context's.
+     */
+    options?: { tracing?: Tracing; db?: Db; redis?: Redis },
   ): Promise<{ server: CollabServer; url: string }>;
   hocuspocusClient(
     url: string,
@@ -84,7 +87,7 @@ export async function createCollabTestContext(): Promise<CollabTestContext> {
         config,
         db: options.db ?? db.db,
         log,
-        redis,
+        redis: options.redis ?? redis,
         secretKey: TEST_SECRET,
         tracing: options.tracing,
       });

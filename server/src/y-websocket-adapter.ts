@@ -6,7 +6,14 @@ import type { WebSocket } from 'ws';
 import type { AuthOutcome, CollabPrincipal } from './auth.js';
 import type { CollabContext } from './context.js';
 import type { CommitChains } from './durable-acks.js';
-import { AuthMessageType, CloseCode, MessageType, SyncStep, Y_AUTH_PERMISSION_DENIED } from './protocol.js';
+import {
+  AuthMessageType,
+  CloseCode,
+  MessageType,
+  RETRY_LATER_REASON,
+  SyncStep,
+  Y_AUTH_PERMISSION_DENIED,
+} from './protocol.js';
 
 /**
  * Serves the stock y-websocket `WebsocketProvider` through Hocuspocus. The two speak
@@ -151,6 +158,9 @@ export function openYWebsocketSession(
         sent.then(() => {
           if (heldAck === sent) heldAck = undefined;
         });
+      } else if (out.denied === RETRY_LATER_REASON) {
+        // Not a refusal: a connection hook could not decide now (see RETRY_LATER_REASON).
+        ws.close(CloseCode.unavailable, RETRY_LATER_REASON);
       } else if (out.denied !== undefined) {
         refuse(out.denied === 'closed' ? CloseCode.normal : CloseCode.forbidden, out.denied);
       }
@@ -180,8 +190,9 @@ export function openYWebsocketSession(
       }
     },
     (error) => {
-      deps.log.error({ err: error, documentId }, 'y-websocket authorization failed');
-      if (ws.readyState === ws.OPEN) ws.close(CloseCode.internal, 'internal error');
+      // The outcome is a value; a throw is the database failing. The client retries.
+      deps.log.warn({ err: error, documentId }, 'y-websocket authorization failed');
+      if (ws.readyState === ws.OPEN) ws.close(CloseCode.unavailable, RETRY_LATER_REASON);
     },
   );
 

@@ -81,6 +81,14 @@ function createPool(url: string, options: DatabaseOptions, role: string): pg.Poo
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.log.warn({ err: error }, 'idle database connection lost'));
+  // pg-pool listens for a client's errors only while it is idle. A connection lost while
+  // checked out (a query in flight, a transaction open: Postgres restarting, a backend
+  // terminated, a reset) makes the client emit 'error' with no listener, which would
+  // crash the process. The query fails on its own and the pool drops the client when it
+  // is released, so this listener only has to exist.
+  pool.on('connect', (client) =>
+    client.on('error', (error) => options.log.warn({ err: error }, 'database connection lost mid-query')),
+  );
   return pool;
 }
 

@@ -99,3 +99,4 @@ export const testRedisPrefix = () => `folio-test:${process.pid}:${randomBytes(4)
 export * from './fixtures.js';
 export * from './otlp-collector.js';
 export * from './personal-data.js';
+export * from './tcp-proxy.js';
