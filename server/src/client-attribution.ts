@@ -5,6 +5,20 @@ import * as Y from 'yjs';
 /** Client ids remembered per document; a session adds one, so this is many sessions. */
 const MAX_CLIENTS_PER_DOCUMENT = 10_000;
 
+/** Who made an edit: the user, and the agent label when an agent token made it for them. */
+export interface Author {
+  userId: string;
+  agent?: string | undefined;
+}
+
+/** One string per author, so authors group in a Map; the NUL never occurs in either part. */
+const authorKey = (author: Author) =>
+  author.agent ? `${author.userId}\u0000${author.agent}` : author.userId;
+const authorOf = (key: string): Author => {
+  const [userId = '', agent] = key.split('\u0000');
+  return agent === undefined ? { userId } : { userId, agent };
+};
+
 /**
  * Who made the structs of each Yjs client id of a loaded document, so that an edit is
  * attributed to its author even when another client sends it. That happens when a
@@ -22,7 +36,7 @@ export class ClientAttribution implements Extension {
   /** Documents whose owners must survive their next unload (reloading). */
   private readonly keep = new Set<string>();
 
-  learn(documentName: string, clientId: number, userId: string): void {
+  learn(documentName: string, clientId: number, author: Author): void {
     let owners = this.owners.get(documentName);
     if (!owners) {
       owners = new Map();
@@ -34,7 +48,7 @@ export class ClientAttribution implements Extension {
       const oldest = owners.keys().next().value;
       if (oldest !== undefined) owners.delete(oldest);
     }
-    owners.set(clientId, userId);
+    owners.set(clientId, authorKey(author));
   }
 
   /**
@@ -47,30 +61,33 @@ export class ClientAttribution implements Extension {
   attribute(
     documentName: string,
     document: Y.Doc,
-    senderId: string | null,
+    sender: Author | null,
     update: Uint8Array,
     summary: UpdateSummary,
-  ): { actorId: string | null; update: Uint8Array }[] {
+  ): { actorId: string | null; agent: string | null; update: Uint8Array }[] {
     const owners = this.owners.get(documentName);
-    const byActor = new Map<string | null, number[]>();
+    const senderKey = sender ? authorKey(sender) : null;
+    const byAuthor = new Map<string | null, number[]>();
     for (const client of summary.clockEnds.keys()) {
       let owner = owners?.get(client);
-      if (owner === undefined && senderId !== null && Y.getState(document.store, client) === 0) {
-        this.learn(documentName, client, senderId);
-        owner = senderId;
+      if (owner === undefined && sender !== null && Y.getState(document.store, client) === 0) {
+        this.learn(documentName, client, sender);
+        owner = senderKey ?? undefined;
       }
-      const actor = owner ?? senderId;
-      const clients = byActor.get(actor);
+      const key = owner ?? senderKey;
+      const clients = byAuthor.get(key);
       if (clients) clients.push(client);
-      else byActor.set(actor, [client]);
+      else byAuthor.set(key, [client]);
     }
-    if (byActor.size <= 1) {
-      return [{ actorId: byActor.keys().next().value ?? senderId, update }];
-    }
-    return [...byActor].map(([actorId, clients]) => {
+    const part = (key: string | null, bytes: Uint8Array) => {
+      const author = key === null ? undefined : authorOf(key);
+      return { actorId: author?.userId ?? null, agent: author?.agent ?? null, update: bytes };
+    };
+    if (byAuthor.size <= 1) return [part(byAuthor.keys().next().value ?? senderKey, update)];
+    return [...byAuthor].map(([key, clients]) => {
       const others = new Map<number, number>();
       for (const [client, end] of summary.clockEnds) if (!clients.includes(client)) others.set(client, end);
-      return { actorId, update: Y.diffUpdate(update, Y.encodeStateVector(others)) };
+      return part(key, Y.diffUpdate(update, Y.encodeStateVector(others)));
     });
   }
 
@@ -82,8 +99,12 @@ export class ClientAttribution implements Extension {
   }: onAwarenessUpdatePayload): Promise<void> {
     const states = awareness.getStates();
     for (const clientId of [...added, ...updated] as number[]) {
-      const user = states.get(clientId)?.user as { id?: unknown } | undefined;
-      if (typeof user?.id === 'string') this.learn(documentName, clientId, user.id);
+      // Stamped by the server (AwarenessIdentityExtension): id and agent are not claims.
+      const user = states.get(clientId)?.user as { id?: unknown; agent?: unknown } | undefined;
+      if (typeof user?.id === 'string') {
+        const agent = typeof user.agent === 'string' ? user.agent : undefined;
+        this.learn(documentName, clientId, { userId: user.id, agent });
+      }
     }
   }
 

@@ -188,12 +188,12 @@ export class PersistenceExtension implements Extension {
     const parts = this.configuration.attribution.attribute(
       documentName,
       document,
-      context.principal?.userId ?? null,
+      context.principal ? { userId: context.principal.userId, agent: context.principal.agent } : null,
       update.slice(),
       summary,
     );
     for (const part of parts)
-      this.commit(document, log, part.update, part.actorId, context.connectionId ?? null);
+      this.commit(document, log, part.update, part.actorId, part.agent, context.connectionId ?? null);
     this.applyStarted.set(connection, performance.now());
   }
 
@@ -203,6 +203,7 @@ export class PersistenceExtension implements Extension {
     log: LoadedDocumentLog | undefined,
     update: Uint8Array,
     actorId: string | null,
+    agent: string | null,
     connectionId: string | null,
   ): void {
     const documentName = document.name;
@@ -210,6 +211,7 @@ export class PersistenceExtension implements Extension {
       documentId: documentName,
       update,
       actorId,
+      agent,
       connectionId,
     });
     this.configuration.chains.append(

@@ -277,7 +277,7 @@ describe('webhook delivery', () => {
     expect(new Set(received.map((r) => r.id)).size).toBe(received.length);
     const updated = received.find((r) => r.event.type === 'document.updated');
     // Both edits, debounced into one event.
-    expect(updated?.event.data).toMatchObject({ documentId, workspaceId, actorIds: [admin.id] });
+    expect(updated?.event.data).toMatchObject({ documentId, workspaceId, actorIds: [admin.id], agents: [] });
     const { fromSeq, toSeq } = (updated?.event.data ?? {}) as { fromSeq?: number; toSeq?: number };
     expect(fromSeq).toBeGreaterThan(0);
     expect(toSeq).toBeGreaterThan(fromSeq ?? Number.POSITIVE_INFINITY);

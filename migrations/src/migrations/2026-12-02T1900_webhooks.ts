@@ -94,6 +94,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('from_seq', 'bigint', (c) => c.notNull())
     .addColumn('to_seq', 'bigint', (c) => c.notNull())
     .addColumn('actor_ids', sql`text[]`, (c) => c.notNull())
+    .addColumn('agents', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
     .addColumn('first_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema

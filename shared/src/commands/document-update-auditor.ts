@@ -61,7 +61,13 @@ export async function documentUpdateAuditor(
       actorId: g.actorId,
       action: 'document.update',
       documentId: g.documentId,
-      details: { updates: g.updates, bytes: g.bytes, fromSeq: g.fromSeq, toSeq: g.toSeq },
+      details: {
+        updates: g.updates,
+        bytes: g.bytes,
+        fromSeq: g.fromSeq,
+        toSeq: g.toSeq,
+        ...(g.agent ? { agent: g.agent } : {}),
+      },
     }));
     await touchDocuments(trx, found.documents);
     // document.updated webhooks, debounced by the worker: in this transaction, so every

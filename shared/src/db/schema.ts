@@ -242,6 +242,7 @@ export interface WebhookDocumentChangesTable {
   from_seq: BigIntColumn;
   to_seq: BigIntColumn;
   actor_ids: string[];
+  agents: Generated<string[]>;
   first_at: CreatedAt;
 }
 

@@ -38,6 +38,8 @@ export async function findUpdateAuditCursor(db: Handle, holder: string) {
 export interface UpdateAuditGroup {
   documentId: string;
   actorId: string | null;
+  /** The agent label when an agent token made these edits for the actor. */
+  agent: string | null;
   /** Rows the summariser audits (not audited inline by their writer). */
   updates: number;
   bytes: number;
@@ -60,6 +62,7 @@ export async function listUnauditedUpdates(
     snapshot: string;
     document_id: string | null;
     actor_id: string | null;
+    agent: string | null;
     updates: string | null;
     bytes: string | null;
     from_seq: string | null;
@@ -70,7 +73,7 @@ export async function listUnauditedUpdates(
     select s.snapshot::text as snapshot, g.*
       from (select pg_current_snapshot() as snapshot) s
       left join lateral (
-        select document_id, actor_id,
+        select document_id, actor_id, agent,
                count(*) filter (where not audited_inline) as updates,
                coalesce(sum(size) filter (where not audited_inline), 0) as bytes,
                min(seq) filter (where not audited_inline) as from_seq,
@@ -80,8 +83,8 @@ export async function listUnauditedUpdates(
           from document_updates
          where xid >= pg_snapshot_xmin(${previous}::pg_snapshot)
            and not pg_visible_in_snapshot(xid, ${previous}::pg_snapshot)
-         group by document_id, actor_id
-         order by document_id, actor_id nulls first
+         group by document_id, actor_id, agent
+         order by document_id, actor_id nulls first, agent nulls first
       ) g on true`.execute(db);
   const snapshot = result.rows[0]?.snapshot as string;
   const groups: UpdateAuditGroup[] = [];
@@ -98,11 +101,13 @@ export async function listUnauditedUpdates(
         fromSeq: from,
         toSeq: to,
         actorIds: row.actor_id ? [row.actor_id] : [],
+        agents: row.agent ? [row.agent] : [],
       });
     } else {
       change.fromSeq = Math.min(change.fromSeq, from);
       change.toSeq = Math.max(change.toSeq, to);
-      if (row.actor_id) change.actorIds.push(row.actor_id);
+      if (row.actor_id && !change.actorIds.includes(row.actor_id)) change.actorIds.push(row.actor_id);
+      if (row.agent && !change.agents.includes(row.agent)) change.agents.push(row.agent);
     }
     const updates = Number(row.updates);
     if (updates === 0) continue;
@@ -110,6 +115,7 @@ export async function listUnauditedUpdates(
     groups.push({
       documentId: row.document_id,
       actorId: row.actor_id,
+      agent: row.agent,
       updates,
       bytes: Number(row.bytes),
       fromSeq: Number(row.from_seq),

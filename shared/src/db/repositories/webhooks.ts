@@ -119,6 +119,8 @@ export interface DocumentChange {
   fromSeq: number;
   toSeq: number;
   actorIds: string[];
+  /** Agent labels of the agent tokens among those edits (none: people only). */
+  agents: string[];
 }
 
 /**
@@ -135,12 +137,14 @@ export async function recordDocumentChanges(db: Handle, changes: DocumentChange[
       from_seq: c.fromSeq,
       to_seq: c.toSeq,
       actor_ids: c.actorIds,
+      agents: c.agents,
     })),
   );
   await sql`
-    insert into webhook_document_changes (document_id, workspace_id, from_seq, to_seq, actor_ids)
-    select d.id, d.workspace_id, c.from_seq, c.to_seq, c.actor_ids
-      from jsonb_to_recordset(${rows}::jsonb) as c(document_id text, from_seq bigint, to_seq bigint, actor_ids text[])
+    insert into webhook_document_changes (document_id, workspace_id, from_seq, to_seq, actor_ids, agents)
+    select d.id, d.workspace_id, c.from_seq, c.to_seq, c.actor_ids, c.agents
+      from jsonb_to_recordset(${rows}::jsonb)
+           as c(document_id text, from_seq bigint, to_seq bigint, actor_ids text[], agents text[])
       join documents d on d.id = c.document_id
      where exists (select 1 from webhooks w
                     where w.workspace_id = d.workspace_id and w.disabled_at is null
@@ -150,7 +154,10 @@ export async function recordDocumentChanges(db: Handle, changes: DocumentChange[
            to_seq = greatest(webhook_document_changes.to_seq, excluded.to_seq),
            actor_ids = array(select distinct a
                                from unnest(webhook_document_changes.actor_ids || excluded.actor_ids) a
-                              order by a)`.execute(db);
+                              order by a),
+           agents = array(select distinct a
+                            from unnest(webhook_document_changes.agents || excluded.agents) a
+                           order by a)`.execute(db);
 }
 
 /** Advisory lock key of a relay pass (any constant no other code uses). */
@@ -207,12 +214,13 @@ export async function takeDueDocumentChanges(
     from_seq: string | number;
     to_seq: string | number;
     actor_ids: string[];
+    agents: string[];
   }>`
     delete from webhook_document_changes
      where document_id in (select document_id from webhook_document_changes
                             where first_at <= now() - ${options.debounceMs} * interval '1 millisecond'
                             order by first_at limit ${options.limit})
-    returning document_id, workspace_id, from_seq, to_seq, actor_ids`.execute(db);
+    returning document_id, workspace_id, from_seq, to_seq, actor_ids, agents`.execute(db);
   const now = new Date();
   return result.rows.map((r) => ({
     type: 'document.updated' as const,
@@ -224,6 +232,7 @@ export async function takeDueDocumentChanges(
       fromSeq: Number(r.from_seq),
       toSeq: Number(r.to_seq),
       actorIds: r.actor_ids,
+      agents: r.agents,
     },
     createdAt: now,
   }));
