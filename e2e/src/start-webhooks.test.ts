@@ -34,7 +34,9 @@ it('delivers webhooks from pnpm start to a loopback receiver', async () => {
     WEBHOOK_DEBOUNCE_MS: '500',
   });
   // A fresh embedded database takes a while on a busy machine (PGlite initdb, migrations).
-  const token = (await started.waitFor(/First admin: .*\n\s+(folio_\S+)/, 90_000))[1] as string;
+  const token = (
+    await started.waitFor(/First admin: [^\n]*\n\s+export TOKEN=(folio_\S+)/, 90_000)
+  )[1] as string;
   const apiUrl = (await started.waitFor(/REST API:\s+(http:\S+)/))[1] as string;
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${apiUrl}${path}`, {
