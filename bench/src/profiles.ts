@@ -35,6 +35,8 @@ export interface Profiles {
   };
   /** Documents seeded for search; queries timed sequentially, then as many with `concurrency` callers. */
   search: { documents: number; warmupQueries: number; queries: number; concurrency: number };
+  /** A Markdown document of `paragraphs` paragraphs (~110 bytes each), `rounds` stale If-Match writes. */
+  safeWrite: { paragraphs: number; rounds: number };
   workers: number;
   /** After the measured window, how long receivers keep listening for late edits. */
   drainMs: number;
@@ -70,6 +72,8 @@ export const fullProfiles: Profiles = {
     servers: ['folio', 'hocuspocus', 'stock', 'y-websocket'],
   },
   search: { documents: 100_000, warmupQueries: 16, queries: 150, concurrency: 8 },
+  // About 1 MB of Markdown.
+  safeWrite: { paragraphs: 6_500, rounds: 5 },
   workers: 3,
   drainMs: 1_000,
   settleMs: 1_500,
@@ -97,6 +101,7 @@ export const quickProfiles: Profiles = {
     servers: ['folio', 'hocuspocus', 'y-websocket'],
   },
   search: { documents: 2_000, warmupQueries: 5, queries: 30, concurrency: 4 },
+  safeWrite: { paragraphs: 200, rounds: 1 },
   workers: 2,
   drainMs: 200,
   settleMs: 300,

@@ -49,7 +49,7 @@ describe('pnpm bench --quick', () => {
     expect(result.targets.map((t) => t.id)).toEqual(['folio', 'hocuspocus', 'stock', 'y-websocket']);
     for (const name of scenarioNames) {
       for (const target of result.targets) {
-        const outcome = result.scenarios[name][target.id];
+        const outcome = result.scenarios[name]?.[target.id];
         expect(outcome, `${name}/${target.id}`).toBeDefined();
         expect(badLeaves(outcome, `${name}.${target.id}`)).toEqual([]);
       }
@@ -68,6 +68,9 @@ describe('pnpm bench --quick', () => {
     // Search is Folio's alone: numbers for Folio, a reason for every baseline.
     const search = result.scenarios.search.folio;
     expect(isNa(search), JSON.stringify(search)).toBe(false);
+    // So is a safe REST write: a stale If-Match merge that kept the concurrent edit.
+    const safeWrite = result.scenarios.safeWrite?.folio;
+    expect(safeWrite && !isNa(safeWrite), JSON.stringify(safeWrite)).toBe(true);
     if (!isNa(search)) {
       expect(search.documents).toBe(2_000);
       expect(search.sequential.queries).toBeGreaterThan(0);

@@ -26,12 +26,12 @@ interface Row {
 
 /** Picks one metric out of every target's outcome of a scenario; an n/a outcome gives its reason. */
 function metric<T>(
-  perTarget: PerTarget<T>,
+  perTarget: PerTarget<T> | undefined,
   pick: (value: T) => number | string | undefined,
 ): Record<TargetId, number | string> {
   const values = {} as Record<TargetId, number | string>;
   for (const id of COLUMNS) {
-    const outcome = perTarget[id] as Outcome<T> | undefined;
+    const outcome = perTarget?.[id] as Outcome<T> | undefined;
     values[id] = outcome === undefined ? 'not run' : isNa(outcome) ? outcome.na : (pick(outcome) ?? 'n/a');
   }
   return values;
@@ -258,6 +258,22 @@ export function tableRows(result: RunResult): Row[] {
       label: 'search concurrent: queries/s',
       values: metric(s.search, (r) => r.concurrent.queriesPerSec),
       better: 'higher',
+    },
+    {
+      label: 'safe write: document KB (Markdown)',
+      values: metric(s.safeWrite, (r) => Math.round(r.markdownBytes / 1024)),
+      better: 'lower',
+    },
+    { label: 'safe write: read ms', values: metric(s.safeWrite, (r) => r.readMs), better: 'lower' },
+    {
+      label: 'safe write: stale If-Match merge ms',
+      values: metric(s.safeWrite, (r) => r.mergeMs),
+      better: 'lower',
+    },
+    {
+      label: 'safe write: bytes stored per merge',
+      values: metric(s.safeWrite, (r) => r.updateBytes),
+      better: 'lower',
     },
   );
   return rows;

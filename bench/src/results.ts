@@ -160,6 +160,20 @@ export interface SearchResult {
   concurrent: SearchLatency;
 }
 
+/** `safeWriteScenario`: an If-Match write on a large document, stale by one edit. */
+export interface SafeWriteResult {
+  paragraphs: number;
+  markdownBytes: number;
+  rounds: number;
+  /** `GET …/content?format=markdown`, median. */
+  readMs: number;
+  /** `PUT …/content` with a stale `If-Match`: rebuild the read state, merge, store. */
+  mergeMs: number;
+  mergeMaxMs: number;
+  /** Bytes of the update the merge stored, median. */
+  updateBytes: number;
+}
+
 export type PerTarget<T> = Record<TargetId, Outcome<T>>;
 
 export interface Scenarios {
@@ -173,6 +187,8 @@ export interface Scenarios {
   replay: PerTarget<ReplayResult>;
   replayTwoAuthors: PerTarget<ReplayResult>;
   search: PerTarget<SearchResult>;
+  /** Absent from results written before the scenario existed. */
+  safeWrite?: PerTarget<SafeWriteResult>;
 }
 
 export const scenarioNames: (keyof Scenarios)[] = [
@@ -186,6 +202,7 @@ export const scenarioNames: (keyof Scenarios)[] = [
   'replay',
   'replayTwoAuthors',
   'search',
+  'safeWrite',
 ];
 
 export interface RunResult {

@@ -8,6 +8,7 @@ import { repoRoot } from './processes.js';
 import { fullProfiles, quickProfiles } from './profiles.js';
 import { replayOneAuthor, replayTwoAuthors } from './replay-scenario.js';
 import { isNa, type Outcome, type PerTarget, type RunResult, type Scenarios } from './results.js';
+import { safeWriteScenario } from './safe-write-scenario.js';
 import * as scenario from './scenarios.js';
 import { NotMeasured, type ScenarioContext } from './scenarios.js';
 import { searchScenario } from './search-scenario.js';
@@ -77,6 +78,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
     replay: emptyPerTarget(),
     replayTwoAuthors: emptyPerTarget(),
     search: emptyPerTarget(),
+    safeWrite: emptyPerTarget(),
   };
   try {
     const docs = {
@@ -143,6 +145,13 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
         run: async (t) => {
           if (t.id !== 'folio') throw new NotMeasured('n/a (a collaboration server only: no search)');
           return searchScenario(ctx);
+        },
+      },
+      {
+        name: 'safeWrite',
+        run: async (t) => {
+          if (t.id !== 'folio') throw new NotMeasured('n/a (a collaboration server only: no REST writes)');
+          return safeWriteScenario(ctx);
         },
       },
     ];
