@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import { startProcess } from './processes.js';
 import type { SafeWriteResult } from './results.js';
 import type { ScenarioContext } from './scenarios.js';
-import { NotMeasured } from './scenarios.js';
-import { apiEntry, paperSentences } from './search-scenario.js';
+import { paperSentences, startBenchApi } from './search-scenario.js';
 import { median, round } from './stats.js';
 
 /**
@@ -15,26 +12,15 @@ import { median, round } from './stats.js';
  * so Folio rebuilds the state the integration read and merges into the live document.
  */
 export async function safeWriteScenario(ctx: ScenarioContext): Promise<SafeWriteResult> {
-  if (!existsSync(apiEntry)) throw new NotMeasured('n/a (api/dist/main.js is missing: run tsc -b)');
   const profile = ctx.profiles.safeWrite;
   const sentences = paperSentences();
   const paragraphs = Array.from(
     { length: profile.paragraphs },
     (_, i) => `Paragraph ${i}: ${sentences[(i * 7 + 3) % sentences.length]}`,
   );
-  const api = startProcess([apiEntry], {
-    DATABASE_URL: ctx.infra.env.databaseUrl,
-    REDIS_URL: '',
-    SECRET_KEY: ctx.infra.env.secretKey,
-    API_PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    RATE_LIMIT_PER_MINUTE: '100000000',
-    MAX_BODY_BYTES: String(16 * 1024 * 1024),
-  });
+  // A 1 MB document is past the default MAX_BODY_BYTES.
+  const { api, base } = await startBenchApi(ctx, { MAX_BODY_BYTES: String(16 * 1024 * 1024) });
   try {
-    const match = await api.waitFor(/"url":"(http:\/\/[^"]+)"[^\n]*API listening/, 20_000);
-    const base = match[1] as string;
     const call = async (
       method: string,
       path: string,

@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuPercent, repoRoot, sampleProcess, startProcess, trySampleProcess } from './processes.js';
+import {
+  cpuPercent,
+  repoRoot,
+  type ServerProcess,
+  sampleProcess,
+  startProcess,
+  trySampleProcess,
+} from './processes.js';
 import type { SearchLatency, SearchResult } from './results.js';
 import type { ScenarioContext } from './scenarios.js';
 import { databaseCpu, NotMeasured } from './scenarios.js';
@@ -46,6 +53,35 @@ export const searchQueries: { kind: string; q: string }[] = [
   { kind: 'negation', q: 'operation -insert' },
 ];
 
+/**
+ * The real API (`node api/dist/main.js`) on the run's database, without Redis, and its
+ * base URL once it listens. `env` adds to (or overrides) the defaults.
+ */
+export async function startBenchApi(
+  ctx: ScenarioContext,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ api: ServerProcess; base: string }> {
+  if (!existsSync(apiEntry)) throw new NotMeasured('n/a (api/dist/main.js is missing: run tsc -b)');
+  const api = startProcess([apiEntry], {
+    DATABASE_URL: ctx.infra.env.databaseUrl,
+    REDIS_URL: '',
+    SECRET_KEY: ctx.infra.env.secretKey,
+    API_PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    // The default (600 per token per minute) would throttle the measurement itself.
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    ...env,
+  });
+  try {
+    const match = await api.waitFor(/"url":"(http:\/\/[^"]+)"[^\n]*API listening/, 20_000);
+    return { api, base: match[1] as string };
+  } catch (error) {
+    await api.stop();
+    throw error;
+  }
+}
+
 interface Timed {
   kind: string;
   ms: number;
@@ -58,26 +94,14 @@ interface Timed {
  * query at a time, then the mix from `concurrency` callers at once.
  */
 export async function searchScenario(ctx: ScenarioContext): Promise<SearchResult> {
-  if (!existsSync(apiEntry)) throw new NotMeasured('n/a (api/dist/main.js is missing: run tsc -b)');
   const profile = ctx.profiles.search;
   const seedStart = performance.now();
   const workspaceId = await ctx.infra.seedSearchDocuments(profile.documents, paperSentences());
   const seedMs = Math.round(performance.now() - seedStart);
   ctx.log(`  seeded ${profile.documents} documents in ${(seedMs / 1000).toFixed(1)} s`);
 
-  const api = startProcess([apiEntry], {
-    DATABASE_URL: ctx.infra.env.databaseUrl,
-    REDIS_URL: '',
-    SECRET_KEY: ctx.infra.env.secretKey,
-    API_PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    // The default (600 per token per minute) would throttle the measurement itself.
-    RATE_LIMIT_PER_MINUTE: '100000000',
-  });
+  const { api, base } = await startBenchApi(ctx);
   try {
-    const match = await api.waitFor(/"url":"(http:\/\/[^"]+)"[^\n]*API listening/, 20_000);
-    const base = match[1] as string;
     const headers = { authorization: `Bearer ${ctx.infra.token}` };
     let next = 0;
     const one = async (): Promise<Timed> => {
