@@ -102,3 +102,24 @@ export async function run(
   const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
   return { code, stdout, stderr };
 }
+
+/**
+ * The environment of `pnpm start` on a fresh embedded database in `dataDir`: free ports,
+ * no Postgres or Redis from the caller's environment. `extra` adds to it.
+ */
+export function embeddedStartEnv(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    DATA_DIR: dataDir,
+    API_PORT: '0',
+    COLLAB_PORT: '0',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    ...extra,
+  };
+}
+
+/** The start banner's first admin token, from its paste-ready `export TOKEN=…` line. */
+export async function firstAdminToken(started: Spawned, timeoutMs: number): Promise<string> {
+  return (await started.waitFor(/First admin: [^\n]*\n\s+export TOKEN=(folio_\S+)/, timeoutMs))[1] as string;
+}

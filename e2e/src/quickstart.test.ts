@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, run, type Spawned, spawnProcess } from './processes.js';
+import { embeddedStartEnv, repoRoot, run, type Spawned, spawnProcess } from './processes.js';
 
 /**
  * The README's quickstart, run as printed: `pnpm start` on a fresh embedded database
@@ -33,14 +33,7 @@ describe('the README quickstart', () => {
   });
 
   it('works as printed against pnpm start, which then stops cleanly on a SIGTERM to its own pid', async () => {
-    const env = {
-      DATA_DIR: dataDir,
-      API_PORT: '0',
-      COLLAB_PORT: '0',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: '',
-      REDIS_URL: '',
-    };
+    const env = embeddedStartEnv(dataDir);
     started = spawnProcess('pnpm', ['start'], env);
     const exportLine = (await started.waitFor(/^\s*(export TOKEN=folio_\S+)$/m, 60_000))[1] as string;
     const api = (await started.waitFor(/REST API:\s+(http:\S+)/))[1] as string;

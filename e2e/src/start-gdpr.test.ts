@@ -3,20 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually } from './harness.js';
-import { run, type Spawned, spawnProcess } from './processes.js';
+import { embeddedStartEnv, firstAdminToken, run, type Spawned, spawnProcess } from './processes.js';
 
 // GDPR on `pnpm start` with the embedded database (PGlite): the erasure worker's
 // SKIP LOCKED claims run on it, and the CLI's gdpr commands go through the admin socket.
 let dataDir: string;
 let started: Spawned | undefined;
-const env = () => ({
-  DATA_DIR: dataDir,
-  API_PORT: '0',
-  COLLAB_PORT: '0',
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: '',
-  REDIS_URL: '',
-});
+const env = () => embeddedStartEnv(dataDir);
 const folio = (...args: string[]) => run('pnpm', ['--silent', 'folio', ...args], env());
 
 beforeAll(async () => {
@@ -29,9 +22,7 @@ afterAll(async () => {
 
 it('erases over the API and the CLI, and exports over the CLI, on the embedded database', async () => {
   started = spawnProcess('node', ['cli/dist/start.js'], env());
-  const token = (
-    await started.waitFor(/First admin: [^\n]*\n\s+export TOKEN=(folio_\S+)/, 45_000)
-  )[1] as string;
+  const token = await firstAdminToken(started, 45_000);
   const apiUrl = (await started.waitFor(/REST API:\s+(http:\S+)/))[1] as string;
 
   const first = await folio('user', 'create', '--email', 'first@example.com', '--name', 'First Person');

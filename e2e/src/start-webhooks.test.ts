@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startWebhookReceiver, type WebhookReceiver } from '@folio/worker/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually } from './harness.js';
-import { type Spawned, spawnProcess } from './processes.js';
+import { embeddedStartEnv, firstAdminToken, type Spawned, spawnProcess } from './processes.js';
 
 // `pnpm start` alone (embedded PGlite, in-process worker) delivers signed webhooks to a
 // receiver on loopback, including document.updated from collaboration's update log.
@@ -23,20 +23,13 @@ afterAll(async () => {
 });
 
 it('delivers webhooks from pnpm start to a loopback receiver', async () => {
-  started = spawnProcess('node', ['cli/dist/start.js'], {
-    DATA_DIR: dataDir,
-    API_PORT: '0',
-    COLLAB_PORT: '0',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
-    WEBHOOK_DEBOUNCE_MS: '500',
-  });
+  started = spawnProcess(
+    'node',
+    ['cli/dist/start.js'],
+    embeddedStartEnv(dataDir, { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_DEBOUNCE_MS: '500' }),
+  );
   // A fresh embedded database takes a while on a busy machine (PGlite initdb, migrations).
-  const token = (
-    await started.waitFor(/First admin: [^\n]*\n\s+export TOKEN=(folio_\S+)/, 90_000)
-  )[1] as string;
+  const token = await firstAdminToken(started, 90_000);
   const apiUrl = (await started.waitFor(/REST API:\s+(http:\S+)/))[1] as string;
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${apiUrl}${path}`, {

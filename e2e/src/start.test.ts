@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { run, type Spawned, spawnProcess } from './processes.js';
+import { embeddedStartEnv, firstAdminToken, run, type Spawned, spawnProcess } from './processes.js';
 
 // `pnpm start` on a fresh, embedded database: what a newcomer does first.
 describe('pnpm start with the embedded database', () => {
@@ -16,14 +16,7 @@ describe('pnpm start with the embedded database', () => {
     spawned.push(child);
     return child;
   };
-  const env = () => ({
-    DATA_DIR: dataDir,
-    API_PORT: '0',
-    COLLAB_PORT: '0',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: '',
-    REDIS_URL: '',
-  });
+  const env = () => embeddedStartEnv(dataDir);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'folio-start-'));
@@ -35,8 +28,7 @@ describe('pnpm start with the embedded database', () => {
 
   it('serves health on both processes, prints a first admin token once and stops cleanly on SIGTERM', async () => {
     started = start('pnpm', ['start']);
-    const banner = await started.waitFor(/First admin: [^\n]*\n\s+export TOKEN=(folio_\S+)/, 45_000);
-    const token = banner[1] as string;
+    const token = await firstAdminToken(started, 45_000);
     const apiUrl = (await started.waitFor(/REST API:\s+(http:\S+)/))[1] as string;
     const collabUrl = (await started.waitFor(/health: (http:\S+)\/healthz\)/))[1] as string;
 
