@@ -1,5 +1,6 @@
 import { migrateToLatest } from '@folio/migrations';
 import { type CommonConfig, resolveSecretKey } from './config/index.js';
+import { assertKeyFileMatches, type Keyring, openKeyring } from './crypto/index.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRedis, type Redis } from './redis.js';
@@ -13,6 +14,8 @@ export interface Infrastructure {
   database: DatabaseHandle;
   redis: Redis | undefined;
   secretKey: string;
+  /** Seals personal data and content; every database handle carries it. */
+  keyring: Keyring;
   close(): Promise<void>;
 }
 
@@ -29,7 +32,12 @@ export async function openInfrastructure(
     log,
   });
   if (tracing.enabled) log.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing to OTLP/HTTP');
+  const keyring = await openKeyring(config).catch(async (error: unknown) => {
+    await tracing.shutdown();
+    throw error;
+  });
   const database = await openDatabase({
+    keyring,
     url: config.DATABASE_URL,
     replicaUrl: config.DATABASE_REPLICA_URL,
     caFile: config.DATABASE_CA_FILE,
@@ -47,6 +55,8 @@ export async function openInfrastructure(
       const { applied } = await migrateToLatest(database.db);
       if (applied.length > 0) log.info({ applied }, 'migrations applied');
     }
+    await assertKeyFileMatches(database.db, keyring);
+    if (!keyring.sealWrites) log.warn('ENCRYPTION=off: new personal data and content are stored unsealed');
     const redis = createRedis({
       url: config.REDIS_URL,
       sentinels: config.REDIS_SENTINELS,
@@ -62,6 +72,7 @@ export async function openInfrastructure(
       database,
       redis,
       secretKey,
+      keyring,
       close: async () => {
         redis?.disconnect();
         await database.close();

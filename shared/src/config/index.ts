@@ -80,6 +80,19 @@ export const commonEnv = {
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: logLevel,
   DATA_DIR: z.string().default('./data'),
+  /**
+   * The local key file (key-encryption key and email-lookup key, mode 0600). Unset:
+   * `DATA_DIR/keys/folio.key`, generated on first start. Every process of one instance
+   * must share it; back it up apart from the database (README: Backups and restores).
+   */
+  KEY_FILE: z.string().optional(),
+  /** The erasure ledger's file copy. Unset: `erasure-ledger.jsonl` beside the key file. */
+  ERASURE_LEDGER_FILE: z.string().optional(),
+  /** `off`: new personal data and content are written unsealed (sealed rows still open). */
+  ENCRYPTION: z
+    .enum(['on', 'off'], { message: 'must be on or off' })
+    .default('on')
+    .transform((v) => v === 'on'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_REPLICA_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_CA_FILE: z.string().optional(),

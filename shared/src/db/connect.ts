@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { type Keyring, KeyringCarrier } from '../crypto/keyring.js';
 import type { Logger } from '../logger.js';
 import type { Tracing } from '../tracing/index.js';
 import { querySpans } from '../tracing/query-spans.js';
@@ -24,6 +25,12 @@ export interface DatabaseOptions {
   log: Logger;
   /** One span per query when tracing is on. */
   tracing?: Tracing | undefined;
+  /**
+   * Seals and opens personal data and content (carried on every handle and transaction;
+   * see crypto/keyring.ts). Without one, rows are written unsealed and sealed rows do not
+   * open.
+   */
+  keyring?: Keyring | undefined;
 }
 
 export interface DatabaseHandle {
@@ -93,17 +100,20 @@ function createPool(url: string, options: DatabaseOptions, role: string): pg.Poo
 }
 
 const queryLog = (options: DatabaseOptions) => (options.tracing ? querySpans(options.tracing) : undefined);
+const plugins = (options: DatabaseOptions) => (options.keyring ? [new KeyringCarrier(options.keyring)] : []);
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) {
     const db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: createPool(options.url, options, 'primary') }),
       log: queryLog(options),
+      plugins: plugins(options),
     });
     const replica = options.replicaUrl
       ? new Kysely<Database>({
           dialect: new PostgresDialect({ pool: createPool(options.replicaUrl, options, 'replica') }),
           log: queryLog(options),
+          plugins: plugins(options),
         })
       : db;
     return {
@@ -129,7 +139,11 @@ async function openEmbedded(options: DatabaseOptions): Promise<DatabaseHandle> {
     const pglite = await PGlite.create(join(dataDir, 'pg'), {
       parsers: { [INT8]: (value: string) => Number(value) },
     });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), log: queryLog(options) });
+    const db = new Kysely<Database>({
+      dialect: new PGliteDialect({ pglite }),
+      log: queryLog(options),
+      plugins: plugins(options),
+    });
     options.log.info({ dataDir }, 'using the embedded database (PGlite)');
     return {
       db,

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { migrateToLatest } from '@folio/migrations';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -45,6 +48,9 @@ export default async function setup(): Promise<() => Promise<void>> {
     await db.destroy();
   }
   process.env[TEMPLATE_ENV] = template;
+  // One key file for the run, inherited by test files and every process they spawn, so
+  // that a test's own handle opens what a spawned server sealed in the same database.
+  process.env.KEY_FILE ??= join(mkdtempSync(join(tmpdir(), 'folio-test-keys-')), 'folio.key');
   return async () => {
     await withAdminClient((c) => c.query(`drop database if exists "${template}" with (force)`));
   };

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { type Keyring, openKeyring } from '../crypto/index.js';
 import { type DatabaseHandle, openDatabase } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import { createLogger } from '../logger.js';
@@ -61,8 +62,15 @@ export interface TestDatabase extends DatabaseHandle {
   drop(): Promise<void>;
 }
 
+/** The test run's keyring (global set-up chose the key file); sealing on unless `encryption: false`. */
+export async function testKeyring(options: { encryption?: boolean } = {}): Promise<Keyring> {
+  const keyFile = process.env.KEY_FILE;
+  if (!keyFile) throw new Error("KEY_FILE is unset: run the tests through vitest's global set-up");
+  return openKeyring({ DATA_DIR: '.', KEY_FILE: keyFile, ENCRYPTION: options.encryption ?? true });
+}
+
 /** A fresh, migrated database of this test file's own. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { keyring?: Keyring } = {}): Promise<TestDatabase> {
   const template = process.env[TEMPLATE_ENV];
   if (!template) throw new Error(`${TEMPLATE_ENV} is unset: run the tests through vitest's global set-up`);
   const name = `${testDatabasePrefix}${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -72,6 +80,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = databaseUrl(name);
   const handle = await openDatabase({
     url,
+    keyring: options.keyring ?? (await testKeyring()),
     dataDir: '.',
     poolSize: 5,
     log: createLogger({ level: 'silent', name: 'test' }),

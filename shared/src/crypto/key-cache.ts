@@ -1,0 +1,49 @@
+/**
+ * Unwrapped data keys by owner, bounded in count and in age. The bound in count keeps
+ * memory flat however many documents a process touches; the bound in age limits how long
+ * a key shredded by another process can linger here (this process forgets keys it shreds
+ * itself at once). A Map iterates in insertion order, so re-inserting on a hit makes the
+ * first entry the least recently used.
+ */
+export class KeyCache {
+  readonly #entries = new Map<string, { key: Buffer; until: number }>();
+
+  constructor(
+    readonly capacity: number,
+    readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(id: string): Buffer | undefined {
+    const entry = this.#entries.get(id);
+    if (!entry) return undefined;
+    this.#entries.delete(id);
+    if (entry.until <= this.now()) {
+      entry.key.fill(0);
+      return undefined;
+    }
+    this.#entries.set(id, entry);
+    return entry.key;
+  }
+
+  set(id: string, key: Buffer): void {
+    this.delete(id);
+    this.#entries.set(id, { key, until: this.now() + this.ttlMs });
+    while (this.#entries.size > this.capacity) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.delete(oldest);
+    }
+  }
+
+  delete(id: string): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    // Best effort: the Buffer may have been copied by a caller, but not by this cache.
+    entry.key.fill(0);
+    this.#entries.delete(id);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
