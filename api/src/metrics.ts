@@ -1,10 +1,12 @@
+import type { Db } from '@folio/shared/db';
+import { countUnsealedRows, type UnsealedCounts } from '@folio/shared/db';
 import type { JobQueue, QueueStats } from '@folio/shared/jobs';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Queue figures are read at most this often (every API instance reports the cluster's queue). */
 const JOB_STATS_TTL_MS = 5_000;
 
-export function createApiMetrics(jobs?: JobQueue) {
+export function createApiMetrics(jobs?: JobQueue, db?: Db) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let cached: { at: number; stats: Promise<QueueStats[]> } | undefined;
@@ -42,6 +44,24 @@ export function createApiMetrics(jobs?: JobQueue) {
     'Age of the oldest due job not yet started, by queue (0: none waiting)',
     (s) => s.oldestSeconds,
   );
+  // The sealer's progress: rows still unsealed, counted through partial indexes (empty
+  // once it is done), at most this often.
+  let unsealed: { at: number; counts: Promise<UnsealedCounts | undefined> } | undefined;
+  new Gauge({
+    name: 'folio_unsealed_rows',
+    help: 'Rows written before encryption, not yet sealed by the background job, by table (capped at 1e6)',
+    labelNames: ['table'],
+    registers: [registry],
+    async collect() {
+      if (!db) return;
+      if (!unsealed || Date.now() - unsealed.at > JOB_STATS_TTL_MS) {
+        unsealed = { at: Date.now(), counts: countUnsealedRows(db).catch(() => undefined) };
+      }
+      const counts = await unsealed.counts;
+      this.reset();
+      for (const [table, n] of Object.entries(counts ?? {})) this.set({ table }, n);
+    },
+  });
   return {
     registry,
     httpSeconds: new Histogram({

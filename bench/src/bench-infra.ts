@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { migrateToLatest } from '@folio/migrations';
 import { newId } from '@folio/shared';
 import { apiTokenIssuer, userCreator } from '@folio/shared/commands';
+import { openKeyring } from '@folio/shared/crypto';
 import {
   type Db,
   findPersonalWorkspace,
@@ -83,8 +87,11 @@ export class BenchInfrastructure {
     const url = new URL(ADMIN_URL);
     url.pathname = `/${databaseName}`;
     const databaseUrl = url.toString();
+    // One key file for the run: every Folio process the bench starts shares it.
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'folio-bench-keys-')), 'folio.key');
     const handle = await openDatabase({
       url: databaseUrl,
+      keyring: await openKeyring({ DATA_DIR: '.', KEY_FILE: keyFile, ENCRYPTION: true }),
       dataDir: '.',
       poolSize: 4,
       log: createLogger({ level: 'silent', name: 'bench' }),
@@ -115,6 +122,7 @@ export class BenchInfrastructure {
       redisPrefix: `folio-bench:${process.pid}-${randomBytes(3).toString('hex')}:`,
       snapshotTable: SNAPSHOT_TABLE,
       secretKey: randomBytes(32).toString('base64url'),
+      keyFile,
     };
     return new BenchInfrastructure(
       env,

@@ -37,6 +37,8 @@ export interface Profiles {
   search: { documents: number; warmupQueries: number; queries: number; concurrency: number };
   /** A Markdown document of `paragraphs` paragraphs (~110 bytes each), `rounds` stale If-Match writes. */
   safeWrite: { paragraphs: number; rounds: number };
+  /** Encryption cost: rounds of (on, off), the second one reversed (off, on). */
+  encryptionRounds: number;
   workers: number;
   /** After the measured window, how long receivers keep listening for late edits. */
   drainMs: number;
@@ -74,6 +76,7 @@ export const fullProfiles: Profiles = {
   search: { documents: 100_000, warmupQueries: 16, queries: 150, concurrency: 8 },
   // About 1 MB of Markdown.
   safeWrite: { paragraphs: 6_500, rounds: 5 },
+  encryptionRounds: 2,
   workers: 3,
   drainMs: 1_000,
   settleMs: 1_500,
@@ -102,6 +105,7 @@ export const quickProfiles: Profiles = {
   },
   search: { documents: 2_000, warmupQueries: 5, queries: 30, concurrency: 4 },
   safeWrite: { paragraphs: 200, rounds: 1 },
+  encryptionRounds: 1,
   workers: 2,
   drainMs: 200,
   settleMs: 300,

@@ -275,6 +275,36 @@ export function tableRows(result: RunResult): Row[] {
       values: metric(s.safeWrite, (r) => r.updateBytes),
       better: 'lower',
     },
+    {
+      label: 'encryption on: ack p99 ms',
+      values: metric(s.encryption, (r) => r.on.ackP99Ms),
+      better: 'lower',
+    },
+    {
+      label: 'encryption off: ack p99 ms',
+      values: metric(s.encryption, (r) => r.off.ackP99Ms),
+      better: 'lower',
+    },
+    {
+      label: 'encryption: ack p99 cost %',
+      values: metric(s.encryption, (r) => r.ackP99OverheadPercent),
+      better: 'lower',
+    },
+    {
+      label: 'encryption on: cold load ms',
+      values: metric(s.encryption, (r) => r.on.coldLoadMs),
+      better: 'lower',
+    },
+    {
+      label: 'encryption off: cold load ms',
+      values: metric(s.encryption, (r) => r.off.coldLoadMs),
+      better: 'lower',
+    },
+    {
+      label: 'encryption: cold load cost %',
+      values: metric(s.encryption, (r) => r.coldLoadOverheadPercent),
+      better: 'lower',
+    },
   );
   return rows;
 }

@@ -174,6 +174,22 @@ export interface SafeWriteResult {
   updateBytes: number;
 }
 
+export interface EncryptionModeResult {
+  ackP50Ms: number | NotAvailable;
+  ackP99Ms: number | NotAvailable;
+  coldLoadMs: number;
+  /** Every round's figure (interleaved with the other mode). */
+  samples: { ackP99Ms: number[]; coldLoadMs: number[] };
+}
+
+/** Folio's write path and cold load with ENCRYPTION on and off (target: ≤ 10 % more). */
+export interface EncryptionCostResult {
+  on: EncryptionModeResult;
+  off: EncryptionModeResult;
+  ackP99OverheadPercent: number | NotAvailable;
+  coldLoadOverheadPercent: number | NotAvailable;
+}
+
 export type PerTarget<T> = Record<TargetId, Outcome<T>>;
 
 export interface Scenarios {
@@ -189,6 +205,8 @@ export interface Scenarios {
   search: PerTarget<SearchResult>;
   /** Absent from results written before the scenario existed. */
   safeWrite?: PerTarget<SafeWriteResult>;
+  /** Absent from results written before the scenario existed. */
+  encryption?: PerTarget<EncryptionCostResult>;
 }
 
 export const scenarioNames: (keyof Scenarios)[] = [
@@ -203,6 +221,7 @@ export const scenarioNames: (keyof Scenarios)[] = [
   'replayTwoAuthors',
   'search',
   'safeWrite',
+  'encryption',
 ];
 
 export interface RunResult {

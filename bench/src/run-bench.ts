@@ -4,6 +4,7 @@ import { cpus, platform, release, totalmem } from 'node:os';
 import { BenchInfrastructure } from './bench-infra.js';
 import { ClientFleet } from './client-fleet.js';
 import { type RecordedHistory, recordHistory } from './editing-trace.js';
+import { encryptionCostScenario } from './encryption-scenario.js';
 import { repoRoot } from './processes.js';
 import { fullProfiles, quickProfiles } from './profiles.js';
 import { replayOneAuthor, replayTwoAuthors } from './replay-scenario.js';
@@ -79,6 +80,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
     replayTwoAuthors: emptyPerTarget(),
     search: emptyPerTarget(),
     safeWrite: emptyPerTarget(),
+    encryption: emptyPerTarget(),
   };
   try {
     const docs = {
@@ -152,6 +154,13 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
         run: async (t) => {
           if (t.id !== 'folio') throw new NotMeasured('n/a (a collaboration server only: no REST writes)');
           return safeWriteScenario(ctx);
+        },
+      },
+      {
+        name: 'encryption',
+        run: async (t) => {
+          if (t.id !== 'folio') throw new NotMeasured('n/a (Folio alone seals what it stores)');
+          return encryptionCostScenario(ctx, t);
         },
       },
     ];

@@ -66,6 +66,7 @@ export async function startBenchApi(
     DATABASE_URL: ctx.infra.env.databaseUrl,
     REDIS_URL: '',
     SECRET_KEY: ctx.infra.env.secretKey,
+    KEY_FILE: ctx.infra.env.keyFile,
     API_PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',

@@ -17,6 +17,8 @@ export interface RunEnvironment {
   redisPrefix: string;
   snapshotTable: string;
   secretKey: string;
+  /** The run's key file (KEY_FILE), shared by every Folio process. */
+  keyFile: string;
 }
 
 export interface StartOptions {
@@ -25,6 +27,8 @@ export interface StartOptions {
   persistent?: boolean;
   /** Share updates between instances through Redis. */
   redis?: boolean;
+  /** Added to a Folio server's environment (e.g. `ENCRYPTION: 'off'`). */
+  serverEnv?: NodeJS.ProcessEnv;
 }
 
 export interface RunningServer {
@@ -131,9 +135,11 @@ export const targets: Target[] = [
           REDIS_URL: options.redis ? env.redisUrl : '',
           REDIS_KEY_PREFIX: `${env.redisPrefix}folio:`,
           SECRET_KEY: env.secretKey,
+          KEY_FILE: env.keyFile,
           COLLAB_PORT: '0',
           HOST: '127.0.0.1',
           LOG_LEVEL: 'info',
+          ...options.serverEnv,
         });
         const match = await process.waitFor(
           /"url":"(https?:\/\/[^"]+)"[^\n]*collaboration server listening|collaboration server listening[^\n]*"url":"(https?:\/\/[^"]+)"/,

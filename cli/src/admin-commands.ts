@@ -4,6 +4,7 @@ import { emailSchema, FolioError, instanceRoleSchema, nameSchema, scopeListSchem
 import {
   apiTokenIssuer,
   type ErasureReport,
+  erasureLedgerReplayer,
   erasureRequester,
   erasureRequestRunner,
   type UserEraserDeps,
@@ -20,7 +21,9 @@ export const usage = `usage: pnpm folio <command>
   token create --email E [--scopes read,write,admin] [--name N]
   gdpr erase --email E [--yes]  erase the user now (asks first on a terminal unless --yes);
                             prints the erasure report as JSON
-  gdpr export --email E     prints everything Folio holds about the user as JSON`;
+  gdpr export --email E     prints everything Folio holds about the user as JSON
+  gdpr replay-ledger        after a restore: re-applies every recorded erasure and
+                            document delete (idempotent); prints counts as JSON`;
 
 /** Bad usage: exit code 2, with the usage text. */
 export class UsageError extends Error {
@@ -34,7 +37,8 @@ export type AdminCommand =
   | { kind: 'user list' }
   | { kind: 'token create'; email: string; scopes: z.output<typeof scopeListSchema>; name: string }
   | { kind: 'gdpr erase'; email: string; confirmed: boolean }
-  | { kind: 'gdpr export'; email: string };
+  | { kind: 'gdpr export'; email: string }
+  | { kind: 'gdpr replay-ledger' };
 
 function field<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
   const parsed = schema.safeParse(value);
@@ -96,6 +100,8 @@ export function parseAdminCommand(argv: string[]): AdminCommand {
       };
     case 'gdpr export':
       return { kind: command, email: field(emailSchema, values.email, 'email') };
+    case 'gdpr replay-ledger':
+      return { kind: command };
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -219,6 +225,13 @@ export async function executeAdminCommand(
       const user = await findLiveUser(db, command.email);
       const exported = await userExporter(db, { userId: user.id, actorId: null });
       return { stdout: `${JSON.stringify(exported, null, 2)}\n`, stderr: '' };
+    }
+    case 'gdpr replay-ledger': {
+      const report = await erasureLedgerReplayer(db, services);
+      return {
+        stdout: `${JSON.stringify(report, null, 2)}\n`,
+        stderr: `replayed ${report.entries} ledger entries\n`,
+      };
     }
   }
 }

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { createCollabBus, FolioError } from '@folio/shared';
 import { commonEnv, parseConfig } from '@folio/shared/config';
+import { openKeyring } from '@folio/shared/crypto';
 import { type Db, LockedError, openDatabase } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis } from '@folio/shared/redis';
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
   let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
     database = await openDatabase({
+      keyring: await openKeyring(config),
       url: config.DATABASE_URL,
       caFile: config.DATABASE_CA_FILE,
       poolSize: 2,
@@ -65,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
   // Erasure tells running collaboration servers (through Redis) to close the user's
   // sockets, and sweeps Redis; other commands need no Redis connection.
   const redis =
-    command.kind === 'gdpr erase'
+    command.kind === 'gdpr erase' || command.kind === 'gdpr replay-ledger'
       ? createRedis({
           url: config.REDIS_URL,
           sentinels: config.REDIS_SENTINELS,

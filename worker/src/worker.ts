@@ -1,7 +1,13 @@
 import type { CollabBus } from '@folio/shared';
-import { erasureRequestRunner } from '@folio/shared/commands';
+import { erasureRequestRunner, existingDataSealer } from '@folio/shared/commands';
 import { type Db, pruneWebhookDeliveries } from '@folio/shared/db';
-import { type ErasureJob, type JobQueue, QUEUES, type WebhookLaneJob } from '@folio/shared/jobs';
+import {
+  type ErasureJob,
+  type JobQueue,
+  QUEUES,
+  type SealingJob,
+  type WebhookLaneJob,
+} from '@folio/shared/jobs';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-schedule.js';
@@ -26,6 +32,8 @@ export interface WorkerConfiguration {
   keepDeliveriesMs: number;
   /** Lane jobs run at once per worker process. */
   deliveryConcurrency: number;
+  /** How long one pass of the existing-data sealer works before queuing the next. */
+  sealingPassMs: number;
 }
 
 const defaults: WorkerConfiguration = {
@@ -38,6 +46,7 @@ const defaults: WorkerConfiguration = {
   disableAfterMs: 3 * 24 * 60 * 60 * 1000,
   keepDeliveriesMs: 30 * 24 * 60 * 60 * 1000,
   deliveryConcurrency: 16,
+  sealingPassMs: 20_000,
 };
 
 export interface WorkerDeps {
@@ -129,6 +138,14 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
       // Requests left by a process that died, and stale running ones: every minute.
       await deps.jobs.schedule(QUEUES.erasure, '* * * * *', {});
       await deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' });
+      // Existing data written unsealed: one bounded pass per job, each queuing the next
+      // while rows are left; a pass on a sealed database finds nothing and ends.
+      await deps.jobs.work<SealingJob>(QUEUES.sealing, { concurrency: 1, pollSeconds: 5 }, async () => {
+        const pass = await existingDataSealer(deps.db, { budgetMs: config.sealingPassMs });
+        deps.log.info({ sealed: pass.sealed, more: pass.more }, 'sealing pass');
+        if (pass.more && !stopped) await deps.jobs.send(QUEUES.sealing, {}, { singletonKey: 'pass' });
+      });
+      await deps.jobs.send(QUEUES.sealing, {}, { singletonKey: 'pass' });
       timer = setInterval(tick, config.relayIntervalMs);
       timer.unref();
       tick();
@@ -143,7 +160,11 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
       stopped = true;
       clearInterval(timer);
       timer = undefined;
-      await Promise.all([deps.jobs.stopWork(QUEUES.webhookLane), deps.jobs.stopWork(QUEUES.erasure)]);
+      await Promise.all([
+        deps.jobs.stopWork(QUEUES.webhookLane),
+        deps.jobs.stopWork(QUEUES.erasure),
+        deps.jobs.stopWork(QUEUES.sealing),
+      ]);
       await pass;
     },
     /** One relay pass now (tests). */

@@ -1,4 +1,6 @@
 import type { CollabBus } from '../collab-bus.js';
+import { appendToLedgerFile } from '../crypto/erasure-ledger.js';
+import { keyringOf } from '../crypto/keyring.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import {
   countDocumentRole,
@@ -41,8 +43,9 @@ export async function documentRenamer(
 
 /**
  * Deletes a document with all of its history: snapshots, update log, versions, search
- * row and permissions go by foreign-key cascade in the same statement. Live clients are
- * told after commit.
+ * row and permissions go by foreign-key cascade in the same statement, and its data key
+ * is shredded and the delete recorded in the erasure ledger by the trigger on
+ * `documents`, in the same transaction. Live clients are told after commit.
  */
 export async function documentDeleter(
   db: Handle,
@@ -72,6 +75,15 @@ export async function documentDeleter(
       data: { documentId: row.id, workspaceId: row.workspace_id, actorId: input.actorId },
     });
   });
+  const keyring = keyringOf(db);
+  if (keyring) {
+    keyring.forget('document', [input.documentId]);
+    // The ledger's file copy. The delete is committed and the trigger wrote the table
+    // copy, so a failed append must not fail the request; the next replay rewrites the file.
+    await appendToLedgerFile(keyring, [{ kind: 'document', subject: input.documentId }]).catch(
+      () => undefined,
+    );
+  }
   await bus?.publish({ type: 'document-deleted', documentId: input.documentId });
 }
 

@@ -37,6 +37,7 @@ export async function userCreator(db: Handle, input: UserCreation): Promise<User
     } catch (error) {
       // A concurrent creation of the same email got there first.
       if (isUniqueViolation(error)) {
+        // users_email_key (plaintext rows) or users_email_hmac_key (sealed ones).
         throw new FolioError('CONFLICT', `a user with email ${input.email} already exists`, {
           field: 'email',
           cause: error,
@@ -46,7 +47,9 @@ export async function userCreator(db: Handle, input: UserCreation): Promise<User
     }
     const workspace = await insertWorkspace(trx, {
       id: newId(),
-      name: user.name ? `${user.name}'s workspace` : 'Personal',
+      // Not named after the user: a workspace name is not sealed, and the user's name in it
+      // would outlive their erasure in every backup.
+      name: 'Personal',
       createdBy: user.id,
       personalUserId: user.id,
     });

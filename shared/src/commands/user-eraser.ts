@@ -1,4 +1,6 @@
 import type { CollabBus } from '../collab-bus.js';
+import { appendToLedgerFile, recordInLedger } from '../crypto/erasure-ledger.js';
+import { keyringOf } from '../crypto/keyring.js';
 import { type AuditEntry, appendAuditEvents, moveAuditEntriesToPseudonym } from '../db/repositories/audit.js';
 import { setDocumentPermission } from '../db/repositories/documents.js';
 import {
@@ -216,6 +218,16 @@ export async function userEraser(
     const tokenIds = await deleteUserApiTokens(trx, input.userId);
     const sessionHashes = await deleteUserSessions(trx, input.userId);
     const invitationsDeleted = await eraseUserInvitations(trx, input.userId);
+    // Shred the user's key and record the erasure in this transaction: from its commit,
+    // every backup's copy of their sealed email and name is unreadable (once key-store
+    // backups older than now expire), and a restore is re-erased by the ledger replay.
+    const keyring = keyringOf(trx);
+    const ledger =
+      keyring && !user.pseudonymized
+        ? [{ kind: 'user' as const, subject: keyring.subjectHash(input.userId) }]
+        : [];
+    await keyring?.shred(trx, 'user', [input.userId]);
+    await recordInLedger(trx, ledger);
     await pseudonymizeUser(trx, input.userId, pseudonymId, erasedAt);
     if (pseudonymId !== input.userId) await moveAuditEntriesToPseudonym(trx, input.userId, pseudonymId);
 
@@ -261,6 +273,7 @@ export async function userEraser(
     ]);
     return {
       report,
+      ledger,
       deletedDocumentIds: doomed.map((d) => d.id),
       needles: [
         input.userId,
@@ -273,6 +286,19 @@ export async function userEraser(
 
   const { report } = outcome;
   const { bus, log } = deps;
+  const keyring = keyringOf(db);
+  keyring?.forget('document', outcome.deletedDocumentIds);
+  if (keyring) {
+    // The file copy of the ledger (the table copy is committed): it outlives a restore of
+    // the key store itself. Replay repairs a missed append from the table.
+    const entries = [
+      ...outcome.ledger,
+      ...outcome.deletedDocumentIds.map((id) => ({ kind: 'document' as const, subject: id })),
+    ];
+    await appendToLedgerFile(keyring, entries).catch((error: unknown) =>
+      log?.error({ err: error, file: keyring.ledgerFile }, 'erasure: could not append to the ledger file'),
+    );
+  }
   // After commit: reconnects are refused by then, so closing now is final.
   await bus?.publish({ type: 'revoke', userId: input.userId });
   for (const documentId of outcome.deletedDocumentIds) {

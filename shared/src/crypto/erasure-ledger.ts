@@ -26,14 +26,16 @@ export interface LedgerEntry {
 
 const ledger = (handle: Handle) => handle as unknown as Kysely<KeyStoreDatabase>;
 
-export async function recordInLedger(
-  handle: Handle,
-  entries: readonly Omit<LedgerEntry, 'at'>[],
-): Promise<void> {
+type NewEntry = Omit<LedgerEntry, 'at'> & { at?: string | undefined };
+
+/** Records entries (now, unless they carry their time); an entry already there stays as it was. */
+export async function recordInLedger(handle: Handle, entries: readonly NewEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await ledger(handle)
     .insertInto('folio_keys.erasure_ledger')
-    .values(entries.map((e) => ({ kind: e.kind, subject: e.subject })) as never)
+    .values(
+      entries.map((e) => ({ kind: e.kind, subject: e.subject, ...(e.at ? { at: e.at } : {}) })) as never,
+    )
     .onConflict((oc) => oc.doNothing())
     .execute();
 }
@@ -42,45 +44,51 @@ export async function recordInLedger(
  * Appends entries to the ledger file after commit. A failure is the caller's to log: the
  * table copy is already committed, and the next append or a replay repairs the file.
  */
-export async function appendToLedgerFile(
-  keyring: Keyring,
-  entries: readonly Omit<LedgerEntry, 'at'>[],
-): Promise<void> {
+export async function appendToLedgerFile(keyring: Keyring, entries: readonly NewEntry[]): Promise<void> {
   if (!keyring.ledgerFile || entries.length === 0) return;
-  const at = new Date().toISOString();
-  const lines = entries.map((e) => `${JSON.stringify({ kind: e.kind, subject: e.subject, at })}\n`).join('');
+  const now = new Date().toISOString();
+  const lines = entries
+    .map((e) => `${JSON.stringify({ kind: e.kind, subject: e.subject, at: e.at ?? now })}\n`)
+    .join('');
   // O_APPEND: concurrent appenders never interleave within a line this short.
   await appendFile(keyring.ledgerFile, lines, { mode: 0o600, flag: 'a' });
 }
 
-/** Both copies, merged by (kind, subject), earliest time kept. */
+export async function readLedgerTable(handle: Handle): Promise<LedgerEntry[]> {
+  const rows = await ledger(handle).selectFrom('folio_keys.erasure_ledger').selectAll().execute();
+  return rows.map((row) => ({ kind: row.kind, subject: row.subject, at: new Date(row.at).toISOString() }));
+}
+
+export async function readLedgerFile(file: string): Promise<LedgerEntry[]> {
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const entries: LedgerEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const entry = JSON.parse(line) as LedgerEntry;
+      if ((entry.kind === 'user' || entry.kind === 'document') && typeof entry.subject === 'string') {
+        entries.push({ kind: entry.kind, subject: entry.subject, at: String(entry.at) });
+      }
+    } catch {
+      // A torn last line of a crashed append; its table copy remains.
+    }
+  }
+  return entries;
+}
+
+export const ledgerKey = (entry: Pick<LedgerEntry, 'kind' | 'subject'>) => `${entry.kind}:${entry.subject}`;
+
+/** Both copies, merged by (kind, subject), the earliest time kept, oldest first. */
 export async function readLedger(handle: Handle, file: string | undefined): Promise<LedgerEntry[]> {
   const merged = new Map<string, LedgerEntry>();
-  const add = (entry: LedgerEntry) => {
-    const id = `${entry.kind}:${entry.subject}`;
-    const known = merged.get(id);
-    if (!known || entry.at < known.at) merged.set(id, entry);
-  };
-  const rows = await ledger(handle).selectFrom('folio_keys.erasure_ledger').selectAll().execute();
-  for (const row of rows) add({ kind: row.kind, subject: row.subject, at: new Date(row.at).toISOString() });
-  if (file) {
-    let text = '';
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      let entry: LedgerEntry;
-      try {
-        entry = JSON.parse(line) as LedgerEntry;
-      } catch {
-        continue; // a torn last line of a crashed append; its table copy remains
-      }
-      if ((entry.kind === 'user' || entry.kind === 'document') && typeof entry.subject === 'string')
-        add(entry);
-    }
+  for (const entry of [...(await readLedgerTable(handle)), ...(file ? await readLedgerFile(file) : [])]) {
+    const known = merged.get(ledgerKey(entry));
+    if (!known || entry.at < known.at) merged.set(ledgerKey(entry), entry);
   }
   return [...merged.values()].sort((a, b) => a.at.localeCompare(b.at));
 }

@@ -26,6 +26,15 @@ export interface UsersTable {
    * before pseudonyms). Kept when erasure gives the user a new id; never leaves the database.
    */
   audit_ref: ColumnType<string, never, never>;
+  /**
+   * Sealed profile (crypto/sealed-profile.ts): the keyed hash of the lower-cased email
+   * (lookups, uniqueness) and email and name sealed with the user's key. While these are
+   * set, `email` is null and `name` empty; rows from before encryption keep plaintext
+   * until the background sealer reaches them.
+   */
+  email_hmac: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+  email_sealed: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+  name_sealed: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -111,6 +120,8 @@ export interface DocumentStatesTable {
   /** The highest seq in the state when it was written (informational). */
   seq: BigIntColumn;
   covers_xid: XidColumn;
+  /** `update`/`snapshot` is an envelope under the document's key (crypto/sealed-content.ts). */
+  sealed: ColumnType<boolean, boolean | undefined, boolean>;
   updated_at: Timestamp;
 }
 
@@ -128,6 +139,8 @@ export interface DocumentUpdatesTable {
   /** The agent label of the token the edit came through (agent tokens only). */
   agent: ColumnType<string | null, string | null | undefined, never>;
   connection_id: string | null;
+  /** `update`/`snapshot` is an envelope under the document's key (crypto/sealed-content.ts). */
+  sealed: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
 }
 
@@ -140,6 +153,8 @@ export interface DocumentVersionsTable {
   seq: BigIntColumn;
   covers_xid: XidColumn;
   created_by: string | null;
+  /** `update`/`snapshot` is an envelope under the document's key (crypto/sealed-content.ts). */
+  sealed: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
 }
 
@@ -269,7 +284,8 @@ export interface Database {
   webhook_document_changes: WebhookDocumentChangesTable;
 }
 
-export type User = Omit<Selectable<UsersTable>, 'audit_ref'>;
+/** A user as the application sees it: the profile opened, sealed columns left in the repository. */
+export type User = Omit<Selectable<UsersTable>, 'audit_ref' | 'email_hmac' | 'email_sealed' | 'name_sealed'>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type ApiToken = Selectable<ApiTokensTable>;

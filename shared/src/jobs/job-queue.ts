@@ -18,6 +18,8 @@ export const QUEUES = {
   webhookLane: 'webhook-lane',
   /** Work through claimable erasure requests. */
   erasure: 'erasure',
+  /** Seal rows written before encryption was on (resumable: the rows say what is left). */
+  sealing: 'sealing',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -26,6 +28,7 @@ export interface WebhookLaneJob {
   lane: string;
 }
 export type ErasureJob = Record<string, never>;
+export type SealingJob = Record<string, never>;
 
 /** The singleton key of a lane's job: at most one of them waits at a time. */
 export const webhookLaneKey = (lane: WebhookLaneJob) => `${lane.webhookId}:${lane.lane}`;
@@ -51,6 +54,17 @@ const queueDefinitions: Record<QueueName, Omit<Queue, 'name'>> = {
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 15 * 60,
+    deleteAfterSeconds: 24 * 60 * 60,
+  },
+  // One pass works for at most ~20 s and queues the next; a pass lost with its worker
+  // expires and is retried, continuing from the rows still unsealed.
+  [QUEUES.sealing]: {
+    policy: 'short',
+    retryLimit: 10,
+    retryDelay: 10,
+    retryBackoff: true,
+    retryDelayMax: 600,
+    expireInSeconds: 5 * 60,
     deleteAfterSeconds: 24 * 60 * 60,
   },
 };
