@@ -8,7 +8,7 @@ import {
   recordInLedger,
 } from '../crypto/erasure-ledger.js';
 import { type Keyring, keyringOf } from '../crypto/keyring.js';
-import { deleteDocuments } from '../db/repositories/erasure.js';
+import { deleteDocuments } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { listUserIdsAfter } from '../db/repositories/users.js';
 import { FolioError } from '../errors.js';
