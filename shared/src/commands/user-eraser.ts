@@ -16,7 +16,6 @@ import {
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { deleteUserSessions } from '../db/repositories/sessions.js';
 import {
-  findUserById,
   lockOtherLiveAdmins,
   lockUserForErasure,
   pseudonymizeUser,
@@ -140,8 +139,9 @@ export async function userEraser(
     const pseudonymId = user.pseudonymized ? user.id : newId();
     // An officer erasing themself is audited under their pseudonym too.
     const actorId = input.actorId === input.userId ? pseudonymId : input.actorId;
-    const profile = await findUserById(trx, input.userId);
-    if (profile) await assertNotLastAdmin(trx, profile);
+    // From the locked row, not the profile: the profile of a user a restore brought back
+    // does not open once their key is shredded, and the erasure needs none of it.
+    await assertNotLastAdmin(trx, user);
 
     const owned = await listOwnedDocumentsForErasure(trx, input.userId);
     const doomed = owned.filter((d) => d.otherRoles === 0 && d.otherWorkspaceAdmins === 0);

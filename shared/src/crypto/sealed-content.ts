@@ -91,3 +91,28 @@ export async function openOne(
   const [one] = await openDocumentContent(handle, documentId, place, [value], rowId ? [rowId] : undefined);
   return one as Uint8Array;
 }
+
+/**
+ * Opens the `field` of rows of one document in place of their ciphertext (rows never
+ * sealed pass through) and drops their `sealed` flag.
+ */
+export async function openRowsOf<F extends string, T extends { [K in F]: Uint8Array } & { sealed: boolean }>(
+  handle: Handle,
+  documentId: string,
+  place: ContentColumn,
+  field: F,
+  rows: T[],
+  rowIdOf?: (row: T) => string,
+): Promise<Omit<T, 'sealed'>[]> {
+  const opened = await openDocumentContent(
+    handle,
+    documentId,
+    place,
+    rows.map((r) => ({ bytes: r[field], sealed: r.sealed })),
+    rowIdOf ? rows.map(rowIdOf) : undefined,
+  );
+  return rows.map((row, i) => {
+    const { sealed: _, ...rest } = row;
+    return { ...rest, [field]: opened[i] } as Omit<T, 'sealed'>;
+  });
+}

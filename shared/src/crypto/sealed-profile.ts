@@ -70,11 +70,14 @@ export interface SealedProfile {
   name_sealed: Uint8Array | null;
 }
 
+type ProfileRow = { email?: string | null; name?: string | null } & Partial<SealedProfile>;
+
 /**
  * Replaces each row's email and name by their opened values (rows never sealed keep
  * theirs) and drops the sealed columns. `idOf` names the user a row's profile belongs to.
+ * A query may select only the name (and `name_sealed`), or only the email.
  */
-export async function openProfiles<T extends { email: string | null; name: string | null } & SealedProfile>(
+export async function openProfiles<T extends ProfileRow>(
   handle: Handle,
   rows: T[],
   idOf: (row: T) => string | null,
@@ -83,18 +86,19 @@ export async function openProfiles<T extends { email: string | null; name: strin
   const opened: Omit<T, keyof SealedProfile>[] = [];
   for (const row of rows) {
     const { email_sealed, name_sealed, ...rest } = row;
+    const profile = rest as ProfileRow;
     const id = idOf(row);
     if ((email_sealed || name_sealed) && id) {
       if (!keyring) throw new SealedDataUnreadable(`users of ${id}: this handle carries no keyring`);
       const key = await keyring.find(handle, 'user', id);
       if (!key) throw new SealedDataUnreadable(`users of ${id}: the user's key is gone`);
       if (email_sealed) {
-        rest.email = keyring
+        profile.email = keyring
           .open(key, email_sealed, { table: 'users', column: 'email', rowId: id })
           .toString('utf8');
       }
       if (name_sealed) {
-        rest.name = keyring
+        profile.name = keyring
           .open(key, name_sealed, { table: 'users', column: 'name', rowId: id })
           .toString('utf8');
       }

@@ -1,3 +1,4 @@
+import { openProfiles } from '../../crypto/sealed-profile.js';
 import type { ApiToken, Scope } from '../schema.js';
 import type { Handle } from './handle.js';
 
@@ -28,8 +29,8 @@ export function insertApiToken(db: Handle, token: NewApiToken): Promise<ApiToken
 }
 
 /** A token that is neither revoked nor expired, with its (unerased) user. */
-export function findActiveApiTokenByHash(db: Handle, tokenHash: Uint8Array, now = new Date()) {
-  return db
+export async function findActiveApiTokenByHash(db: Handle, tokenHash: Uint8Array, now = new Date()) {
+  const row = await db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .select([
@@ -42,12 +43,15 @@ export function findActiveApiTokenByHash(db: Handle, tokenHash: Uint8Array, now 
       'users.role',
       'users.email',
       'users.name',
+      'users.email_sealed',
+      'users.name_sealed',
     ])
     .where('api_tokens.token_hash', '=', tokenHash)
     .where('api_tokens.revoked_at', 'is', null)
     .where('users.erased_at', 'is', null)
     .where((eb) => eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', now)]))
     .executeTakeFirst();
+  return row ? (await openProfiles(db, [row], (r) => r.userId))[0] : undefined;
 }
 
 export async function touchApiToken(db: Handle, id: string, at = new Date()): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { openProfiles } from '../../crypto/sealed-profile.js';
 import type { DocumentRole } from '../schema.js';
 import type { Handle } from './handle.js';
 import { sharesAWorkspace } from './workspace-members.js';
@@ -58,12 +59,12 @@ export async function countDocumentRole(db: Handle, documentId: string, role: Do
  * A document's explicit roles as `viewer` may see them: email and name only of users who
  * share a workspace with the viewer (or all, when `viewer.seesEveryone`), null otherwise.
  */
-export function listDocumentPermissions(
+export async function listDocumentPermissions(
   db: Handle,
   documentId: string,
   viewer: { userId: string; seesEveryone: boolean },
 ) {
-  return db
+  const rows = await db
     .selectFrom('document_permissions')
     .innerJoin('users', 'users.id', 'document_permissions.user_id')
     .select((eb) => {
@@ -76,11 +77,14 @@ export function listDocumentPermissions(
         'document_permissions.created_at as createdAt',
         eb.case().when(visible).then(eb.ref('users.email')).else(null).end().as('email'),
         eb.case().when(visible).then(eb.ref('users.name')).else(null).end().as('name'),
+        eb.case().when(visible).then(eb.ref('users.email_sealed')).else(null).end().as('email_sealed'),
+        eb.case().when(visible).then(eb.ref('users.name_sealed')).else(null).end().as('name_sealed'),
       ];
     })
     .where('document_permissions.document_id', '=', documentId)
     .orderBy('document_permissions.created_at')
     .execute();
+  return openProfiles(db, rows, (r) => r.userId);
 }
 
 export function listDocumentPermissionsOfUser(db: Handle, userId: string) {

@@ -1,12 +1,20 @@
 import { sql } from 'kysely';
+import { DOCUMENT_STATE, openOne, sealOne } from '../../crypto/sealed-content.js';
 import type { Handle } from './handle.js';
 
-export function findDocumentState(db: Handle, documentId: string) {
-  return db
+/** The compacted state, opened (it is sealed with the document's key). */
+export async function findDocumentState(db: Handle, documentId: string) {
+  const row = await db
     .selectFrom('document_states')
-    .select(['snapshot', 'seq', sql<string>`covers_xid::text`.as('covers_xid'), 'updated_at'])
+    .select(['snapshot', 'sealed', 'seq', sql<string>`covers_xid::text`.as('covers_xid'), 'updated_at'])
     .where('document_id', '=', documentId)
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { sealed, ...rest } = row;
+  return {
+    ...rest,
+    snapshot: await openOne(db, documentId, DOCUMENT_STATE, { bytes: row.snapshot, sealed }),
+  };
 }
 
 /**
@@ -20,11 +28,13 @@ export async function saveDocumentState(
   snapshot: Uint8Array,
   coverage: { coversXid: string; seq: number },
 ): Promise<boolean> {
+  const stored = await sealOne(db, documentId, DOCUMENT_STATE, snapshot);
   const result = await db
     .insertInto('document_states')
     .values({
       document_id: documentId,
-      snapshot,
+      snapshot: stored.bytes,
+      sealed: stored.sealed,
       seq: coverage.seq,
       covers_xid: sql<string>`${coverage.coversXid}::xid8`,
       updated_at: new Date(),
@@ -33,7 +43,8 @@ export async function saveDocumentState(
       oc
         .column('document_id')
         .doUpdateSet({
-          snapshot,
+          snapshot: stored.bytes,
+          sealed: stored.sealed,
           seq: coverage.seq,
           covers_xid: sql<string>`excluded.covers_xid`,
           updated_at: new Date(),
@@ -42,4 +53,34 @@ export async function saveDocumentState(
     )
     .executeTakeFirst();
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+/** States still in the clear (the background sealer's work). */
+export function listUnsealedStates(db: Handle, limit: number) {
+  return db
+    .selectFrom('document_states')
+    .select(['document_id', 'snapshot', sql<string>`covers_xid::text`.as('covers_xid')])
+    .where('sealed', '=', false)
+    .orderBy('document_id')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Replaces a plaintext state by its envelope, unless a compaction replaced the state
+ * meanwhile (its horizon moved: the new state was written sealed, or will be sealed next).
+ */
+export async function sealStoredState(
+  db: Handle,
+  documentId: string,
+  coversXid: string,
+  snapshot: Uint8Array,
+) {
+  await db
+    .updateTable('document_states')
+    .set({ snapshot, sealed: true })
+    .where('document_id', '=', documentId)
+    .where('sealed', '=', false)
+    .where(sql<boolean>`covers_xid = ${coversXid}::xid8`)
+    .execute();
 }

@@ -1,4 +1,10 @@
 import { sql } from 'kysely';
+import {
+  openRowsOf,
+  type SealedBytes,
+  sealDocumentContent,
+  UPDATE_LOG,
+} from '../../crypto/sealed-content.js';
 import type { Handle } from './handle.js';
 
 export interface NewDocumentUpdate {
@@ -36,8 +42,10 @@ export async function appendUpdatesOfDocuments(
 ): Promise<(number | undefined)[]> {
   const seqs: (number | undefined)[] = new Array(updates.length).fill(undefined);
   if (updates.length === 0) return seqs;
-  // Six array parameters whatever the batch size. Bytes travel as hex text: both the pg
+  const stored = await sealUpdates(db, updates);
+  // Eight array parameters whatever the batch size. Bytes travel as hex text: both the pg
   // driver and PGlite encode a text[] the same way (the pg driver hex-encodes bytea[] too).
+  // `size` is the plaintext's: what the audit and the document size limits count.
   const query = sql<{ ord: string; seq: string }>`
     with numbered as materialized (
       select nextval('document_updates_seq_seq') as seq, ordered.*
@@ -45,20 +53,23 @@ export async function appendUpdatesOfDocuments(
           select t.*
             from unnest(
                    ${updates.map((u) => u.documentId)}::text[],
-                   ${updates.map((u) => Buffer.from(u.update.buffer, u.update.byteOffset, u.update.byteLength).toString('hex'))}::text[],
+                   ${stored.map((s) => Buffer.from(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength).toString('hex'))}::text[],
+                   ${updates.map((u) => u.update.byteLength)}::int[],
+                   ${stored.map((s) => s.sealed)}::bool[],
                    ${updates.map((u) => u.actorId)}::text[],
                    ${updates.map((u) => u.connectionId)}::text[],
                    ${updates.map((u) => u.createdAt?.toISOString() ?? null)}::timestamptz[],
                    ${updates.map((u) => u.agent ?? null)}::text[]
-                 ) with ordinality as t(document_id, update_hex, actor_id, connection_id, created_at, agent, ord)
+                 ) with ordinality
+                   as t(document_id, update_hex, size, sealed, actor_id, connection_id, created_at, agent, ord)
             join documents d on d.id = t.document_id
            order by t.ord
         ) ordered
     ),
     inserted as (
       insert into document_updates
-        (seq, document_id, update, size, actor_id, connection_id, created_at, audited_inline, agent)
-      select seq, document_id, decode(update_hex, 'hex'), length(update_hex) / 2, actor_id, connection_id,
+        (seq, document_id, update, size, sealed, actor_id, connection_id, created_at, audited_inline, agent)
+      select seq, document_id, decode(update_hex, 'hex'), size, sealed, actor_id, connection_id,
              coalesce(created_at, now()), ${options.auditedInline === true}, agent
         from numbered
     )
@@ -74,6 +85,24 @@ export async function appendUpdatesOfDocuments(
   }
   for (const row of result.rows) seqs[Number(row.ord) - 1] = Number(row.seq);
   return seqs;
+}
+
+/** Each update sealed with its document's key (one key lookup per document in the batch). */
+async function sealUpdates(db: Handle, updates: readonly NewUpdateOfDocument[]): Promise<SealedBytes[]> {
+  const stored: SealedBytes[] = new Array(updates.length);
+  const byDocument = Map.groupBy(updates.keys(), (i) => (updates[i] as NewUpdateOfDocument).documentId);
+  for (const [documentId, indexes] of byDocument) {
+    const sealed = await sealDocumentContent(
+      db,
+      documentId,
+      UPDATE_LOG,
+      indexes.map((i) => (updates[i] as NewUpdateOfDocument).update),
+    );
+    indexes.forEach((i, k) => {
+      stored[i] = sealed[k] as SealedBytes;
+    });
+  }
+  return stored;
 }
 
 /** Where a paged read of the log stands: after this (xid, seq) key. */
@@ -120,15 +149,16 @@ export async function listDocumentUpdatesFrom(
     seq: string | null;
     xid: string | null;
     update: Uint8Array | null;
+    sealed: boolean | null;
     actor_id: string | null;
     connection_id: string | null;
     created_at: Date | null;
   }>`
     select pg_snapshot_xmin(h.snapshot)::text as horizon, h.snapshot::text as snapshot, u.seq,
-           u.xid::text as xid, u.update, u.actor_id, u.connection_id, u.created_at
+           u.xid::text as xid, u.update, u.sealed, u.actor_id, u.connection_id, u.created_at
       from (select pg_current_snapshot() as snapshot) h
       left join lateral (
-        select seq, xid, update, actor_id, connection_id, created_at
+        select seq, xid, update, sealed, actor_id, connection_id, created_at
           from document_updates
          where document_id = ${documentId} and xid >= ${from.xid}::xid8
            and (xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)
@@ -140,16 +170,18 @@ export async function listDocumentUpdatesFrom(
      order by u.xid, u.seq`.execute(db);
   const horizon = result.rows[0]?.horizon as string;
   const snapshot = result.rows[0]?.snapshot as string;
-  const rows = result.rows
+  const stored = result.rows
     .filter((r) => r.seq !== null)
     .map((r) => ({
       seq: Number(r.seq),
       xid: r.xid as string,
       update: r.update as Uint8Array,
+      sealed: r.sealed === true,
       actor_id: r.actor_id,
       connection_id: r.connection_id,
       created_at: r.created_at as Date,
     }));
+  const rows = await openRowsOf(db, documentId, UPDATE_LOG, 'update', stored);
   return { horizon, snapshot, rows };
 }
 
@@ -159,7 +191,7 @@ export async function listDocumentUpdatesFrom(
  * `created_at` is the writing transaction's start, so a row belongs to the past of `at`
  * when its transaction began by then.
  */
-export function listDocumentUpdatesUntil(
+export async function listDocumentUpdatesUntil(
   db: Handle,
   documentId: string,
   from: { xid: string; after?: { xid: string; seq: number } },
@@ -167,9 +199,9 @@ export function listDocumentUpdatesUntil(
   limit: number,
 ) {
   const after = from.after ?? { xid: '0', seq: 0 };
-  return db
+  const rows = await db
     .selectFrom('document_updates')
-    .select(['seq', sql<string>`xid::text`.as('xid'), 'update'])
+    .select(['seq', sql<string>`xid::text`.as('xid'), 'update', 'sealed'])
     .where('document_id', '=', documentId)
     .where(sql<boolean>`xid >= ${from.xid}::xid8`)
     .where(sql<boolean>`(xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)`)
@@ -178,6 +210,7 @@ export function listDocumentUpdatesUntil(
     .orderBy('seq')
     .limit(limit)
     .execute();
+  return openRowsOf(db, documentId, UPDATE_LOG, 'update', rows);
 }
 
 /** One attributed update-log row, as the diff reads it. */
@@ -211,11 +244,12 @@ export async function listAttributedUpdates(
     seq: string;
     xid: string;
     update: Uint8Array;
+    sealed: boolean;
     actor_id: string | null;
     agent: string | null;
     created_at: Date;
   }>`
-    select seq, xid::text as xid, update, actor_id, agent, created_at
+    select seq, xid::text as xid, update, sealed, actor_id, agent, created_at
       from document_updates
      where document_id = ${documentId} and xid >= ${from.xid}::xid8
        and (xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)
@@ -224,7 +258,8 @@ export async function listAttributedUpdates(
        and (${from.until ?? null}::timestamptz is null or created_at <= ${from.until ?? null}::timestamptz)
      order by xid, seq
      limit ${limit}`.execute(db);
-  return result.rows.map((r) => ({
+  const rows = await openRowsOf(db, documentId, UPDATE_LOG, 'update', result.rows);
+  return rows.map((r) => ({
     seq: Number(r.seq),
     xid: r.xid,
     update: r.update,
@@ -294,12 +329,49 @@ export async function listNewUpdateIds(
 }
 
 /** The bytes of the given log rows (by their global seq), in seq order. */
-export function findDocumentUpdatesBySeq(db: Handle, seqs: readonly number[]) {
-  if (seqs.length === 0) return Promise.resolve([]);
-  return db
+export async function findDocumentUpdatesBySeq(
+  db: Handle,
+  seqs: readonly number[],
+): Promise<{ seq: number; document_id: string; update: Uint8Array }[]> {
+  if (seqs.length === 0) return [];
+  const rows = await db
     .selectFrom('document_updates')
-    .select(['seq', 'document_id', 'update'])
+    .select(['seq', 'document_id', 'update', 'sealed'])
     .where('seq', '=', sql<number>`any(${seqs}::bigint[])`)
     .orderBy('seq')
     .execute();
+  // Opened per document (one key each), then back in seq order.
+  const opened = new Map<number, Uint8Array>();
+  for (const [documentId, of] of Map.groupBy(rows, (r) => r.document_id)) {
+    for (const row of await openRowsOf(db, documentId, UPDATE_LOG, 'update', of))
+      opened.set(row.seq, row.update);
+  }
+  return rows.map((r) => ({
+    seq: r.seq,
+    document_id: r.document_id,
+    update: opened.get(r.seq) as Uint8Array,
+  }));
+}
+
+/** Log rows still in the clear (the background sealer's work), oldest first. */
+export function listUnsealedUpdates(db: Handle, limit: number) {
+  return db
+    .selectFrom('document_updates')
+    .select(['seq', 'document_id', 'update'])
+    .where('sealed', '=', false)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}
+
+/** Replaces plaintext log rows by their envelopes (rows sealed meanwhile are left alone). */
+export async function sealStoredUpdates(db: Handle, rows: readonly { seq: number; update: Uint8Array }[]) {
+  if (rows.length === 0) return;
+  await sql`
+    update document_updates u set update = decode(s.update_hex, 'hex'), sealed = true
+      from unnest(
+             ${rows.map((r) => r.seq)}::bigint[],
+             ${rows.map((r) => Buffer.from(r.update.buffer, r.update.byteOffset, r.update.byteLength).toString('hex'))}::text[]
+           ) as s(seq, update_hex)
+     where u.seq = s.seq and not u.sealed`.execute(db);
 }

@@ -1,7 +1,10 @@
 import { sql } from 'kysely';
+import { ENVELOPE_OVERHEAD } from '../../crypto/envelope.js';
+import { DOCUMENT_STATE, openOne, sealOne, VERSION_SNAPSHOT } from '../../crypto/sealed-content.js';
 import type { Handle } from './handle.js';
 
-export function insertDocumentVersion(
+/** Sealed with the document's key, bound to the version's id. */
+export async function insertDocumentVersion(
   db: Handle,
   version: {
     id: string;
@@ -14,6 +17,7 @@ export function insertDocumentVersion(
     createdBy: string | null;
   },
 ) {
+  const stored = await sealOne(db, version.documentId, VERSION_SNAPSHOT, version.snapshot, version.id);
   return db
     .insertInto('document_versions')
     .values({
@@ -21,7 +25,8 @@ export function insertDocumentVersion(
       document_id: version.documentId,
       label: version.label,
       kind: version.kind,
-      snapshot: version.snapshot,
+      snapshot: stored.bytes,
+      sealed: stored.sealed,
       seq: version.seq,
       covers_xid: sql<string>`${version.coversXid}::xid8`,
       created_by: version.createdBy,
@@ -32,24 +37,37 @@ export function insertDocumentVersion(
 
 /** A document's versions, newest first, without their snapshots. */
 export function listDocumentVersions(db: Handle, documentId: string, limit: number) {
-  return db
-    .selectFrom('document_versions')
-    .select(['id', 'label', 'kind', 'seq', 'created_by', 'created_at'])
-    .select((eb) => eb.fn<number>('octet_length', ['snapshot']).as('bytes'))
-    .where('document_id', '=', documentId)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+  return (
+    db
+      .selectFrom('document_versions')
+      .select(['id', 'label', 'kind', 'seq', 'created_by', 'created_at'])
+      // The plaintext's size: an envelope adds a fixed overhead.
+      .select(
+        sql<number>`octet_length(snapshot) - case when sealed then ${ENVELOPE_OVERHEAD} else 0 end`.as(
+          'bytes',
+        ),
+      )
+      .where('document_id', '=', documentId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute()
+  );
 }
 
-export function findDocumentVersion(db: Handle, documentId: string, versionId: string) {
-  return db
+export async function findDocumentVersion(db: Handle, documentId: string, versionId: string) {
+  const row = await db
     .selectFrom('document_versions')
     .selectAll()
     .where('document_id', '=', documentId)
     .where('id', '=', versionId)
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { sealed, ...rest } = row;
+  return {
+    ...rest,
+    snapshot: await openOne(db, documentId, VERSION_SNAPSHOT, { bytes: row.snapshot, sealed }, row.id),
+  };
 }
 
 /**
@@ -62,15 +80,48 @@ export async function findSnapshotBefore(
   documentId: string,
   at: Date,
 ): Promise<{ snapshot: Uint8Array; coversXid: string; seq: number } | undefined> {
-  const rows = await sql<{ snapshot: Uint8Array; covers_xid: string; seq: string }>`
-    (select snapshot, covers_xid::text, seq, covers_xid as horizon from document_versions
+  const rows = await sql<{
+    version_id: string | null;
+    snapshot: Uint8Array;
+    sealed: boolean;
+    covers_xid: string;
+    seq: string;
+  }>`
+    (select id as version_id, snapshot, sealed, covers_xid::text, seq, covers_xid as horizon
+       from document_versions
       where document_id = ${documentId} and created_at <= ${at}
       order by horizon desc limit 1)
     union all
-    (select snapshot, covers_xid::text, seq, covers_xid from document_states
+    (select null, snapshot, sealed, covers_xid::text, seq, covers_xid from document_states
       where document_id = ${documentId} and updated_at <= ${at})
     order by horizon desc
     limit 1`.execute(db);
   const best = rows.rows[0];
-  return best ? { snapshot: best.snapshot, coversXid: best.covers_xid, seq: Number(best.seq) } : undefined;
+  if (!best) return undefined;
+  const stored = { bytes: best.snapshot, sealed: best.sealed };
+  const snapshot = best.version_id
+    ? await openOne(db, documentId, VERSION_SNAPSHOT, stored, best.version_id)
+    : await openOne(db, documentId, DOCUMENT_STATE, stored);
+  return { snapshot, coversXid: best.covers_xid, seq: Number(best.seq) };
+}
+
+/** Versions still in the clear (the background sealer's work). */
+export function listUnsealedVersions(db: Handle, limit: number) {
+  return db
+    .selectFrom('document_versions')
+    .select(['id', 'document_id', 'snapshot'])
+    .where('sealed', '=', false)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Replaces a plaintext version by its envelope (versions never change otherwise). */
+export async function sealStoredVersion(db: Handle, id: string, snapshot: Uint8Array): Promise<void> {
+  await db
+    .updateTable('document_versions')
+    .set({ snapshot, sealed: true })
+    .where('id', '=', id)
+    .where('sealed', '=', false)
+    .execute();
 }

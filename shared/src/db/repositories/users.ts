@@ -1,72 +1,156 @@
 import { sql } from 'kysely';
+import { keyringOf } from '../../crypto/keyring.js';
+import {
+  openProfiles,
+  type ProfileColumns,
+  type SealedProfile,
+  sealProfile,
+} from '../../crypto/sealed-profile.js';
 import type { InstanceRole, NewUser, User } from '../schema.js';
 import type { Handle } from './handle.js';
 
-/** Every column but `audit_ref`, which never leaves the database layer. */
+/**
+ * Every column but `audit_ref`, which never leaves the database layer, and the sealed
+ * profile, which is opened here (crypto/sealed-profile.ts): callers see email and name.
+ */
 const userColumns = [
   'id',
   'email',
   'name',
+  'email_sealed',
+  'name_sealed',
   'role',
   'oidc_issuer',
   'oidc_subject',
   'erased_at',
   'created_at',
   'updated_at',
-] as const satisfies readonly (keyof User)[];
+] as const;
 
-export function findUserById(db: Handle, id: string): Promise<User | undefined> {
-  return db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst();
+type StoredUser = User & SealedProfile;
+
+const opened = (db: Handle, rows: StoredUser[]): Promise<User[]> => openProfiles(db, rows, (r) => r.id);
+const openedOne = async (db: Handle, row: StoredUser | undefined): Promise<User | undefined> =>
+  row ? (await opened(db, [row]))[0] : undefined;
+
+export async function findUserById(db: Handle, id: string): Promise<User | undefined> {
+  return openedOne(
+    db,
+    await db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst(),
+  );
 }
 
-export function findUserByEmail(db: Handle, email: string): Promise<User | undefined> {
-  return db
+/**
+ * By the keyed hash of the email (sealed rows), or by the email itself (rows written
+ * before encryption, or with it off); both are unique.
+ */
+export async function findUserByEmail(db: Handle, email: string): Promise<User | undefined> {
+  const hash = keyringOf(db)?.emailHash(email);
+  const row = await db
     .selectFrom('users')
     .select(userColumns)
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['email']), '=', email.toLowerCase()),
+        ...(hash ? [eb('email_hmac', '=', hash)] : []),
+      ]),
+    )
     .executeTakeFirst();
+  return openedOne(db, row);
 }
 
 /** Live (not erased) users in creation order, `limit` at most. */
-export function listLiveUsers(db: Handle, limit: number): Promise<User[]> {
-  return db
+export async function listLiveUsers(db: Handle, limit: number): Promise<User[]> {
+  const rows = await db
     .selectFrom('users')
-    .selectAll()
+    .select(userColumns)
     .where('erased_at', 'is', null)
     .orderBy('created_at')
     .orderBy('id')
     .limit(limit)
     .execute();
+  return opened(db, rows);
 }
 
-export function findUserByOidcIdentity(
+export async function findUserByOidcIdentity(
   db: Handle,
   issuer: string,
   subject: string,
 ): Promise<User | undefined> {
-  return db
+  const row = await db
     .selectFrom('users')
     .select(userColumns)
     .where('oidc_issuer', '=', issuer)
     .where('oidc_subject', '=', subject)
     .executeTakeFirst();
+  return openedOne(db, row);
 }
 
-export function insertUser(db: Handle, user: NewUser): Promise<User> {
-  return db.insertInto('users').values(user).returning(userColumns).executeTakeFirstOrThrow();
+/** Inserts a user, sealing email and name with a key made for them in the caller's transaction. */
+export async function insertUser(db: Handle, user: NewUser): Promise<User> {
+  const profile = await sealProfile(db, user.id, { email: user.email ?? null, name: user.name ?? '' });
+  const row = await db
+    .insertInto('users')
+    .values({ ...user, ...profile })
+    .returning(userColumns)
+    .executeTakeFirstOrThrow();
+  return (await openedOne(db, row)) as User;
 }
 
-export function updateUserProfile(
+export async function updateUserProfile(
   db: Handle,
   id: string,
   profile: { email?: string | null; name?: string; role?: InstanceRole },
 ): Promise<User | undefined> {
-  return db
+  const { email, name, ...rest } = profile;
+  const sealed = await sealProfile(db, id, { email, name });
+  const row = await db
     .updateTable('users')
-    .set({ ...profile, updated_at: new Date() })
+    .set({ ...rest, ...sealed, updated_at: new Date() })
     .where('id', '=', id)
     .returning(userColumns)
     .executeTakeFirst();
+  return openedOne(db, row);
+}
+
+/** User ids in order after `after`, `limit` at most (the ledger replay hashes each). */
+export async function listUserIdsAfter(db: Handle, after: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select('id')
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Users whose email or name is still in the clear (the background sealer's work). */
+export function listUnsealedUsers(db: Handle, limit: number) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'email', 'name'])
+    .where('email_sealed', 'is', null)
+    .where('name_sealed', 'is', null)
+    .where((eb) => eb.or([eb('email', 'is not', null), eb('name', '<>', '')]))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Writes a sealed profile over a plaintext one, unless someone sealed it meanwhile. */
+export async function sealStoredProfile(
+  db: Handle,
+  id: string,
+  sealed: Partial<ProfileColumns>,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set(sealed)
+    .where('id', '=', id)
+    .where('email_sealed', 'is', null)
+    .where('name_sealed', 'is', null)
+    .execute();
 }
 
 export async function countUsers(db: Handle): Promise<number> {
@@ -103,7 +187,7 @@ export async function lockOtherLiveAdmins(db: Handle, userId: string): Promise<s
 export function lockUserForErasure(db: Handle, userId: string) {
   return db
     .selectFrom('users')
-    .select(['id', 'erased_at', sql<boolean>`erased_at is not null and id <> audit_ref`.as('pseudonymized')])
+    .select(['id', 'role', 'erased_at', sql<boolean>`erased_at is not null and id <> audit_ref`.as('pseudonymized')])
     .where('id', '=', userId)
     .forUpdate()
     .executeTakeFirst();
@@ -127,6 +211,9 @@ export async function pseudonymizeUser(
       id: pseudonymId,
       email: null,
       name: '',
+      email_hmac: null,
+      email_sealed: null,
+      name_sealed: null,
       role: 'member',
       oidc_issuer: null,
       oidc_subject: null,

@@ -1,4 +1,5 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { openProfiles } from '../../crypto/sealed-profile.js';
 import type { WorkspaceRole } from '../schema.js';
 import type { Handle } from './handle.js';
 
@@ -42,8 +43,8 @@ export async function findMembership(
   return row?.role;
 }
 
-export function listWorkspaceMembers(db: Handle, workspaceId: string) {
-  return db
+export async function listWorkspaceMembers(db: Handle, workspaceId: string) {
+  const rows = await db
     .selectFrom('workspace_members')
     .innerJoin('users', 'users.id', 'workspace_members.user_id')
     .select([
@@ -52,10 +53,13 @@ export function listWorkspaceMembers(db: Handle, workspaceId: string) {
       'workspace_members.created_at as createdAt',
       'users.email',
       'users.name',
+      'users.email_sealed',
+      'users.name_sealed',
     ])
     .where('workspace_members.workspace_id', '=', workspaceId)
     .orderBy('workspace_members.created_at')
     .execute();
+  return openProfiles(db, rows, (r) => r.userId);
 }
 
 export async function countWorkspaceAdmins(db: Handle, workspaceId: string): Promise<number> {
