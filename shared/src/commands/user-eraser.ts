@@ -15,11 +15,7 @@ import {
 } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { deleteUserSessions } from '../db/repositories/sessions.js';
-import {
-  lockOtherLiveAdmins,
-  lockUserForErasure,
-  pseudonymizeUser,
-} from '../db/repositories/users.js';
+import { lockOtherLiveAdmins, lockUserForErasure, pseudonymizeUser } from '../db/repositories/users.js';
 import { recordWebhookEvents } from '../db/repositories/webhooks.js';
 import { eraseUserInvitations } from '../db/repositories/workspace-invitations.js';
 import {

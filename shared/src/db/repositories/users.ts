@@ -187,7 +187,12 @@ export async function lockOtherLiveAdmins(db: Handle, userId: string): Promise<s
 export function lockUserForErasure(db: Handle, userId: string) {
   return db
     .selectFrom('users')
-    .select(['id', 'role', 'erased_at', sql<boolean>`erased_at is not null and id <> audit_ref`.as('pseudonymized')])
+    .select([
+      'id',
+      'role',
+      'erased_at',
+      sql<boolean>`erased_at is not null and id <> audit_ref`.as('pseudonymized'),
+    ])
     .where('id', '=', userId)
     .forUpdate()
     .executeTakeFirst();
