@@ -36,7 +36,15 @@ export async function spawnApi(
   nodeArgs: string[] = [],
 ): Promise<ApiProcess> {
   const proc = spawn(process.execPath, [...nodeArgs, apiMain], {
-    env: { PATH: process.env.PATH ?? '', API_PORT: String(port), SECRET_KEY, LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      API_PORT: String(port),
+      SECRET_KEY,
+      // The run's key file: the test's own handles open what this process sealed.
+      KEY_FILE: process.env.KEY_FILE ?? '',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));

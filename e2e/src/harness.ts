@@ -32,6 +32,8 @@ export async function spawnCollab(env: Record<string, string>): Promise<CollabPr
       PATH: process.env.PATH ?? '',
       COLLAB_PORT: '0',
       SECRET_KEY,
+      // The run's key file: the test's own handles open what this process sealed.
+      KEY_FILE: process.env.KEY_FILE ?? '',
       LOG_LEVEL: 'info',
       ...env,
     },

@@ -1,5 +1,6 @@
 import { signConnectToken } from '@folio/shared';
 import { documentStateLoader, sessionStarter } from '@folio/shared/commands';
+import { openKeyring } from '@folio/shared/crypto';
 import { type DatabaseHandle, openDatabase } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import {
@@ -170,7 +171,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await start(instances[0] as Instance);
     await Promise.all(instances.slice(1).map(start));
 
-    const direct: DatabaseHandle = await openDatabase({ url: postgres.url, dataDir: '.', log, poolSize: 2 });
+    const direct: DatabaseHandle = await openDatabase({
+      url: postgres.url,
+      // The key file the spawned servers use (KEY_FILE, or their default under ./data).
+      keyring: await openKeyring({ DATA_DIR: './data', KEY_FILE: process.env.KEY_FILE, ENCRYPTION: true }),
+      dataDir: '.',
+      log,
+      poolSize: 2,
+    });
     cleanups.push(() => direct.close());
     const owner = await buildUser(direct.db, { name: 'Chaos Owner' });
     const editor = await buildUser(direct.db, { name: 'Chaos Editor' });

@@ -1,5 +1,6 @@
 import { signConnectToken } from '@folio/shared';
 import { sessionStarter } from '@folio/shared/commands';
+import { openKeyring } from '@folio/shared/crypto';
 import { openDatabase } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { buildDocument, buildUser } from '@folio/shared/testing';
@@ -83,7 +84,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await postgres.stop();
     throw error;
   });
-  const direct = await openDatabase({ url: postgres.url, dataDir: '.', log, poolSize: 2 });
+  const direct = await openDatabase({
+    url: postgres.url,
+    // The key file the spawned servers use (KEY_FILE, or their default under ./data).
+    keyring: await openKeyring({ DATA_DIR: './data', KEY_FILE: process.env.KEY_FILE, ENCRYPTION: true }),
+    dataDir: '.',
+    log,
+    poolSize: 2,
+  });
   const live = new Set<{ destroy(): void }>();
   let running = true;
   try {
