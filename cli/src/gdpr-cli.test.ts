@@ -1,6 +1,6 @@
 import { type CollabEvent, createCollabBus } from '@folio/shared';
-import { authenticateApiToken, documentCreator } from '@folio/shared/commands';
-import { findPersonalWorkspace } from '@folio/shared/db';
+import { authenticateApiToken, documentCreator, documentDeleter } from '@folio/shared/commands';
+import { findDocument, findPersonalWorkspace, insertDocument } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis, type Redis } from '@folio/shared/redis';
 import {
@@ -105,5 +105,31 @@ describe('folio gdpr', () => {
     const unknown = await folio(['gdpr', 'forget', '--email', 'a@example.com'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.split('\n')[0]).toBe('folio: unknown command "gdpr forget"');
+  });
+
+  it('replays the erasure ledger after a restore brought a deleted document back, once', async () => {
+    const owner = await buildUser(t.db);
+    const home = await findPersonalWorkspace(t.db, owner.id);
+    const doc = await documentCreator(t.db, {
+      workspaceId: home?.id ?? '',
+      title: 'Doomed',
+      content: { text: 'gone for good' },
+      actorId: owner.id,
+    });
+    await documentDeleter(t.db, { documentId: doc.id, actorId: owner.id });
+    // What restoring an older backup does: the row is back (its key is not).
+    await insertDocument(t.db, {
+      id: doc.id,
+      workspaceId: doc.workspace_id,
+      title: 'Doomed',
+      createdBy: owner.id,
+    });
+
+    const first = await folio(['gdpr', 'replay-ledger'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ documentsDeleted: 1, usersFailed: 0 });
+    expect(await findDocument(t.db, doc.id)).toBeUndefined();
+    const second = await folio(['gdpr', 'replay-ledger'], env);
+    expect(JSON.parse(second.stdout)).toMatchObject({ documentsDeleted: 0, usersErased: 0, keysShredded: 0 });
   });
 });
