@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { userCreator } from '@folio/shared/commands';
+import { findUserById } from '@folio/shared/db';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApi, type TestApi } from '../test-app.js';
@@ -294,8 +295,8 @@ describe('single sign-on', () => {
         id: string;
       }
     ).id;
-    const stored = async () =>
-      (await h.t.db.selectFrom('users').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email;
+    // Through the repository: the stored email is sealed.
+    const stored = async () => (await findUserById(h.t.db, id))?.email;
     for (const verified of [false, 'absent'] as const) {
       accounts.gina = { email: 'gina@elsewhere.example', verified };
       expect((await signIn('gina')).callback.status).toBe(302);
