@@ -114,23 +114,25 @@ export class PersistenceExtension implements Extension {
   async onLoadDocument({ documentName, document }: onLoadDocumentPayload): Promise<void> {
     let state: Awaited<ReturnType<typeof documentStateLoader>>;
     try {
-      state = await documentStateLoader(this.configuration.db, documentName);
+      // Straight into Hocuspocus's document, as already-stored changes (no store hooks):
+      // a large state is decoded once, not into a scratch document and then re-encoded.
+      state = await documentStateLoader(this.configuration.db, documentName, {
+        into: document,
+        origin: replayOrigin,
+      });
     } catch (error) {
       // Every connection waiting for this load is told to retry (1013), not refused.
       this.configuration.log.warn({ err: error, documentId: documentName }, 'could not load a document');
       throw new CloseError(CloseCode.unavailable, RETRY_LATER_REASON);
     }
-    try {
-      const encoded = Y.encodeStateAsUpdate(state.doc);
-      Y.applyUpdate(document, encoded, replayOrigin);
-      this.loaded.set(documentName, {
-        horizon: state.horizon,
-        knownSeqs: new KnownSeqs(),
-        approxBytes: encoded.byteLength,
-      });
-    } finally {
-      state.doc.destroy();
-    }
+    // Bytes read bound the state's size from above; only a bound past the limit (a log
+    // tail not compacted yet) is worth the exact figure, or the document would refuse
+    // every edit until its next compaction.
+    const approxBytes =
+      state.bytes > this.configuration.maxDocumentBytes
+        ? Y.encodeStateAsUpdate(document).byteLength
+        : state.bytes;
+    this.loaded.set(documentName, { horizon: state.horizon, knownSeqs: new KnownSeqs(), approxBytes });
   }
 
   async beforeSync(data: beforeSyncPayload<CollabContext>): Promise<void> {
