@@ -18,6 +18,7 @@ import type { ClientAttribution } from './client-attribution.js';
 import { CloseError, type CollabContext } from './context.js';
 import type { CommitChains } from './durable-acks.js';
 import { KnownSeqs } from './known-seqs.js';
+import { carriesNews } from './update-news.js';
 import type { CollabMetrics } from './metrics.js';
 import { CloseCode, carriesUpdate, RETRY_LATER_REASON } from './protocol.js';
 import type { UpdateCommitter } from './update-committer.js';
@@ -340,16 +341,4 @@ class DocumentGoneError extends Error {
   constructor() {
     super('the document no longer exists');
   }
-}
-
-/**
- * Whether applying the update would change the document: providers resend their whole
- * delete set with every SyncStep2, and storing those again and again would bloat the log.
- */
-function carriesNews(document: Document, summary: ReturnType<typeof validateUpdateV1>, update: Uint8Array) {
-  for (const [client, end] of summary.clockEnds) {
-    if (end > Y.getState(document.store, client)) return true;
-  }
-  if (summary.deleteRangeCount === 0) return false;
-  return !Y.snapshotContainsUpdate(Y.snapshot(document), update);
 }
