@@ -18,10 +18,10 @@ import type { ClientAttribution } from './client-attribution.js';
 import { CloseError, type CollabContext } from './context.js';
 import type { CommitChains } from './durable-acks.js';
 import { KnownSeqs } from './known-seqs.js';
-import { carriesNews } from './update-news.js';
 import type { CollabMetrics } from './metrics.js';
 import { CloseCode, carriesUpdate, RETRY_LATER_REASON } from './protocol.js';
 import type { UpdateCommitter } from './update-committer.js';
+import { carriesNews } from './update-news.js';
 
 export interface PersistenceConfiguration {
   db: Db;

@@ -31,7 +31,8 @@ describe('carriesNews', () => {
       for (let step = 0; step < 80; step++) {
         const peer = peers[next(peers.length)] as Y.Doc;
         const text = peer.getText('t');
-        if (text.length > 0 && next(3) === 0) text.delete(next(text.length), 1 + next(Math.min(5, text.length)));
+        if (text.length > 0 && next(3) === 0)
+          text.delete(next(text.length), 1 + next(Math.min(5, text.length)));
         else text.insert(next(text.length + 1), 'abc'.slice(next(3)));
         if (next(4) === 0) {
           // A peer catches up with another, as providers do.
