@@ -1,10 +1,6 @@
 import * as Y from 'yjs';
-import {
-  findDocumentState,
-  type LogPosition,
-  listDocumentUpdatesFrom,
-  saveDocumentState,
-} from '../db/repositories/documents.js';
+import { findDocumentState, saveDocumentState } from '../db/repositories/document-states.js';
+import { type LogPosition, listDocumentUpdatesFrom } from '../db/repositories/document-updates.js';
 import type { Handle } from '../db/repositories/handle.js';
 
 export interface LoadedDocumentState {

@@ -1,13 +1,13 @@
 import { type AuditEntry, appendAuditEvents } from '../db/repositories/audit.js';
-import { touchDocuments } from '../db/repositories/documents.js';
-import type { Handle } from '../db/repositories/handle.js';
-import { inTransaction } from '../db/repositories/handle.js';
 import {
   findUpdateAuditCursor,
   listUnauditedUpdates,
   lockUpdateAuditPass,
   saveUpdateAuditCursor,
-} from '../db/repositories/update-audit.js';
+} from '../db/repositories/document-update-audit.js';
+import { touchDocuments } from '../db/repositories/documents.js';
+import type { Handle } from '../db/repositories/handle.js';
+import { inTransaction } from '../db/repositories/handle.js';
 import { recordDocumentChanges } from '../db/repositories/webhooks.js';
 
 export interface UpdateAuditPass {

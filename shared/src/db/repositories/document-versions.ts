@@ -74,30 +74,3 @@ export async function findSnapshotBefore(
   const best = rows.rows[0];
   return best ? { snapshot: best.snapshot, coversXid: best.covers_xid, seq: Number(best.seq) } : undefined;
 }
-
-/**
- * Update-log rows a snapshot covering `from.xid` may lack, created at or before `at`,
- * in (xid, seq) order after `from.after` (the order of the (document_id, xid) index).
- * `created_at` is the writing transaction's start, so a row belongs to the past of `at`
- * when its transaction began by then.
- */
-export function listDocumentUpdatesUntil(
-  db: Handle,
-  documentId: string,
-  from: { xid: string; after?: { xid: string; seq: number } },
-  at: Date,
-  limit: number,
-) {
-  const after = from.after ?? { xid: '0', seq: 0 };
-  return db
-    .selectFrom('document_updates')
-    .select(['seq', sql<string>`xid::text`.as('xid'), 'update'])
-    .where('document_id', '=', documentId)
-    .where(sql<boolean>`xid >= ${from.xid}::xid8`)
-    .where(sql<boolean>`(xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)`)
-    .where('created_at', '<=', at)
-    .orderBy(sql`xid`)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
-}
