@@ -318,7 +318,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         await relay?.stop();
         indexer.stop();
         await indexer.flush();
-        const names = [...persistence.loaded.keys()];
+        const names = persistence.loaded.names();
         await Promise.race([
           Promise.all(names.map((name) => persistence.compact(name))),
           new Promise((resolve) => setTimeout(resolve, SHUTDOWN_STORE_BUDGET_MS).unref()),
