@@ -1,7 +1,7 @@
 import { documentStateLoader } from '@folio/shared/commands';
 import { type DatabaseHandle, openDatabase } from '@folio/shared/db';
 import { createRedis, type Redis } from '@folio/shared/redis';
-import { buildDocument, buildUser, startTcpProxy, TEST_REDIS_URL } from '@folio/shared/testing';
+import { buildDocument, buildUser, startTcpProxy, TEST_REDIS_URL, testKeyring } from '@folio/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CollabTestContext, createCollabTestContext, eventually } from './testing.js';
 
@@ -21,6 +21,7 @@ describe('a Postgres outage', () => {
     try {
       handle = await openDatabase({
         url: proxy.url(ctx.db.url),
+        keyring: await testKeyring(),
         dataDir: '/nonexistent',
         log: ctx.log,
         poolSize: 4,
@@ -72,6 +73,7 @@ describe('connecting while Postgres is down', () => {
     try {
       handle = await openDatabase({
         url: proxy.url(ctx.db.url),
+        keyring: await testKeyring(),
         dataDir: '/nonexistent',
         log: ctx.log,
         poolSize: 4,
@@ -117,6 +119,7 @@ async function cutOffDatabase() {
   const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
   const handle = await openDatabase({
     url: proxy.url(ctx.db.url),
+    keyring: await testKeyring(),
     dataDir: '/nonexistent',
     log: ctx.log,
     poolSize: 4,

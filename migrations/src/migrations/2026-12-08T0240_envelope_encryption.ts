@@ -86,6 +86,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     db,
   );
   await sql`create index document_versions_unsealed on document_versions (id) where not sealed`.execute(db);
-  await sql`create index users_unsealed on users (id)
-    where email_sealed is null and name_sealed is null and (email is not null or name <> '')`.execute(db);
+  // Sealed rows keep email null and name empty: anything else is still in the clear.
+  await sql`create index users_unsealed on users (id) where email is not null or name <> ''`.execute(db);
 }

@@ -58,11 +58,12 @@ export async function existingDataSealer(
 async function sealUsers(db: Handle): Promise<number> {
   const users = await listUnsealedUsers(db, BATCH);
   for (const user of users) {
-    await sealStoredProfile(
-      db,
-      user.id,
-      await sealProfile(db, user.id, { email: user.email, name: user.name }),
-    );
+    // Only what is still in the clear: a column sealed already is left as it is.
+    const sealed = await sealProfile(db, user.id, {
+      ...(user.email !== null ? { email: user.email } : {}),
+      ...(user.name !== '' ? { name: user.name } : {}),
+    });
+    await sealStoredProfile(db, user.id, user, sealed);
   }
   return users.length;
 }

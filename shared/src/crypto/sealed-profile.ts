@@ -26,6 +26,7 @@ export async function sealProfile(
 ): Promise<Partial<ProfileColumns>> {
   const keyring = keyringOf(handle);
   const out: Partial<ProfileColumns> = {};
+  if (profile.email === undefined && profile.name === undefined) return out;
   if (profile.email !== undefined) {
     out.email_hmac = profile.email && keyring ? keyring.emailHash(profile.email) : null;
   }

@@ -19,9 +19,8 @@ const CAP = 1_000_000;
 export async function countUnsealedRows(db: Handle): Promise<UnsealedCounts> {
   const { rows } = await sql<UnsealedCounts>`
     select
-      (select count(*) from (select 1 from users
-         where email_sealed is null and name_sealed is null and (email is not null or name <> '')
-         limit ${CAP}) u)::int as users,
+      (select count(*) from (select 1 from users where email is not null or name <> '' limit ${CAP}) u)::int
+        as users,
       (select count(*) from (select 1 from document_updates where not sealed limit ${CAP}) u)::int
         as document_updates,
       (select count(*) from (select 1 from document_states where not sealed limit ${CAP}) s)::int

@@ -125,31 +125,36 @@ export async function listUserIdsAfter(db: Handle, after: string, limit: number)
   return rows.map((r) => r.id);
 }
 
-/** Users whose email or name is still in the clear (the background sealer's work). */
+/**
+ * Users with an email or name still in the clear (the background sealer's work): sealed
+ * rows keep email null and name empty.
+ */
 export function listUnsealedUsers(db: Handle, limit: number) {
   return db
     .selectFrom('users')
     .select(['id', 'email', 'name'])
-    .where('email_sealed', 'is', null)
-    .where('name_sealed', 'is', null)
     .where((eb) => eb.or([eb('email', 'is not', null), eb('name', '<>', '')]))
     .orderBy('id')
     .limit(limit)
     .execute();
 }
 
-/** Writes a sealed profile over a plaintext one, unless someone sealed it meanwhile. */
+/**
+ * Writes sealed columns over the plaintext ones they were made from, unless the profile
+ * changed meanwhile (then it was written sealed, or the next pass sees the new values).
+ */
 export async function sealStoredProfile(
   db: Handle,
   id: string,
+  was: { email: string | null; name: string },
   sealed: Partial<ProfileColumns>,
 ): Promise<void> {
   await db
     .updateTable('users')
     .set(sealed)
     .where('id', '=', id)
-    .where('email_sealed', 'is', null)
-    .where('name_sealed', 'is', null)
+    .where((eb) => (was.email === null ? eb('email', 'is', null) : eb('email', '=', was.email)))
+    .where('name', '=', was.name)
     .execute();
 }
 
