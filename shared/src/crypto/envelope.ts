@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, KeyObject, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM envelopes: `version (1) | nonce (12) | ciphertext | tag (16)`.
@@ -29,10 +29,41 @@ export interface SealContext {
 export const associatedData = (context: SealContext) =>
   Buffer.from(`folio/v1/${context.table}.${context.column}/${context.rowId}`, 'utf8');
 
-export function seal(key: Uint8Array, plaintext: Uint8Array, context: SealContext): Buffer {
-  if (key.length !== DATA_KEY_BYTES) throw new Error('a data key is 32 bytes');
-  const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
+/**
+ * A data key as OpenSSL holds it. Creating a cipher from a KeyObject skips importing the
+ * raw key each time, which costs more than the encryption of a small update itself (about
+ * 75 µs against 13 µs per cipher on the bench machine); the keyring caches these.
+ */
+export function dataKey(raw: Uint8Array): KeyObject {
+  if (raw.length !== DATA_KEY_BYTES) throw new Error('a data key is 32 bytes');
+  return createSecretKey(raw);
+}
+
+type Key = KeyObject | Uint8Array;
+const asKey = (key: Key): KeyObject => (key instanceof KeyObject ? key : dataKey(key));
+
+/**
+ * Nonces come from a pool of CSPRNG output filled 4 KiB at a time: one `randomBytes`
+ * call per nonce costs about as much as the encryption. Every nonce is still 96 fresh
+ * random bits, used once.
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function freshNonce(): Buffer {
+  if (poolAt + NONCE_BYTES > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolAt = 0;
+  }
+  const nonce = Buffer.from(pool.subarray(poolAt, poolAt + NONCE_BYTES));
+  pool.fill(0, poolAt, poolAt + NONCE_BYTES);
+  poolAt += NONCE_BYTES;
+  return nonce;
+}
+
+export function seal(key: Key, plaintext: Uint8Array, context: SealContext): Buffer {
+  const nonce = freshNonce();
+  const cipher = createCipheriv('aes-256-gcm', asKey(key), nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(associatedData(context));
   const body = cipher.update(plaintext);
   const final = cipher.final();
@@ -44,7 +75,7 @@ export function seal(key: Uint8Array, plaintext: Uint8Array, context: SealContex
  * a tampered byte all fail alike, with SealedDataUnreadable (the message names the place,
  * never the data). In the live database that is a fault (a 500), not bad input.
  */
-export function open(key: Uint8Array, envelope: Uint8Array, context: SealContext): Buffer {
+export function open(key: Key, envelope: Uint8Array, context: SealContext): Buffer {
   if (envelope.length < ENVELOPE_OVERHEAD || envelope[0] !== VERSION) {
     throw unreadable(context, 'not an envelope of a known version');
   }
@@ -52,7 +83,7 @@ export function open(key: Uint8Array, envelope: Uint8Array, context: SealContext
   const nonce = bytes.subarray(1, 1 + NONCE_BYTES);
   const tag = bytes.subarray(bytes.length - TAG_BYTES);
   const body = bytes.subarray(1 + NONCE_BYTES, bytes.length - TAG_BYTES);
-  const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
+  const decipher = createDecipheriv('aes-256-gcm', asKey(key), nonce, { authTagLength: TAG_BYTES });
   decipher.setAAD(associatedData(context));
   decipher.setAuthTag(tag);
   try {

@@ -1,3 +1,5 @@
+import type { KeyObject } from 'node:crypto';
+
 /**
  * Unwrapped data keys by owner, bounded in count and in age. The bound in count keeps
  * memory flat however many documents a process touches; the bound in age limits how long
@@ -6,7 +8,7 @@
  * first entry the least recently used.
  */
 export class KeyCache {
-  readonly #entries = new Map<string, { key: Buffer; until: number }>();
+  readonly #entries = new Map<string, { key: KeyObject; until: number }>();
 
   constructor(
     readonly capacity: number,
@@ -14,19 +16,16 @@ export class KeyCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(id: string): Buffer | undefined {
+  get(id: string): KeyObject | undefined {
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
     this.#entries.delete(id);
-    if (entry.until <= this.now()) {
-      entry.key.fill(0);
-      return undefined;
-    }
+    if (entry.until <= this.now()) return undefined;
     this.#entries.set(id, entry);
     return entry.key;
   }
 
-  set(id: string, key: Buffer): void {
+  set(id: string, key: KeyObject): void {
     this.delete(id);
     this.#entries.set(id, { key, until: this.now() + this.ttlMs });
     while (this.#entries.size > this.capacity) {
@@ -35,11 +34,8 @@ export class KeyCache {
     }
   }
 
+  /** Drops the key (OpenSSL frees its copy once nothing references the KeyObject). */
   delete(id: string): void {
-    const entry = this.#entries.get(id);
-    if (!entry) return;
-    // Best effort: the Buffer may have been copied by a caller, but not by this cache.
-    entry.key.fill(0);
     this.#entries.delete(id);
   }
 

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
-import { open, seal } from './envelope.js';
+import { createHmac, type KeyObject } from 'node:crypto';
+import { dataKey, open, seal } from './envelope.js';
 
 /**
  * The key-encryption key (KEK) behind a small interface: it wraps and unwraps data keys
@@ -26,13 +26,13 @@ export interface KeyEncryptionService {
 /** A KEK held in this process's memory (loaded from the local key file). */
 export class LocalKeyEncryption implements KeyEncryptionService {
   readonly kekId: string;
-  readonly #kek: Buffer;
+  readonly #kek: KeyObject;
 
   constructor(kek: Uint8Array) {
     if (kek.length !== 32) throw new Error('a key-encryption key is 32 bytes');
-    this.#kek = Buffer.from(kek);
+    this.#kek = dataKey(kek);
     // A fingerprint, not the key: HMAC of a fixed label under the key.
-    this.kekId = `local:${createHmac('sha256', this.#kek).update('folio kek id').digest('hex').slice(0, 16)}`;
+    this.kekId = `local:${createHmac('sha256', kek).update('folio kek id').digest('hex').slice(0, 16)}`;
   }
 
   async wrap(dataKey: Uint8Array, context: string): Promise<Buffer> {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ describe('keyring', () => {
     const key = await database.db.transaction().execute((trx) => keyring.obtain(trx, 'document', doc.id));
     const stored = await findWrappedKey(database.db, 'document', doc.id);
     expect(stored?.kek_id).toBe(keyring.kekId);
-    expect(Buffer.from(stored?.wrapped ?? []).includes(key)).toBe(false);
+    expect(Buffer.from(stored?.wrapped ?? []).includes(key.export())).toBe(false);
     expect((await keyring.find(database.db, 'document', doc.id))?.equals(key)).toBe(true);
   });
 
@@ -49,10 +49,10 @@ describe('keyring', () => {
     if (!keyring) throw new Error('no keyring');
     const owner = await buildUser(database.db);
     const doc = await buildDocument(database.db, owner);
-    let rolledBack: Buffer | undefined;
+    let rolledBack: KeyObject | undefined;
     await expect(
       database.db.transaction().execute(async (trx) => {
-        rolledBack = Buffer.from(await keyring.obtain(trx, 'document', doc.id));
+        rolledBack = await keyring.obtain(trx, 'document', doc.id);
         // Found again inside the same transaction: from the table, still not cached.
         expect((await keyring.find(trx, 'document', doc.id))?.equals(rolledBack)).toBe(true);
         throw new Error('roll back');
@@ -60,7 +60,7 @@ describe('keyring', () => {
     ).rejects.toThrow('roll back');
     expect(await keyring.find(database.db, 'document', doc.id)).toBeUndefined();
     const fresh = await keyring.obtain(database.db, 'document', doc.id);
-    expect(fresh.equals(rolledBack as Buffer)).toBe(false);
+    expect(fresh.equals(rolledBack as KeyObject)).toBe(false);
   });
 
   it('shreds a document key with the document (trigger) and records it in the ledger', async () => {

@@ -1,7 +1,7 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, type KeyObject, randomBytes } from 'node:crypto';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs } from 'kysely';
 import type { Handle } from '../db/repositories/handle.js';
-import { DATA_KEY_BYTES, open, type SealContext, seal } from './envelope.js';
+import { DATA_KEY_BYTES, dataKey, open, type SealContext, seal } from './envelope.js';
 import { KeyCache } from './key-cache.js';
 import type { KeyEncryptionService } from './key-encryption.js';
 import { deleteWrappedKeys, findWrappedKey, insertWrappedKey, type KeyOwner } from './key-store.js';
@@ -55,7 +55,7 @@ export class Keyring {
   }
 
   /** The owner's key, or undefined when it has none (never had one, or shredded). */
-  async find(handle: Handle, owner: KeyOwner, id: string): Promise<Buffer | undefined> {
+  async find(handle: Handle, owner: KeyOwner, id: string): Promise<KeyObject | undefined> {
     const cacheId = `${owner}:${id}`;
     const cached = this.#cache.get(cacheId);
     if (cached) return cached;
@@ -67,17 +67,21 @@ export class Keyring {
           'every process must use the same key file (KEY_FILE)',
       );
     }
-    const key = await this.#kms.unwrap(stored.wrapped, cacheId);
+    const raw = await this.#kms.unwrap(stored.wrapped, cacheId);
+    const key = dataKey(raw);
+    raw.fill(0);
     if (!stored.uncommitted) this.#cache.set(cacheId, key);
     return key;
   }
 
   /** The owner's key, created (in the caller's transaction) when it has none. */
-  async obtain(handle: Handle, owner: KeyOwner, id: string): Promise<Buffer> {
+  async obtain(handle: Handle, owner: KeyOwner, id: string): Promise<KeyObject> {
     const existing = await this.find(handle, owner, id);
     if (existing) return existing;
-    const key = randomBytes(DATA_KEY_BYTES);
-    const wrapped = await this.#kms.wrap(key, `${owner}:${id}`);
+    const raw = randomBytes(DATA_KEY_BYTES);
+    const wrapped = await this.#kms.wrap(raw, `${owner}:${id}`);
+    const key = dataKey(raw);
+    raw.fill(0);
     if (await insertWrappedKey(handle, owner, id, { kek_id: this.kekId, wrapped })) return key;
     // Another writer committed one between our look and our insert: use theirs.
     const theirs = await this.find(handle, owner, id);
@@ -96,11 +100,11 @@ export class Keyring {
     for (const id of ids) this.#cache.delete(`${owner}:${id}`);
   }
 
-  seal(key: Uint8Array, plaintext: Uint8Array, context: SealContext): Buffer {
+  seal(key: KeyObject, plaintext: Uint8Array, context: SealContext): Buffer {
     return seal(key, plaintext, context);
   }
 
-  open(key: Uint8Array, envelope: Uint8Array, context: SealContext): Buffer {
+  open(key: KeyObject, envelope: Uint8Array, context: SealContext): Buffer {
     return open(key, envelope, context);
   }
 }
