@@ -61,7 +61,7 @@ export async function openDocumentContent(
   const key = await keyring.find(handle, 'document', documentId);
   if (!key) {
     throw new SealedDataUnreadable(
-      `${place.table}.${place.column} of ${documentId}: the document's key is gone`,
+      `${place.table}.${place.column} of ${documentId}: the document's key is gone (deleted: after a restore, run \`pnpm folio gdpr replay-ledger\`)`,
     );
   }
   return values.map((v, i) =>

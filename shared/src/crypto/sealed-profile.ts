@@ -92,7 +92,10 @@ export async function openProfiles<T extends ProfileRow>(
     if ((email_sealed || name_sealed) && id) {
       if (!keyring) throw new SealedDataUnreadable(`users of ${id}: this handle carries no keyring`);
       const key = await keyring.find(handle, 'user', id);
-      if (!key) throw new SealedDataUnreadable(`users of ${id}: the user's key is gone`);
+      if (!key)
+        throw new SealedDataUnreadable(
+          `users of ${id}: the user's key is gone (erased: after a restore, run \`pnpm folio gdpr replay-ledger\`)`,
+        );
       if (email_sealed) {
         profile.email = keyring
           .open(key, email_sealed, { table: 'users', column: 'email', rowId: id })
