@@ -8,6 +8,7 @@ import { apiConfigSchema } from './config.js';
 const base = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/unused',
   SECRET_KEY: 'test-secret-key-test-secret-key-0123456789',
+  KEY_FILE: '/unused/folio.key',
   OIDC_CLIENT_ID: 'folio',
   OIDC_CLIENT_SECRET: 'secret',
 };

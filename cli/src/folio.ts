@@ -7,8 +7,8 @@
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { createCollabBus, FolioError } from '@folio/shared';
-import { commonEnv, parseConfig } from '@folio/shared/config';
-import { openKeyring } from '@folio/shared/crypto';
+import { ConfigError, commonEnv, parseConfig } from '@folio/shared/config';
+import { assertKeyFileMatches, openKeyring } from '@folio/shared/crypto';
 import { type Db, LockedError, openDatabase } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis } from '@folio/shared/redis';
@@ -31,15 +31,21 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const config = parseConfig(z.object(commonEnv), process.env);
+  // As for the servers: a key file generated here would wrap keys no server can unwrap.
+  if (command.kind !== 'migrate' && config.DATABASE_URL && !config.KEY_FILE) {
+    throw new ConfigError(['KEY_FILE: is required when DATABASE_URL is set (the key file the servers use)']);
+  }
   const log = createLogger({
     level: process.env.LOG_LEVEL ?? 'warn',
     name: 'folio-cli',
     destination: process.stderr,
   });
+  // Migrating needs no keys (and the migration Job mounts none).
+  const keyring = command.kind === 'migrate' ? undefined : await openKeyring(config);
   let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
     database = await openDatabase({
-      keyring: await openKeyring(config),
+      keyring,
       url: config.DATABASE_URL,
       caFile: config.DATABASE_CA_FILE,
       poolSize: 2,
@@ -59,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
   if (command.kind !== 'migrate') {
     try {
       await requireSchema(database.db, config);
+      if (keyring) await assertKeyFileMatches(database.db, keyring);
     } catch (error) {
       await database.close();
       throw error;

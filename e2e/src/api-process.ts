@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { SECRET_KEY } from './harness.js';
+import { runKeyFile, SECRET_KEY } from './harness.js';
 
 const apiMain = resolve(import.meta.dirname, '../../api/dist/main.js');
 
@@ -41,7 +41,7 @@ export async function spawnApi(
       API_PORT: String(port),
       SECRET_KEY,
       // The run's key file: the test's own handles open what this process sealed.
-      KEY_FILE: process.env.KEY_FILE ?? '',
+      KEY_FILE: runKeyFile(),
       LOG_LEVEL: 'info',
       ...env,
     },

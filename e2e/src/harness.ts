@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HocuspocusProvider } from '@hocuspocus/provider';
 import * as encoding from 'lib0/encoding';
@@ -11,6 +13,15 @@ import * as Y from 'yjs';
 /** End-to-end harness: real `node server/dist/main.js` processes and the real clients. */
 
 export const SECRET_KEY = 'e2e-secret-key-'.padEnd(48, 'x');
+
+/**
+ * The key file every process of a run shares (KEY_FILE is required with DATABASE_URL):
+ * the test run's (vitest's global set-up sets it), or one made for a chaos or soak run.
+ */
+export function runKeyFile(): string {
+  process.env.KEY_FILE ??= join(mkdtempSync(join(tmpdir(), 'folio-e2e-keys-')), 'folio.key');
+  return process.env.KEY_FILE;
+}
 const serverMain = resolve(import.meta.dirname, '../../server/dist/main.js');
 
 export interface CollabProcess {
@@ -33,7 +44,7 @@ export async function spawnCollab(env: Record<string, string>): Promise<CollabPr
       COLLAB_PORT: '0',
       SECRET_KEY,
       // The run's key file: the test's own handles open what this process sealed.
-      KEY_FILE: process.env.KEY_FILE ?? '',
+      KEY_FILE: runKeyFile(),
       LOG_LEVEL: 'info',
       ...env,
     },

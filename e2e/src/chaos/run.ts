@@ -10,7 +10,7 @@ import {
   startTcpProxy,
   type TcpProxy,
 } from '@folio/shared/testing';
-import { type CollabProcess, hocuspocusClient, SECRET_KEY, spawnCollab } from '../harness.js';
+import { type CollabProcess, hocuspocusClient, runKeyFile, SECRET_KEY, spawnCollab } from '../harness.js';
 import { ChaosClient } from './clients.js';
 import { buildSchedule, describeFault, type Fault, seededRandom } from './schedule.js';
 import { freePort, PrivatePostgres, PrivateRedis } from './services.js';
@@ -173,8 +173,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const direct: DatabaseHandle = await openDatabase({
       url: postgres.url,
-      // The key file the spawned servers use (KEY_FILE, or their default under ./data).
-      keyring: await openKeyring({ DATA_DIR: './data', KEY_FILE: process.env.KEY_FILE, ENCRYPTION: true }),
+      // The key file the spawned servers use.
+      keyring: await openKeyring({ DATA_DIR: '.', KEY_FILE: runKeyFile(), ENCRYPTION: true }),
       dataDir: '.',
       log,
       poolSize: 2,

@@ -5,7 +5,7 @@ import { openDatabase } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { buildDocument, buildUser } from '@folio/shared/testing';
 import { PrivatePostgres, PrivateRedis } from '../chaos/services.js';
-import { hocuspocusClient, SECRET_KEY, spawnCollab, yWebsocketClient } from '../harness.js';
+import { hocuspocusClient, runKeyFile, SECRET_KEY, spawnCollab, yWebsocketClient } from '../harness.js';
 
 /**
  * The soak run (`pnpm soak --minutes N`): one collaboration instance on a private
@@ -86,8 +86,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
   const direct = await openDatabase({
     url: postgres.url,
-    // The key file the spawned servers use (KEY_FILE, or their default under ./data).
-    keyring: await openKeyring({ DATA_DIR: './data', KEY_FILE: process.env.KEY_FILE, ENCRYPTION: true }),
+    // The key file the spawned servers use.
+    keyring: await openKeyring({ DATA_DIR: '.', KEY_FILE: runKeyFile(), ENCRYPTION: true }),
     dataDir: '.',
     log,
     poolSize: 2,

@@ -55,6 +55,7 @@ describe('parseConfig', () => {
 
   it('requires SECRET_KEY with an external database, and Sentinel settings in pairs', () => {
     expect(() => parseConfig(schema, { DATABASE_URL: 'postgres://db/x' })).toThrow(/SECRET_KEY: is required/);
+    expect(() => parseConfig(schema, { DATABASE_URL: 'postgres://db/x' })).toThrow(/KEY_FILE: is required/);
     expect(() => parseConfig(schema, { REDIS_SENTINELS: 'a:1,b:2' })).toThrow(/REDIS_SENTINEL_MASTER/);
     const ok = parseConfig(schema, { REDIS_SENTINELS: 'a:1,b:2', REDIS_SENTINEL_MASTER: 'm' });
     expect(ok.REDIS_SENTINELS).toEqual([

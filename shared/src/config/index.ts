@@ -127,6 +127,7 @@ export function checkCommon(
   config: {
     DATABASE_URL?: string | undefined;
     SECRET_KEY?: string | undefined;
+    KEY_FILE?: string | undefined;
     REDIS_SENTINELS?: unknown;
     REDIS_SENTINEL_MASTER?: string | undefined;
   },
@@ -136,6 +137,15 @@ export function checkCommon(
     ctx.addIssue({
       code: 'custom',
       path: ['SECRET_KEY'],
+      message: 'is required when DATABASE_URL is set (it is generated only for the embedded database)',
+    });
+  }
+  // A key file generated inside a container dies with it, and with it every key it
+  // wrapped: with a shared database, every process must name the one shared file.
+  if (config.DATABASE_URL && !config.KEY_FILE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KEY_FILE'],
       message: 'is required when DATABASE_URL is set (it is generated only for the embedded database)',
     });
   }
