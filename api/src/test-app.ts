@@ -56,6 +56,8 @@ export async function buildTestApi(
   const config = parseConfig(apiConfigSchema, {
     DATABASE_URL: t.url,
     SECRET_KEY: 'test-secret-key-test-secret-key-0123456789',
+    // The run's key file (global set-up), which the test database's handle uses too.
+    KEY_FILE: process.env.KEY_FILE,
     LOG_LEVEL: 'silent',
     ...(options.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: testRedisPrefix() } : {}),
     ...env,

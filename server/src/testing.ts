@@ -79,6 +79,8 @@ export async function createCollabTestContext(): Promise<CollabTestContext> {
         COLLAB_PORT: '0',
         DATABASE_URL: db.url,
         SECRET_KEY: TEST_SECRET,
+        // The run's key file (global set-up), which the test database's handle uses too.
+        KEY_FILE: process.env.KEY_FILE,
         REDIS_KEY_PREFIX: prefix,
         ANTI_ENTROPY_MS: '200',
         ...env,
