@@ -37,6 +37,8 @@ describe('keyring', () => {
     if (!keyring) throw new Error('the test database carries no keyring');
     const owner = await buildUser(database.db);
     const doc = await buildDocument(database.db, owner);
+    // insertDocument made one already: start from none.
+    await keyring.shred(database.db, 'document', [doc.id]);
     const key = await database.db.transaction().execute((trx) => keyring.obtain(trx, 'document', doc.id));
     const stored = await findWrappedKey(database.db, 'document', doc.id);
     expect(stored?.kek_id).toBe(keyring.kekId);
@@ -49,6 +51,7 @@ describe('keyring', () => {
     if (!keyring) throw new Error('no keyring');
     const owner = await buildUser(database.db);
     const doc = await buildDocument(database.db, owner);
+    await keyring.shred(database.db, 'document', [doc.id]);
     let rolledBack: KeyObject | undefined;
     await expect(
       database.db.transaction().execute(async (trx) => {

@@ -1,17 +1,26 @@
 import { sql } from 'kysely';
+import { keyringOf } from '../../crypto/keyring.js';
 import type { DocumentRow } from '../schema.js';
 import { ownedBy, readableBy } from './document-access.js';
 import type { Handle } from './handle.js';
 
-export function insertDocument(
+/**
+ * Inserts a document and, with sealing on, makes its data key in the same statement's
+ * transaction (when given one): the first edit then never pays for creating it on the
+ * collaboration hot path, where it would also slow that one commit against others.
+ */
+export async function insertDocument(
   db: Handle,
   doc: { id: string; workspaceId: string; title: string; createdBy: string | null },
 ): Promise<DocumentRow> {
-  return db
+  const row = await db
     .insertInto('documents')
     .values({ id: doc.id, workspace_id: doc.workspaceId, title: doc.title, created_by: doc.createdBy })
     .returningAll()
     .executeTakeFirstOrThrow();
+  const keyring = keyringOf(db);
+  if (keyring?.sealWrites) await keyring.obtain(db, 'document', row.id);
+  return row;
 }
 
 export function findDocument(db: Handle, id: string): Promise<DocumentRow | undefined> {
