@@ -141,7 +141,10 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
       // Existing data written unsealed: one bounded pass per job, each queuing the next
       // while rows are left; a pass on a sealed database finds nothing and ends.
       await deps.jobs.work<SealingJob>(QUEUES.sealing, { concurrency: 1, pollSeconds: 5 }, async () => {
-        const pass = await existingDataSealer(deps.db, { budgetMs: config.sealingPassMs });
+        const pass = await existingDataSealer(deps.db, {
+          budgetMs: config.sealingPassMs,
+          stopping: () => stopped,
+        });
         deps.log.info({ sealed: pass.sealed, more: pass.more }, 'sealing pass');
         if (pass.more && !stopped) await deps.jobs.send(QUEUES.sealing, {}, { singletonKey: 'pass' });
       });

@@ -32,7 +32,8 @@ const BATCH = 500;
  */
 export async function existingDataSealer(
   db: Handle,
-  options: { budgetMs?: number } = {},
+  /** `stopping`: checked between batches, so a worker shutting down is not held up. */
+  options: { budgetMs?: number; stopping?: () => boolean } = {},
 ): Promise<SealingPass> {
   const keyring = keyringOf(db);
   const sealed: UnsealedCounts = { users: 0, document_updates: 0, document_states: 0, document_versions: 0 };
@@ -46,7 +47,7 @@ export async function existingDataSealer(
   ];
   for (const [table, step] of steps) {
     for (;;) {
-      if (Date.now() > deadline) return { sealed, more: true };
+      if (Date.now() > deadline || options.stopping?.()) return { sealed, more: true };
       const n = await step();
       sealed[table] += n;
       if (n < BATCH) break;
