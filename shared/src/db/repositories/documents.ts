@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { SearchLanguage } from '../../search-language.js';
 import type { DocumentRole, DocumentRow } from '../schema.js';
 import type { Handle } from './handle.js';
 import { sharesAWorkspace } from './workspace-members.js';
@@ -335,6 +336,9 @@ export async function upsertSearchText(
   entry: { documentId: string; workspaceId: string; title: string; body: string },
 ): Promise<void> {
   const body = searchableBody(entry.body);
+  // Built with the workspace's configuration as of this write (a reindex catches up rows
+  // written just before a change; search reads each row with its own).
+  const language = sql<SearchLanguage>`(select search_language from workspaces where id = ${entry.workspaceId})`;
   await db
     .insertInto('document_search')
     .values({
@@ -342,6 +346,7 @@ export async function upsertSearchText(
       workspace_id: entry.workspaceId,
       title: entry.title,
       body,
+      search_language: language,
       // The database's clock, like documents.updated_at: the search sweeper compares them.
       updated_at: sql`now()`,
     })
@@ -350,6 +355,7 @@ export async function upsertSearchText(
         title: entry.title,
         body,
         workspace_id: entry.workspaceId,
+        search_language: language,
         updated_at: sql`now()`,
       }),
     )

@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import { SEARCH_LANGUAGES, type SearchLanguage } from '../../search-language.js';
 import { type Handle, inTransaction } from './handle.js';
 
 export interface SearchQuery {
@@ -39,25 +40,108 @@ export const SEARCH_TIMEOUT_MS = 5000;
  * first `SEARCH_CANDIDATES` of them are ranked: `ts_rank_cd` over every match of a common word was the whole cost
  * (EXPLAIN: ~90 % of the time in detoasting and ranking tens of thousands of rows before
  * the LIMIT). Title matches rank first, then `ts_rank_cd`; only the returned page gets a
- * (costly) `ts_headline`. The whole query runs under `SET LOCAL statement_timeout`. The
+ * (costly) `ts_headline`. Each row is matched, ranked and highlighted with its own text
+ * search configuration (the workspace's; see parsedQuery). The whole query runs under a
+ * transaction-local `statement_timeout`. The
  * user's text only ever travels as a bound parameter to `websearch_to_tsquery`, which
  * accepts any input without raising a syntax error.
  */
 export async function searchDocuments(db: Handle, query: SearchQuery): Promise<SearchHit[]> {
   return inTransaction(db, async (trx) => {
-    await sql`set local statement_timeout = ${sql.lit(SEARCH_TIMEOUT_MS)}`.execute(trx);
-    return rankedPage(trx, query);
+    const languages = await timeoutAndLanguages(trx, query);
+    if (languages.length === 0) return [];
+    return rankedPage(trx, query, parsedQuery(query.text, languages));
   });
+}
+
+/**
+ * Arms the statement timeout for the rest of the transaction and reads the text search
+ * configurations the rows in scope may carry, in one round trip. The scope is that of
+ * readableMatches: for instance admins every workspace (or the one asked for); otherwise
+ * the workspaces the caller administers plus the rows they hold a role on, whose own
+ * configurations are read directly (one primary-key lookup per role).
+ */
+async function timeoutAndLanguages(db: Handle, query: SearchQuery): Promise<SearchLanguage[]> {
+  let workspaces = db.selectFrom('workspaces as w').select(sql<string>`unnest(w.search_languages)`.as('language'));
+  if (query.workspaceId !== undefined) workspaces = workspaces.where('w.id', '=', query.workspaceId);
+  let scope = workspaces;
+  if (!query.instanceAdmin) {
+    workspaces = workspaces.where('w.id', 'in', (eb) =>
+      eb
+        .selectFrom('workspace_members as m')
+        .select('m.workspace_id')
+        .where('m.user_id', '=', query.userId)
+        .where('m.role', '=', 'admin'),
+    );
+    let byRole = db
+      .selectFrom('document_permissions as p')
+      .innerJoin('document_search as s', 's.document_id', 'p.document_id')
+      .select('s.search_language as language')
+      .where('p.user_id', '=', query.userId);
+    if (query.workspaceId !== undefined) byRole = byRole.where('s.workspace_id', '=', query.workspaceId);
+    scope = workspaces.union(byRole);
+  }
+  const row = await sql<{ languages: string[] }>`
+    select set_config('statement_timeout', ${String(SEARCH_TIMEOUT_MS)}, true) as timeout,
+           array(select distinct l.language from (${scope}) as l) as languages`
+    .execute(db)
+    .then((r) => r.rows[0]);
+  // Only names from the allow-list are ever spliced into the query as literals.
+  return SEARCH_LANGUAGES.filter((l) => row?.languages.includes(l));
+}
+
+/**
+ * The user's text parsed once per configuration in scope, each row matched and ranked
+ * with the query of its own configuration. With one configuration (the usual case) this
+ * is the plain `tsv @@ websearch_to_tsquery('english', $text)` the planner estimates
+ * well; with several, one indexed condition per configuration (a BitmapOr).
+ */
+export interface ParsedQuery {
+  /** The row of `table` matches. */
+  matches(table: string): RawBuilder<boolean>;
+  /** The tsquery for a row whose configuration is in `language`. */
+  tsquery(language: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** The regconfig for a row whose configuration is in `language`. */
+  config(language: RawBuilder<unknown>): RawBuilder<unknown>;
+}
+
+function parsedQuery(text: string, languages: SearchLanguage[]): ParsedQuery {
+  const regconfig = (l: SearchLanguage) => sql`${sql.lit(l)}::regconfig`;
+  const parse = (l: SearchLanguage) => sql`websearch_to_tsquery(${regconfig(l)}, ${text})`;
+  const [only] = languages;
+  if (languages.length === 1 && only !== undefined)
+    return {
+      matches: (table) => sql<boolean>`${sql.ref(`${table}.tsv`)} @@ ${parse(only)}`,
+      tsquery: () => parse(only),
+      config: () => regconfig(only),
+    };
+  const perLanguage = (language: RawBuilder<unknown>, value: (l: SearchLanguage) => RawBuilder<unknown>) =>
+    sql`(case ${language} ${sql.join(
+      languages.map((l) => sql`when ${sql.lit(l)} then ${value(l)}`),
+      sql` `,
+    )} end)`;
+  return {
+    matches: (table) =>
+      sql<boolean>`(${sql.join(
+        languages.map(
+          (l) =>
+            sql`(${sql.ref(`${table}.search_language`)} = ${sql.lit(l)} and ${sql.ref(`${table}.tsv`)} @@ ${parse(l)})`,
+        ),
+        sql` or `,
+      )})`,
+    tsquery: (language) => perLanguage(language, parse),
+    config: (language) => perLanguage(language, regconfig),
+  };
 }
 
 /** A branch of the candidate set: matches of one access path, bounded on its own. */
 type Candidates = ReturnType<typeof matchesIn>;
 
-function matchesIn(db: Handle, tsquery: RawBuilder<unknown>, workspaceId: string | undefined) {
+function matchesIn(db: Handle, parsed: ParsedQuery, workspaceId: string | undefined) {
   let q = db
     .selectFrom('document_search as s')
-    .select(['s.document_id as documentId', 's.title as title', 's.tsv as tsv'])
-    .where(sql<boolean>`s.tsv @@ ${tsquery}`);
+    .select(['s.document_id as documentId', 's.title as title', 's.tsv as tsv', 's.search_language as language'])
+    .where(parsed.matches('s'));
   if (workspaceId !== undefined) q = q.where('s.workspace_id', '=', workspaceId);
   return q;
 }
@@ -72,9 +156,9 @@ function matchesIn(db: Handle, tsquery: RawBuilder<unknown>, workspaceId: string
  * - per workspace the user administers (LATERAL: none costs nothing), where the planner
  *   picks the GIN bitmap or an early-stopping scan of the workspace.
  */
-function readableMatches(db: Handle, tsquery: RawBuilder<unknown>, query: SearchQuery): Candidates {
-  if (query.instanceAdmin) return matchesIn(db, tsquery, query.workspaceId).limit(SEARCH_CANDIDATES);
-  const byRole = matchesIn(db, tsquery, query.workspaceId)
+function readableMatches(db: Handle, parsed: ParsedQuery, query: SearchQuery): Candidates {
+  if (query.instanceAdmin) return matchesIn(db, parsed, query.workspaceId).limit(SEARCH_CANDIDATES);
+  const byRole = matchesIn(db, parsed, query.workspaceId)
     .innerJoin('document_permissions as p', 'p.document_id', 's.document_id')
     .where('p.user_id', '=', query.userId)
     .where(({ not, exists, selectFrom }) =>
@@ -100,24 +184,24 @@ function readableMatches(db: Handle, tsquery: RawBuilder<unknown>, query: Search
     .selectFrom(administered.as('a'))
     .innerJoinLateral(
       () =>
-        matchesIn(db, tsquery, undefined)
+        matchesIn(db, parsed, undefined)
           .where('s.workspace_id', '=', sql.ref<string>('a.workspace_id'))
           .limit(SEARCH_CANDIDATES)
           .as('w'),
       (join) => join.onTrue(),
     )
-    .select(['w.documentId', 'w.title', 'w.tsv'])
+    .select(['w.documentId', 'w.title', 'w.tsv', 'w.language'])
     .limit(SEARCH_CANDIDATES);
   return db
     .selectFrom(byRole.as('r'))
-    .select(['r.documentId', 'r.title', 'r.tsv'])
-    .unionAll(db.selectFrom(byWorkspace.as('w')).select(['w.documentId', 'w.title', 'w.tsv']))
+    .select(['r.documentId', 'r.title', 'r.tsv', 'r.language'])
+    .unionAll(db.selectFrom(byWorkspace.as('w')).select(['w.documentId', 'w.title', 'w.tsv', 'w.language']))
     .limit(SEARCH_CANDIDATES) as unknown as Candidates;
 }
 
-async function rankedPage(db: Handle, query: SearchQuery): Promise<SearchHit[]> {
-  const tsquery = sql`websearch_to_tsquery('english'::regconfig, ${query.text})`;
-  const matches = readableMatches(db, tsquery, query);
+async function rankedPage(db: Handle, query: SearchQuery, parsed: ParsedQuery): Promise<SearchHit[]> {
+  const matches = readableMatches(db, parsed, query);
+  const tsquery = parsed.tsquery(sql.ref('c.language'));
   const rows = await db
     .with('candidates', () => matches)
     .with('hits', (qb) =>
@@ -145,7 +229,7 @@ async function rankedPage(db: Handle, query: SearchQuery): Promise<SearchHit[]> 
       'hits.rank',
       'hits.inTitle',
       // Markers already in the text are dropped so that every marker in a snippet is ours.
-      sql<string>`ts_headline('english'::regconfig, translate(s.body, ${START_MARK + STOP_MARK}, ''), ${tsquery}, ${HEADLINE_OPTIONS})`.as(
+      sql<string>`ts_headline(${parsed.config(sql.ref('s.search_language'))}, translate(s.body, ${START_MARK + STOP_MARK}, ''), ${parsed.tsquery(sql.ref('s.search_language'))}, ${HEADLINE_OPTIONS})`.as(
         'snippet',
       ),
     ])
