@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * Text search configurations a workspace may choose (`search_language`): the ones
  * Postgres 15 ships built in, which the embedded PGlite has too. The migration
@@ -40,8 +38,3 @@ export const SEARCH_LANGUAGES = [
 ] as const;
 
 export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number];
-
-/** What a workspace gets when its creator names none. */
-export const DEFAULT_SEARCH_LANGUAGE: SearchLanguage = 'english';
-
-export const searchLanguageSchema = z.enum(SEARCH_LANGUAGES);

@@ -5,6 +5,7 @@ import { type ErasureJob, type JobQueue, QUEUES, type WebhookLaneJob } from '@fo
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-schedule.js';
+import { searchReindexWork } from './search-reindex-work.js';
 import { type DelivererConfiguration, deliverLane } from './webhook-deliverer.js';
 import { RELAY_BATCH, relayWebhookEvents, repairOverdueLanes } from './webhook-relay.js';
 
@@ -126,6 +127,7 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
         }
         await deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' });
       });
+      await searchReindexWork(deps, () => stopped);
       // Requests left by a process that died, and stale running ones: every minute.
       await deps.jobs.schedule(QUEUES.erasure, '* * * * *', {});
       await deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' });
@@ -143,7 +145,11 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
       stopped = true;
       clearInterval(timer);
       timer = undefined;
-      await Promise.all([deps.jobs.stopWork(QUEUES.webhookLane), deps.jobs.stopWork(QUEUES.erasure)]);
+      await Promise.all([
+        deps.jobs.stopWork(QUEUES.webhookLane),
+        deps.jobs.stopWork(QUEUES.erasure),
+        deps.jobs.stopWork(QUEUES.searchReindex),
+      ]);
       await pass;
     },
     /** One relay pass now (tests). */

@@ -119,5 +119,9 @@ export async function down(db: Kysely<any>): Promise<void> {
     .execute();
   await sql`alter table document_search alter column tsv set storage main`.execute(db);
   await sql`create index document_search_tsv_idx on document_search using gin (tsv)`.execute(db);
-  await db.schema.alterTable('workspaces').dropColumn('search_languages').dropColumn('search_language').execute();
+  await db.schema
+    .alterTable('workspaces')
+    .dropColumn('search_languages')
+    .dropColumn('search_language')
+    .execute();
 }

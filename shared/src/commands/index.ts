@@ -24,3 +24,5 @@ export * from './user-provisioner.js';
 export * from './webhook-registrar.js';
 export * from './workspace-admin.js';
 export * from './workspace-inviter.js';
+export * from './workspace-search-reindexer.js';
+export * from './workspace-updater.js';

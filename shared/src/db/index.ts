@@ -22,5 +22,6 @@ export * from './repositories/webhook-deliveries.js';
 export * from './repositories/webhooks.js';
 export * from './repositories/workspace-invitations.js';
 export * from './repositories/workspace-members.js';
+export * from './repositories/workspace-search.js';
 export * from './repositories/workspaces.js';
 export * from './schema.js';

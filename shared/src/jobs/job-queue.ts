@@ -18,6 +18,8 @@ export const QUEUES = {
   webhookLane: 'webhook-lane',
   /** Work through claimable erasure requests. */
   erasure: 'erasure',
+  /** Rebuild a workspace's search rows with its text search configuration. */
+  searchReindex: 'search-reindex',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -26,6 +28,9 @@ export interface WebhookLaneJob {
   lane: string;
 }
 export type ErasureJob = Record<string, never>;
+export interface SearchReindexJob {
+  workspaceId: string;
+}
 
 /** The singleton key of a lane's job: at most one of them waits at a time. */
 export const webhookLaneKey = (lane: WebhookLaneJob) => `${lane.webhookId}:${lane.lane}`;
@@ -51,6 +56,17 @@ const queueDefinitions: Record<QueueName, Omit<Queue, 'name'>> = {
     retryBackoff: true,
     retryDelayMax: 300,
     expireInSeconds: 15 * 60,
+    deleteAfterSeconds: 24 * 60 * 60,
+  },
+  // Batches are idempotent: a retried or expired job redoes what is left (1M rows: minutes).
+  [QUEUES.searchReindex]: {
+    policy: 'short',
+    notify: true,
+    retryLimit: 10,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 60 * 60,
     deleteAfterSeconds: 24 * 60 * 60,
   },
 };

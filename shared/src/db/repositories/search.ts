@@ -62,7 +62,9 @@ export async function searchDocuments(db: Handle, query: SearchQuery): Promise<S
  * configurations are read directly (one primary-key lookup per role).
  */
 async function timeoutAndLanguages(db: Handle, query: SearchQuery): Promise<SearchLanguage[]> {
-  let workspaces = db.selectFrom('workspaces as w').select(sql<string>`unnest(w.search_languages)`.as('language'));
+  let workspaces = db
+    .selectFrom('workspaces as w')
+    .select(sql<string>`unnest(w.search_languages)`.as('language'));
   if (query.workspaceId !== undefined) workspaces = workspaces.where('w.id', '=', query.workspaceId);
   let scope = workspaces;
   if (!query.instanceAdmin) {
@@ -140,7 +142,12 @@ type Candidates = ReturnType<typeof matchesIn>;
 function matchesIn(db: Handle, parsed: ParsedQuery, workspaceId: string | undefined) {
   let q = db
     .selectFrom('document_search as s')
-    .select(['s.document_id as documentId', 's.title as title', 's.tsv as tsv', 's.search_language as language'])
+    .select([
+      's.document_id as documentId',
+      's.title as title',
+      's.tsv as tsv',
+      's.search_language as language',
+    ])
     .where(parsed.matches('s'));
   if (workspaceId !== undefined) q = q.where('s.workspace_id', '=', workspaceId);
   return q;

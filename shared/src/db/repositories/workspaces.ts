@@ -1,9 +1,17 @@
+import { sql } from 'kysely';
+import type { SearchLanguage } from '../../search-language.js';
 import type { Workspace, WorkspaceRole } from '../schema.js';
 import type { Handle } from './handle.js';
 
 export function insertWorkspace(
   db: Handle,
-  workspace: { id: string; name: string; createdBy: string | null; personalUserId?: string | null },
+  workspace: {
+    id: string;
+    name: string;
+    createdBy: string | null;
+    personalUserId?: string | null;
+    searchLanguage?: SearchLanguage | undefined;
+  },
 ): Promise<Workspace> {
   return db
     .insertInto('workspaces')
@@ -12,6 +20,9 @@ export function insertWorkspace(
       name: workspace.name,
       created_by: workspace.createdBy,
       personal_user_id: workspace.personalUserId ?? null,
+      ...(workspace.searchLanguage
+        ? { search_language: workspace.searchLanguage, search_languages: [workspace.searchLanguage] }
+        : {}),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -74,4 +85,13 @@ export function findWorkspace(db: Handle, id: string): Promise<Workspace | undef
 
 export function findPersonalWorkspace(db: Handle, userId: string): Promise<Workspace | undefined> {
   return db.selectFrom('workspaces').selectAll().where('personal_user_id', '=', userId).executeTakeFirst();
+}
+
+export function renameWorkspace(db: Handle, id: string, name: string): Promise<Workspace | undefined> {
+  return db
+    .updateTable('workspaces')
+    .set({ name, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }
