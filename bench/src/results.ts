@@ -144,6 +144,12 @@ export interface SearchLatency {
   apiCpuPercent: number;
   /** Postgres backends of the bench database (the API's pool and the harness's), % of one core. */
   databaseCpuPercent: number;
+  /** The harness process itself (the callers: fetch and JSON parsing), % of one core. */
+  clientCpuPercent?: number;
+  /** CPU-milliseconds per query of the API, Postgres and the callers together. */
+  cpuMsPerQuery?: number;
+  /** The machine's 1-minute load average when the measurement ended (other sessions share it). */
+  loadAverage?: number;
 }
 
 export interface SearchResult {
