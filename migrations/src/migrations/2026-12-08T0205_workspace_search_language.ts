@@ -94,6 +94,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   // As 2026-12-02T1810_search_tsv_inline: tsv stays in the row, the body goes out of line first.
   await sql`alter table document_search alter column tsv set storage main`.execute(db);
   await sql`create index document_search_tsv_idx on document_search using gin (tsv)`.execute(db);
+  // Title matches (the weight-A lexemes) found without scanning body matches: search ranks
+  // them first, and takes a bounded number of each kind.
+  await sql`create index document_search_title_idx on document_search using gin (ts_filter(tsv, '{a}'))`.execute(
+    db,
+  );
   // The reindex walks a workspace's rows in document_id order, a batch at a time.
   await db.schema
     .createIndex('document_search_workspace_document_idx')
@@ -104,6 +109,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('document_search_workspace_document_idx').execute();
+  await db.schema.dropIndex('document_search_title_idx').execute();
   await sql`drop index document_search_tsv_idx`.execute(db);
   await db.schema.alterTable('document_search').dropColumn('tsv').execute();
   await db.schema.alterTable('document_search').dropColumn('search_language').execute();
