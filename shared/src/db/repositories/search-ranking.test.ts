@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId } from '../../ids.js';
 import { buildUser, buildWorkspace, createTestDatabase, type TestDatabase } from '../../testing/index.js';
 import { insertDocument, setDocumentPermission, upsertSearchText } from './documents.js';
-import { SEARCH_CANDIDATES, searchDocuments, TITLE_CANDIDATES } from './search.js';
+import { HEADLINE_SOURCE_CHARS, SEARCH_CANDIDATES, searchDocuments, TITLE_CANDIDATES } from './search.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -81,4 +81,23 @@ it('ranks a title match first however many documents mention the word in their b
     limit: 3,
   });
   expect(asReader[0]?.documentId).toBe(titled);
+});
+
+it('cuts snippets from the start of a long body, and still finds a match beyond it', async () => {
+  const owner = await buildUser(t.db);
+  const workspace = await buildWorkspace(t.db, owner);
+  const id = newId();
+  await insertDocument(t.db, { id, workspaceId: workspace.id, title: 'Log', createdBy: owner.id });
+  await setDocumentPermission(t.db, id, owner.id, 'owner', owner.id);
+  const body = `Opening words. ${'filler text here. '.repeat(HEADLINE_SOURCE_CHARS / 10)}the albatross appears at last`;
+  await upsertSearchText(t.db, { documentId: id, workspaceId: workspace.id, title: 'Log', body });
+  const [hit] = await searchDocuments(t.db, {
+    text: 'albatross',
+    userId: owner.id,
+    instanceAdmin: false,
+    limit: 5,
+  });
+  expect(hit?.documentId).toBe(id);
+  expect(hit?.snippet.startsWith('Opening words')).toBe(true);
+  expect(hit?.snippet).not.toContain('albatross');
 });
