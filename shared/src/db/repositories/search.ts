@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import { SEARCH_LANGUAGES, type SearchLanguage } from '../../search-language.js';
 import { type Handle, inTransaction } from './handle.js';
+import { boundStatement, SENTINEL } from './search-statements.js';
 
 export interface SearchQuery {
   /** Web-search syntax: "quoted phrases", `or`, `-excluded`; never parsed by us. */
@@ -63,12 +64,37 @@ export const SEARCH_TIMEOUT_MS = 5000;
  * accepts any input without raising a syntax error.
  */
 export async function searchDocuments(db: Handle, query: SearchQuery): Promise<SearchHit[]> {
+  // The statements are built for the shape of the query, with sentinels for its values
+  // (see search-statements.ts), and bound to this call's values.
+  const template: SearchQuery = {
+    ...query,
+    text: SENTINEL.text,
+    userId: SENTINEL.userId,
+    workspaceId: query.workspaceId === undefined ? undefined : SENTINEL.workspaceId,
+    limit: SENTINEL.limit,
+  };
+  const shape = `${query.instanceAdmin ? 'admin' : 'user'}:${query.workspaceId === undefined ? 'all' : 'one'}`;
   return inTransaction(db, async (trx) => {
-    const languages = await timeoutAndLanguages(trx, query);
+    const scope = boundStatement(
+      `languages:${shape}`,
+      () => timeoutAndLanguages(trx, template).compile(trx),
+      query,
+    );
+    const found = (await trx.executeQuery<{ languages: string[] }>(scope)).rows[0]?.languages ?? [];
+    // Only names from the allow-list are ever spliced into the query as literals.
+    const languages = SEARCH_LANGUAGES.filter((l) => found.includes(l));
     if (languages.length === 0) return [];
-    return rankedPage(trx, query, parsedQuery(query.text, languages));
+    const page = boundStatement(
+      `page:${shape}:${languages.join(',')}`,
+      () => rankedPage(trx, template, parsedQuery(template.text, languages)).compile(),
+      query,
+    );
+    const rows = (await trx.executeQuery<PageRow>(page)).rows;
+    return rows.map(({ inTitle: _inTitle, ...r }) => ({ ...r, rank: Number(r.rank) }));
   });
 }
+
+type PageRow = SearchHit & { inTitle: boolean };
 
 /**
  * Arms the statement timeout for the rest of the transaction and reads the text search
@@ -77,7 +103,7 @@ export async function searchDocuments(db: Handle, query: SearchQuery): Promise<S
  * the workspaces the caller administers plus the rows they hold a role on, whose own
  * configurations are read directly (one primary-key lookup per role).
  */
-async function timeoutAndLanguages(db: Handle, query: SearchQuery): Promise<SearchLanguage[]> {
+function timeoutAndLanguages(db: Handle, query: SearchQuery) {
   let workspaces = db
     .selectFrom('workspaces as w')
     .select(sql<string>`unnest(w.search_languages)`.as('language'));
@@ -99,13 +125,9 @@ async function timeoutAndLanguages(db: Handle, query: SearchQuery): Promise<Sear
     if (query.workspaceId !== undefined) byRole = byRole.where('s.workspace_id', '=', query.workspaceId);
     scope = workspaces.union(byRole);
   }
-  const row = await sql<{ languages: string[] }>`
+  return sql<{ languages: string[] }>`
     select set_config('statement_timeout', ${String(SEARCH_TIMEOUT_MS)}, true) as timeout,
-           array(select distinct l.language from (${scope}) as l) as languages`
-    .execute(db)
-    .then((r) => r.rows[0]);
-  // Only names from the allow-list are ever spliced into the query as literals.
-  return SEARCH_LANGUAGES.filter((l) => row?.languages.includes(l));
+           array(select distinct l.language from (${scope}) as l) as languages`;
 }
 
 /**
@@ -239,56 +261,56 @@ function readableMatches(
     .limit(bound) as unknown as Candidates;
 }
 
-async function rankedPage(db: Handle, query: SearchQuery, parsed: ParsedQuery): Promise<SearchHit[]> {
+function rankedPage(db: Handle, query: SearchQuery, parsed: ParsedQuery) {
   const titles = readableMatches(db, parsed, query, 'title', TITLE_CANDIDATES);
   const any = readableMatches(db, parsed, query, 'any', SEARCH_CANDIDATES);
   const tsquery = parsed.tsquery(sql.ref('c.language'));
-  const rows = await db
-    .with('candidates', () =>
-      db
-        .selectFrom(titles.as('t'))
-        .selectAll()
-        .unionAll(db.selectFrom(any.as('a')).selectAll()),
-    )
-    // A title match is usually among both sets: ranked once.
-    .with('ranked', (qb) =>
-      qb
-        .selectFrom('candidates as c')
-        .distinctOn('c.documentId')
-        .select([
-          'c.documentId',
-          'c.title',
-          sql<boolean>`ts_filter(c.tsv, '{a}') @@ ${tsquery}`.as('inTitle'),
-          sql<number>`ts_rank_cd(c.tsv, ${tsquery})`.as('rank'),
-        ])
-        .orderBy('c.documentId'),
-    )
-    .with('hits', (qb) =>
-      qb
-        .selectFrom('ranked')
-        .selectAll()
-        .orderBy('inTitle', 'desc')
-        .orderBy('rank', 'desc')
-        .orderBy('documentId')
-        .limit(query.limit),
-    )
-    .selectFrom('hits')
-    .innerJoin('document_search as s', 's.document_id', 'hits.documentId')
-    .select([
-      'hits.documentId',
-      'hits.title',
-      'hits.rank',
-      'hits.inTitle',
-      // Markers already in the text are dropped so that every marker in a snippet is ours.
-      sql<string>`ts_headline(${parsed.config(sql.ref('s.search_language'))}, translate(left(s.body, ${sql.lit(HEADLINE_SOURCE_CHARS)}), ${START_MARK + STOP_MARK}, ''), ${parsed.tsquery(sql.ref('s.search_language'))}, ${HEADLINE_OPTIONS})`.as(
-        'snippet',
-      ),
-    ])
-    .orderBy('hits.inTitle', 'desc')
-    .orderBy('hits.rank', 'desc')
-    .orderBy('hits.documentId')
-    .execute();
-  return rows.map(({ inTitle: _inTitle, ...r }) => ({ ...r, rank: Number(r.rank) }));
+  return (
+    db
+      .with('candidates', () =>
+        db
+          .selectFrom(titles.as('t'))
+          .selectAll()
+          .unionAll(db.selectFrom(any.as('a')).selectAll()),
+      )
+      // A title match is usually among both sets: ranked once.
+      .with('ranked', (qb) =>
+        qb
+          .selectFrom('candidates as c')
+          .distinctOn('c.documentId')
+          .select([
+            'c.documentId',
+            'c.title',
+            sql<boolean>`ts_filter(c.tsv, '{a}') @@ ${tsquery}`.as('inTitle'),
+            sql<number>`ts_rank_cd(c.tsv, ${tsquery})`.as('rank'),
+          ])
+          .orderBy('c.documentId'),
+      )
+      .with('hits', (qb) =>
+        qb
+          .selectFrom('ranked')
+          .selectAll()
+          .orderBy('inTitle', 'desc')
+          .orderBy('rank', 'desc')
+          .orderBy('documentId')
+          .limit(query.limit),
+      )
+      .selectFrom('hits')
+      .innerJoin('document_search as s', 's.document_id', 'hits.documentId')
+      .select([
+        'hits.documentId',
+        'hits.title',
+        'hits.rank',
+        'hits.inTitle',
+        // Markers already in the text are dropped so that every marker in a snippet is ours.
+        sql<string>`ts_headline(${parsed.config(sql.ref('s.search_language'))}, translate(left(s.body, ${sql.lit(HEADLINE_SOURCE_CHARS)}), ${START_MARK + STOP_MARK}, ''), ${parsed.tsquery(sql.ref('s.search_language'))}, ${HEADLINE_OPTIONS})`.as(
+          'snippet',
+        ),
+      ])
+      .orderBy('hits.inTitle', 'desc')
+      .orderBy('hits.rank', 'desc')
+      .orderBy('hits.documentId')
+  );
 }
 
 /**
