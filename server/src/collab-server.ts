@@ -320,7 +320,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         await indexer.flush();
         const names = persistence.loaded.names();
         await Promise.race([
-          Promise.all(names.map((name) => persistence.compact(name))),
+          Promise.all(names.map((name) => persistence.compact(name, hocuspocus.documents.get(name)))),
           new Promise((resolve) => setTimeout(resolve, SHUTDOWN_STORE_BUDGET_MS).unref()),
         ]);
         registry.stop();
