@@ -44,12 +44,13 @@ async function request(method, url, { status, auth = true, body } = {}) {
   return text;
 }
 
-/** Opens /yjs/<id> and waits for the server's first sync message (type 0). */
+/** Opens /yjs/<id>, sends sync step 1 (empty state vector) and waits for a sync answer (type 0). */
 function yjsSync(base, documentId, connectToken) {
   const url = `${base.replace(/^http/, 'ws')}/yjs/${encodeURIComponent(documentId)}?token=${encodeURIComponent(connectToken)}`;
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';
+    socket.addEventListener('open', () => socket.send(Uint8Array.of(0, 0, 1, 0)));
     const timer = setTimeout(() => {
       socket.close();
       reject(new SmokeFailure(`no sync message on ${base}/yjs/… within ${TIMEOUT_MS} ms`));

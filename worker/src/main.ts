@@ -15,9 +15,14 @@ import { createWorker } from './worker.js';
 const config = loadConfigOrExit(workerConfigSchema);
 const infra = await openInfrastructure(config, 'folio-worker');
 routeConsoleToLogger(infra.log);
-const jobs = createJobQueue(infra.database, infra.log, { role: 'worker' });
+const jobs = createJobQueue(infra.database, infra.log, { role: 'worker', tracing: infra.tracing });
 await jobs.start();
-const bus = createCollabBus({ redis: infra.redis, prefix: config.REDIS_KEY_PREFIX, log: infra.log });
+const bus = createCollabBus({
+  redis: infra.redis,
+  prefix: config.REDIS_KEY_PREFIX,
+  log: infra.log,
+  tracing: infra.tracing,
+});
 const worker = createWorker(
   {
     db: infra.database.db,
