@@ -311,6 +311,10 @@ describe('observability pack', () => {
       registered.set(m[2] as string, { type: m[1] as string, labels });
     }
   }
+  // the job queue's gauges, made by a helper in api/src/metrics.ts, labelled by queue
+  for (const m of read('api/src/metrics.ts').matchAll(/jobGauge\(\s*'([a-z_]+)'/g)) {
+    registered.set(m[1] as string, { type: 'Gauge', labels: ['queue'] });
+  }
   const series = (name: string) => {
     for (const [metric, info] of registered) {
       if (name === metric) return info;
@@ -343,7 +347,8 @@ describe('observability pack', () => {
       'status',
     ]);
     expect(registered.get('folio_connections')?.labels).toEqual(['protocol']);
-    expect(registered.size).toBeGreaterThanOrEqual(12);
+    expect(registered.get('folio_jobs_oldest_age_seconds')?.labels).toEqual(['queue']);
+    expect(registered.size).toBeGreaterThanOrEqual(16);
   });
 
   it('names only metrics and labels the processes export', () => {
