@@ -191,16 +191,28 @@ describe.each(['staging', 'production'])('overlay %s', (overlay) => {
     const canary = rollout.spec.strategy.canary;
     expect(named('Service', canary.stableService)).toBeDefined();
     expect(named('Service', canary.canaryService)).toBeDefined();
-    const ingress = named('Ingress', canary.trafficRouting.nginx.stableIngress);
-    // Argo clones the stable Ingress for the canary: it must route only to the stable Service
-    const backends = ingress.spec.rules.flatMap((r: Yaml) =>
-      r.http.paths.map((p: Yaml) => p.backend.service.name),
+    // Argo clones each stable Ingress for the canary: they must route only to the stable Service
+    const ingresses = canary.trafficRouting.nginx.stableIngresses.map((name: string) =>
+      named('Ingress', name),
     );
-    expect(new Set(backends)).toEqual(new Set([canary.stableService]));
-    expect(`wss://${ingress.spec.rules[0].host}`).toBe(config.COLLAB_PUBLIC_URL);
+    expect(ingresses.map((i: Yaml) => i.metadata.name).sort()).toEqual(['folio-collab', 'folio-collab-yjs']);
+    for (const ingress of ingresses) {
+      const backends = ingress.spec.rules.flatMap((r: Yaml) =>
+        r.http.paths.map((p: Yaml) => p.backend.service.name),
+      );
+      expect(new Set(backends)).toEqual(new Set([canary.stableService]));
+      expect(`wss://${ingress.spec.rules[0].host}`).toBe(config.COLLAB_PUBLIC_URL);
+      expect(
+        Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']),
+      ).toBeGreaterThan(60);
+    }
+    // y-websocket URLs name the document (/yjs/<id>): hashed by path, a document's clients share a node
+    const yjs = named('Ingress', 'folio-collab-yjs');
+    expect(yjs.spec.rules[0].http.paths[0].path).toBe('/yjs/');
+    expect(yjs.metadata.annotations['nginx.ingress.kubernetes.io/upstream-hash-by']).toBe('$uri');
     expect(
-      Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']),
-    ).toBeGreaterThan(60);
+      named('Ingress', 'folio-collab').metadata.annotations['nginx.ingress.kubernetes.io/upstream-hash-by'],
+    ).toBeUndefined();
     expect(`https://${named('Ingress', 'folio-api').spec.rules[0].host}`).toBe(config.PUBLIC_URL);
     expect(rollout.spec.progressDeadlineAbort).toBe(true);
 
