@@ -241,14 +241,20 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       const origin = req.headers.origin;
       if (draining || (config.ALLOWED_ORIGINS && origin && !config.ALLOWED_ORIGINS.includes(origin))) {
         const status = draining ? 503 : 403;
-        span.setAttributes({ 'http.response.status_code': status, 'error.type': String(status) });
+        // a 4xx is the client's matter; only a 5xx marks a server span failed (conventions)
+        span.setAttributes({
+          'http.response.status_code': status,
+          'error.type': draining ? '503' : undefined,
+        });
         refuseUpgrade(socket, status);
         return Promise.resolve();
       }
       return new Promise<void>((resolve) => {
         // ws answers a bad handshake itself (400) and never calls back
-        socket.once('close', () => resolve());
+        const refused = () => resolve();
+        socket.once('close', refused);
         wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('close', refused);
           span.setAttributes({ 'http.response.status_code': 101 });
           try {
             acceptSocket(ws, req);
