@@ -171,15 +171,24 @@ describe.each(['staging', 'production'])('overlay %s', (overlay) => {
     );
     expect(config.REDIS_SENTINELS?.split(',')).toEqual(podNames.map((host) => `${host}:${sentinelPort}`));
     expect(redis.spec.replicas).toBeGreaterThanOrEqual(3);
+    // the scripts' defaults (redis-sentinel.test.ts runs them with loopback overrides)
     const scripts = named('ConfigMap', 'folio-redis-scripts').data as Record<string, string>;
-    expect(scripts['sentinel.sh']).toContain(
-      `sentinel monitor ${config.REDIS_SENTINEL_MASTER} $master 6379 2`,
+    const defaults = Object.fromEntries(
+      [...(scripts['env.sh'] ?? '').matchAll(/^(\w+)="\$\{\w+:-(.*)\}"$/gm)].map((m) => [m[1], m[2]]),
     );
-    expect(scripts['master.sh']).toContain(`get-master-addr-by-name ${config.REDIS_SENTINEL_MASTER}`);
+    expect(defaults.master_name).toBe(config.REDIS_SENTINEL_MASTER);
+    expect(defaults.sentinel_port).toBe(String(sentinelPort));
+    expect(defaults.peers?.split(' ')).toEqual(config.REDIS_SENTINELS?.split(','));
+    expect(defaults.seed).toBe(`${podNames[0]} 6379`);
+    expect(defaults.self_host).toBe(`$(hostname).${service.metadata.name}`);
     for (const [file, script] of Object.entries(scripts)) {
       expect(spawnSync('sh', ['-n'], { input: script }).status, file).toBe(0);
-      for (const host of script.match(/folio-redis-\d\.folio-redis/g) ?? []) expect(podNames).toContain(host);
     }
+    const containers = redis.spec.template.spec.containers;
+    expect(containers.map((c: Yaml) => c.command)).toEqual([
+      ['sh', '/scripts/redis.sh'],
+      ['sh', '/scripts/sentinel.sh'],
+    ]);
     const policy = named('NetworkPolicy', 'folio-redis');
     expect(policy.spec.ingress[0].from[0].podSelector.matchLabels).toEqual({
       'app.kubernetes.io/name': 'folio',
