@@ -80,6 +80,9 @@ it.runIf(hasRedis)(
     await vi.waitFor(
       () => {
         expect(redisPorts.map(role)).toEqual(['master', 'slave', 'slave']);
+        for (const port of redisPorts.slice(1)) {
+          expect(cli(port, 'info', 'replication')).toMatch(/^master_link_status:up/m);
+        }
         for (const port of sentinelPorts) {
           expect(cli(port, 'sentinel', 'get-master-addr-by-name', 'folio-test').split('\n')).toEqual([
             '127.0.0.1',
@@ -98,8 +101,9 @@ it.runIf(hasRedis)(
       name: 'sentinel-test',
     });
     await client?.set('folio-test:before', '1');
-    // replication is asynchronous: let both replicas have it before the master dies
-    expect(await client?.wait(2, 5_000)).toBe(2);
+    // replication is asynchronous: let both replicas have it before the master dies (WAIT's
+    // own timeout stays under the client's 5 s command timeout)
+    await vi.waitFor(async () => expect(await client?.wait(2, 2_000)).toBe(2), { timeout: 20_000 });
 
     process.kill(-(servers[0]?.pid as number), 'SIGKILL');
     const promoted = await vi.waitFor(
