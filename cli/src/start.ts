@@ -44,7 +44,12 @@ async function main(): Promise<void> {
   const { db, replica } = infra.database;
   // One bus for both: without Redis it is in-process, and REST writes, deletions and
   // revocations must reach this process's collaboration server.
-  const bus = createCollabBus({ redis: infra.redis, prefix: config.api.REDIS_KEY_PREFIX, log: infra.log });
+  const bus = createCollabBus({
+    redis: infra.redis,
+    prefix: config.api.REDIS_KEY_PREFIX,
+    log: infra.log,
+    tracing: infra.tracing,
+  });
   const deps = {
     db,
     log: infra.log,
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
     tracing: infra.tracing,
   };
   // One queue for the API and the in-process worker (the embedded database has one connection).
-  const jobs = createJobQueue(infra.database, infra.log, { role: 'worker' });
+  const jobs = createJobQueue(infra.database, infra.log, { role: 'worker', tracing: infra.tracing });
   const first = await bootstrapFirstAdmin(db);
   const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();

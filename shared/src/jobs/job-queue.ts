@@ -3,6 +3,7 @@ import { fromPglite, PgBoss, type Queue } from 'pg-boss';
 import { connectionSettings, type DatabaseHandle } from '../db/connect.js';
 import type { Handle } from '../db/repositories/handle.js';
 import type { Logger } from '../logger.js';
+import { messagingAttributes, noopTracing, type Tracing } from '../tracing/index.js';
 
 /**
  * The durable job queue: pg-boss on Folio's own database. Chosen over graphile-worker
@@ -100,6 +101,8 @@ export interface JobQueueOptions {
   role: 'client' | 'worker';
   /** Connections of its own on Postgres (the embedded database has one). */
   poolSize?: number;
+  /** A producer span per job sent within a traced request, a consumer span per job run. */
+  tracing?: Tracing | undefined;
 }
 
 const SCHEMA = 'pgboss';
@@ -116,6 +119,7 @@ function inTransactionDb(trx: Handle) {
 
 export function createJobQueue(database: DatabaseHandle, log: Logger, options: JobQueueOptions): JobQueue {
   const worker = options.role === 'worker';
+  const tracing = options.tracing ?? noopTracing;
   const common = {
     schema: SCHEMA,
     supervise: worker,
@@ -148,10 +152,23 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
   return {
     async send(queue, data, sendOptions = {}) {
       await ready();
-      await boss.send(queue, data, {
+      const started = performance.now();
+      const id = await boss.send(queue, data, {
         ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
         ...(sendOptions.trx ? { db: inTransactionDb(sendOptions.trx) } : {}),
+      });
+      // Only within a traced request or job: the relay's background sends are no trace.
+      tracing.recordSpan(`send ${queue}`, {
+        kind: 'producer',
+        childOnly: true,
+        durationMs: performance.now() - started,
+        attributes: messagingAttributes({
+          system: 'pg-boss',
+          operation: 'send',
+          destination: queue,
+          messageId: id ?? undefined,
+        }),
       });
     },
     async work<T>(
@@ -174,7 +191,23 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
           notifyPollingIntervalSeconds: workOptions.pollSeconds,
         },
         async (batch) => {
-          const outcomes = await Promise.allSettled(batch.map((job) => handler(job.data)));
+          // Each job a trace of its own (its queries nest in it): a batch serves many senders.
+          const run = (job: (typeof batch)[number]) =>
+            tracing.inSpan(
+              `process ${queue}`,
+              {
+                kind: 'consumer',
+                root: true,
+                attributes: messagingAttributes({
+                  system: 'pg-boss',
+                  operation: 'process',
+                  destination: queue,
+                  messageId: job.id,
+                }),
+              },
+              () => handler(job.data),
+            );
+          const outcomes = await Promise.allSettled(batch.map(run));
           const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
           // The whole batch is retried: jobs are idempotent, the ones that succeeded find nothing to do.
           if (failed) throw failed.reason;
