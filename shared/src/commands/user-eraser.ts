@@ -18,7 +18,7 @@ import {
 } from '../db/repositories/erasure.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserById, lockOtherLiveAdmins } from '../db/repositories/users.js';
-import { recordWebhookEvents } from '../db/repositories/webhooks.js';
+import { moveWebhookRecordsToPseudonym, recordWebhookEvents } from '../db/repositories/webhooks.js';
 import { eraseUserInvitations } from '../db/repositories/workspace-invitations.js';
 import {
   findPersonalWorkspace,
@@ -217,7 +217,10 @@ export async function userEraser(
     const sessionHashes = await deleteUserSessions(trx, input.userId);
     const invitationsDeleted = await eraseUserInvitations(trx, input.userId);
     await pseudonymizeUser(trx, input.userId, pseudonymId, erasedAt);
-    if (pseudonymId !== input.userId) await moveAuditEntriesToPseudonym(trx, input.userId, pseudonymId);
+    if (pseudonymId !== input.userId) {
+      await moveAuditEntriesToPseudonym(trx, input.userId, pseudonymId);
+      await moveWebhookRecordsToPseudonym(trx, input.userId, pseudonymId);
+    }
 
     const report: ErasureReport = {
       userId: pseudonymId,
@@ -251,7 +254,8 @@ export async function userEraser(
         type: 'document.deleted' as const,
         workspaceId: d.workspaceId,
         documentId: d.id,
-        data: { documentId: d.id, workspaceId: d.workspaceId, actorId: input.actorId },
+        // The pseudonym when officers erase themselves, like their audit entries.
+        data: { documentId: d.id, workspaceId: d.workspaceId, actorId },
       })),
       ...leftWorkspaces.map((workspaceId) => ({
         type: 'gdpr.erasure.completed' as const,

@@ -237,3 +237,30 @@ export async function takeDueDocumentChanges(
     createdAt: now,
   }));
 }
+
+/**
+ * Erasure: the user's id as the webhook tables hold it outside any foreign key — in a
+ * pending change's `actor_ids`, and inside the JSON of outbox events and delivery
+ * bodies (`actorId`, `userId`, `actorIds`) — becomes the pseudonym, so the original id is
+ * left nowhere (receivers already sent it keep it; pending deliveries are signed per
+ * attempt, so a rewritten body goes out correctly signed). Ids are opaque URL-safe
+ * strings, so the quoted id matches only a whole JSON string.
+ */
+export async function moveWebhookRecordsToPseudonym(
+  db: Handle,
+  userId: string,
+  pseudonymId: string,
+): Promise<void> {
+  await sql`
+    update webhook_document_changes
+       set actor_ids = array(select distinct a from unnest(array_replace(actor_ids, ${userId}, ${pseudonymId})) a order by a)
+     where ${userId} = any(actor_ids)`.execute(db);
+  const quoted = JSON.stringify(userId);
+  const replacement = JSON.stringify(pseudonymId);
+  await sql`
+    update webhook_events set data = replace(data::text, ${quoted}, ${replacement})::jsonb
+     where strpos(data::text, ${quoted}) > 0`.execute(db);
+  await sql`
+    update webhook_deliveries set body = replace(body, ${quoted}, ${replacement})
+     where strpos(body, ${quoted}) > 0`.execute(db);
+}
