@@ -56,7 +56,9 @@ describe.skipIf(!process.env.FOLIO_LOAD)('search index text: in memory vs stored
       const document = await buildDocument(t.db, user);
       const live = new Y.Doc();
       const record = (update: Uint8Array) =>
-        documentUpdateRecorder(t.db, [{ documentId: document.id, update, actorId: user.id, connectionId: 'c' }]);
+        documentUpdateRecorder(t.db, [
+          { documentId: document.id, update, actorId: user.id, connectionId: 'c' },
+        ]);
       const base = new Y.Doc();
       paragraphs(base, size);
       await record(Y.encodeStateAsUpdate(base));
@@ -79,7 +81,12 @@ describe.skipIf(!process.env.FOLIO_LOAD)('search index text: in memory vs stored
         }
       });
       const upsert = await median(RUNS, () =>
-        upsertSearchText(t.db, { documentId: document.id, workspaceId: document.workspace_id, title: 't', body }),
+        upsertSearchText(t.db, {
+          documentId: document.id,
+          workspaceId: document.workspace_id,
+          title: 't',
+          body,
+        }),
       );
       rows.push(
         `${String(body.length).padStart(9)} chars, ${TAIL} log rows after the snapshot: in memory ${inMemory.toFixed(2)} ms, stored state ${stored.toFixed(1)} ms (${(stored / inMemory).toFixed(0)}×), upsert ${upsert.toFixed(1)} ms`,

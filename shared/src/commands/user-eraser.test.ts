@@ -3,16 +3,18 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CollabEvent, createCollabBus } from '../collab-bus.js';
 import { verifyAuditChain } from '../db/repositories/audit.js';
-import {
-  insertWebhook,
-  recordDocumentChanges,
-  recordWebhookEvent,
-} from '../db/repositories/webhooks.js';
+import { insertWebhook, recordDocumentChanges, recordWebhookEvent } from '../db/repositories/webhooks.js';
 import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
 import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
 import { createRedis, type Redis } from '../redis.js';
-import { buildApiToken, buildDocument, buildUser, buildWorkspace, grantDocumentRole } from '../testing/fixtures.js';
+import {
+  buildApiToken,
+  buildDocument,
+  buildUser,
+  buildWorkspace,
+  grantDocumentRole,
+} from '../testing/fixtures.js';
 import {
   createTestDatabase,
   findInDatabase,
@@ -369,7 +371,10 @@ describe('userEraser', () => {
         webhook_id: webhook.id,
         lane: doc.id,
         type: 'document.updated',
-        body: JSON.stringify({ type: 'document.updated', data: { documentId: doc.id, actorIds: [zelda.id] } }),
+        body: JSON.stringify({
+          type: 'document.updated',
+          data: { documentId: doc.id, actorIds: [zelda.id] },
+        }),
       })
       .execute();
     expect((await findInDatabase(t.db, [zelda.id])).join()).toMatch(/webhook_document_changes.actor_ids/);

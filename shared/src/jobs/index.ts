@@ -1,1 +1,2 @@
+export * from './document-jobs.js';
 export * from './job-queue.js';

@@ -18,6 +18,10 @@ export const QUEUES = {
   webhookLane: 'webhook-lane',
   /** Work through claimable erasure requests. */
   erasure: 'erasure',
+  /** Documents an audit summariser pass covered: search catch-up, maintenance scheduling. */
+  documentsChanged: 'documents-changed',
+  /** One document's compaction, automatic version and version retention. */
+  documentMaintenance: 'document-maintenance',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -26,6 +30,14 @@ export interface WebhookLaneJob {
   lane: string;
 }
 export type ErasureJob = Record<string, never>;
+export interface DocumentsChangedJob {
+  documentIds: string[];
+  /** The once-a-minute backstop: look for any settled change without a current search row. */
+  sweep?: boolean;
+}
+export interface DocumentMaintenanceJob {
+  documentId: string;
+}
 
 /** The singleton key of a lane's job: at most one of them waits at a time. */
 export const webhookLaneKey = (lane: WebhookLaneJob) => `${lane.webhookId}:${lane.lane}`;
@@ -53,6 +65,28 @@ const queueDefinitions: Record<QueueName, Omit<Queue, 'name'>> = {
     expireInSeconds: 15 * 60,
     deleteAfterSeconds: 24 * 60 * 60,
   },
+  // At most one a second (one per summariser pass with edits); redone harmlessly.
+  [QUEUES.documentsChanged]: {
+    policy: 'standard',
+    notify: false,
+    retryLimit: 10,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 120,
+    expireInSeconds: 5 * 60,
+    deleteAfterSeconds: 60 * 60,
+  },
+  // `short`: one waiting job per document (its singleton key), however much it is edited.
+  [QUEUES.documentMaintenance]: {
+    policy: 'short',
+    notify: false,
+    retryLimit: 10,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 3_600,
+    expireInSeconds: 10 * 60,
+    deleteAfterSeconds: 24 * 60 * 60,
+  },
 };
 
 export interface SendOptions {
@@ -73,8 +107,26 @@ export interface QueueStats {
   oldestSeconds: number;
 }
 
+export interface JobToSend {
+  data: object;
+  singletonKey?: string | undefined;
+  /** Due this many seconds after the database's now(). */
+  delaySeconds?: number | undefined;
+}
+
 export interface JobQueue {
   send(queue: QueueName, data: object, options?: SendOptions): Promise<void>;
+  /**
+   * Many jobs in one statement; a job whose singleton key already waits is dropped. With
+   * `trx`, they commit (or roll back) with it.
+   */
+  sendMany(queue: QueueName, jobs: JobToSend[], options?: { trx?: Handle | undefined }): Promise<void>;
+  /**
+   * True once start() has finished. A sender holding a transaction checks it first: on
+   * the embedded database (one connection) waiting for start() inside a transaction
+   * would wait for itself.
+   */
+  readonly started: boolean;
   /** Runs `handler` for jobs of `queue`, up to `concurrency` at a time in this process. A throw retries the job. */
   work<T>(
     queue: QueueName,
@@ -141,6 +193,7 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
   // An EventEmitter 'error' without a listener would end the process.
   boss.on('error', (error) => log.warn({ err: error }, 'job queue error'));
   let started: Promise<void> | undefined;
+  let startedDone = false;
   let stopped = false;
   /** Calls made while start() runs wait for it (a launcher may serve requests meanwhile). */
   const ready = () => started ?? Promise.reject(new Error('the job queue is not started'));
@@ -153,6 +206,23 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
         ...(sendOptions.trx ? { db: inTransactionDb(sendOptions.trx) } : {}),
       });
+    },
+    async sendMany(queue, jobs, sendOptions = {}) {
+      if (jobs.length === 0) return;
+      await ready();
+      await boss.insert(
+        queue,
+        jobs.map((job) => ({
+          data: job.data,
+          ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}),
+          // An interval: resolved against the database's clock, as documents' timestamps are.
+          ...(job.delaySeconds ? { startAfter: `${job.delaySeconds} seconds` } : {}),
+        })),
+        sendOptions.trx ? { db: inTransactionDb(sendOptions.trx) } : {},
+      );
+    },
+    get started() {
+      return startedDone && !stopped;
     },
     async work<T>(
       queue: QueueName,
@@ -217,6 +287,7 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
             if (!(await boss.getQueue(name))) throw error;
           });
         }
+        startedDone = true;
       })();
       return started;
     },
