@@ -49,7 +49,10 @@ describe('documentMaintainer', () => {
     const compacted = new Y.Doc();
     Y.applyUpdate(compacted, state?.snapshot as Uint8Array);
     expect(documentText(compacted)).toBe('first draft');
-    const version = await documentVersionLoader(t.db, { documentId: document.id, versionId: first?.versionId as string });
+    const version = await documentVersionLoader(t.db, {
+      documentId: document.id,
+      versionId: first?.versionId as string,
+    });
     expect(documentText(version.doc)).toBe('first draft');
 
     // Nothing new: nothing to compact, no version.
@@ -94,7 +97,10 @@ describe('documentMaintainer', () => {
     const document = await buildDocument(t.db, user);
     await typed(document.id, user.id, new Y.Doc(), (text) => text.insert(0, 'x'));
     const off = { ...defaultVersionPolicy, autoEveryMs: 0 };
-    expect(await documentMaintainer(t.db, document.id, off)).toMatchObject({ compacted: true, versionId: null });
+    expect(await documentMaintainer(t.db, document.id, off)).toMatchObject({
+      compacted: true,
+      versionId: null,
+    });
     await t.db.deleteFrom('documents').where('id', '=', document.id).execute();
     expect(await documentMaintainer(t.db, document.id, defaultVersionPolicy)).toBeUndefined();
   });
