@@ -156,7 +156,10 @@ export class BenchInfrastructure {
       this.db,
     );
     const row = rows[0];
-    return { toDeliveryRowMs: Math.round(Number(row?.relayed ?? 0)), toDeliveredMs: Math.round(Number(row?.delivered ?? 0)) };
+    return {
+      toDeliveryRowMs: Math.round(Number(row?.relayed ?? 0)),
+      toDeliveredMs: Math.round(Number(row?.delivered ?? 0)),
+    };
   }
 
   async deleteWebhook(id: string): Promise<void> {
