@@ -410,6 +410,10 @@ describe('observability pack', () => {
       const labels = [...labelNames.matchAll(/'([a-z_]+)'/g)].map((l) => l[1] as string);
       registered.set(m[2] as string, { type: m[1] as string, labels });
     }
+    // The job queue's gauges are made by one helper, labelled by queue.
+    for (const m of source.matchAll(/jobGauge\(\s*'([a-z_]+)'/g)) {
+      registered.set(m[1] as string, { type: 'Gauge', labels: ['queue'] });
+    }
   }
   const series = (name: string) => {
     for (const [metric, info] of registered) {
