@@ -1,5 +1,6 @@
 import type { Handle } from '../db/repositories/handle.js';
-import { type DocumentsChangedJob, type JobQueue, QUEUES } from './job-queue.js';
+import type { JobQueue } from './job-queue.js';
+import { type DocumentsChangedJob, QUEUES } from './queues.js';
 
 /**
  * By then the collaboration node holding the summariser's job has indexed a changed
