@@ -75,7 +75,10 @@ export async function documentUpdateAuditor(
       },
     }));
     await touchDocuments(trx, found.documents);
-    if (found.documents.length > 0) await options.announce?.(trx, found.documents);
+    // Every document with a new row — also those audited inline by their writer (REST
+    // writes), which `documents` leaves out: they need the catch-up and upkeep as much.
+    const changed = found.changes.map((c) => c.documentId);
+    if (changed.length > 0) await options.announce?.(trx, changed);
     // document.updated webhooks, debounced by the worker: in this transaction, so every
     // stored edit is announced exactly once.
     await recordDocumentChanges(trx, found.changes);
