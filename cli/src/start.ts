@@ -91,7 +91,9 @@ async function main(): Promise<void> {
           log: infra.log,
         })
       : undefined;
+  let stopping = false;
   stopOnSignals(infra.log, async () => {
+    stopping = true;
     await adminSocket?.close();
     await Promise.all([api.close(), collab.close(), worker.stop()]);
     // Within the 10 s shutdown budget: a delivery still in flight is retried by the next start.
@@ -125,8 +127,14 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
-  await jobsStarted;
-  await worker.start();
+  // A signal may arrive while these still run: the shutdown closes the database under
+  // them, and that is no failure to start.
+  try {
+    await jobsStarted;
+    await worker.start();
+  } catch (error) {
+    if (!stopping) throw error;
+  }
 }
 
 main().catch((error) => {

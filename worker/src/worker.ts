@@ -120,51 +120,64 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
       });
   };
 
+  const drainErasures = async () => {
+    for (let i = 0; i < ERASURES_PER_JOB; i++) {
+      const outcome = await erasureRequestRunner(deps.db, {
+        bus: deps.bus,
+        redis: deps.redis,
+        redisPrefix: deps.redisPrefix,
+        log: deps.log,
+      });
+      if (!outcome) return;
+      deps.log.info(
+        { requestId: outcome.request.id, status: outcome.error ? 'failed' : 'done' },
+        'erasure request processed',
+      );
+    }
+    await deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' });
+  };
+
   return {
     config,
     async start(): Promise<void> {
-      await deps.jobs.work<WebhookLaneJob>(
-        QUEUES.webhookLane,
-        // Retries are deferred jobs: found within a second of being due.
-        { concurrency: config.deliveryConcurrency, pollSeconds: 1 },
-        (lane) => deliverLane(deps, deliverer, lane, () => stopped),
-      );
-      await deps.jobs.work<ErasureJob>(QUEUES.erasure, { concurrency: 1, pollSeconds: 5 }, async () => {
-        for (let i = 0; i < ERASURES_PER_JOB; i++) {
-          const outcome = await erasureRequestRunner(deps.db, {
-            bus: deps.bus,
-            redis: deps.redis,
-            redisPrefix: deps.redisPrefix,
-            log: deps.log,
-          });
-          if (!outcome) return;
-          deps.log.info(
-            { requestId: outcome.request.id, status: outcome.error ? 'failed' : 'done' },
-            'erasure request processed',
-          );
-        }
-        await deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' });
-      });
       const documents: DocumentJobsConfiguration = {
         versions: config.versions,
         maintenanceDelayMs: config.maintenanceDelayMs,
       };
-      await deps.jobs.work<DocumentsChangedJob>(
-        QUEUES.documentsChanged,
-        { concurrency: 2, pollSeconds: 1 },
-        (job) => documentsChangedHandler(deps, documents, job),
-      );
-      // Loading and encoding a document: a couple at a time, so it never crowds deliveries out.
-      await deps.jobs.work<DocumentMaintenanceJob>(
-        QUEUES.documentMaintenance,
-        { concurrency: 2, pollSeconds: 5 },
-        (job) => documentMaintenanceHandler(deps, documents, job),
-      );
-      // Requests left by a process that died, and stale running ones: every minute.
-      await deps.jobs.schedule(QUEUES.erasure, '* * * * *', {});
-      // Search rows no pass announced (REST writes whose process died before indexing).
-      await deps.jobs.schedule(QUEUES.documentsChanged, '* * * * *', { documentIds: [], sweep: true });
-      await deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' });
+      const steps: (() => Promise<void>)[] = [
+        () =>
+          deps.jobs.work<WebhookLaneJob>(
+            QUEUES.webhookLane,
+            // Retries are deferred jobs: found within a second of being due.
+            { concurrency: config.deliveryConcurrency, pollSeconds: 1 },
+            (lane) => deliverLane(deps, deliverer, lane, () => stopped),
+          ),
+        () => deps.jobs.work<ErasureJob>(QUEUES.erasure, { concurrency: 1, pollSeconds: 5 }, drainErasures),
+        () =>
+          deps.jobs.work<DocumentsChangedJob>(
+            QUEUES.documentsChanged,
+            { concurrency: 2, pollSeconds: 1 },
+            (job) => documentsChangedHandler(deps, documents, job),
+          ),
+        // Loading and encoding a document: a couple at a time, so it never crowds deliveries out.
+        () =>
+          deps.jobs.work<DocumentMaintenanceJob>(
+            QUEUES.documentMaintenance,
+            { concurrency: 2, pollSeconds: 5 },
+            (job) => documentMaintenanceHandler(deps, documents, job),
+          ),
+        // Requests left by a process that died, and stale running ones: every minute.
+        () => deps.jobs.schedule(QUEUES.erasure, '* * * * *', {}),
+        // Search rows no pass announced (a write whose process died before indexing).
+        () => deps.jobs.schedule(QUEUES.documentsChanged, '* * * * *', { documentIds: [], sweep: true }),
+        () => deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' }),
+      ];
+      // A stop() while starting (a signal right after launch) ends the start between steps.
+      for (const step of steps) {
+        if (stopped) return;
+        await step();
+      }
+      if (stopped) return;
       timer = setInterval(tick, config.relayIntervalMs);
       timer.unref();
       tick();
