@@ -2,8 +2,10 @@ import { documentSearchIndexer, documentUpdateAuditor, documentUpdateRecorder } 
 import { announceChangedDocuments, createJobQueue, type JobQueue } from '@folio/shared/jobs';
 import { createLogger } from '@folio/shared/logger';
 import { buildDocument, buildUser, createTestDatabase, type TestDatabase } from '@folio/shared/testing';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { documentsChangedHandler } from './document-jobs.js';
 import { createWorker, type Worker } from './worker.js';
 
 // The queue side of a summariser pass, on a real worker: nothing else indexes here, as
@@ -33,7 +35,7 @@ afterAll(async () => {
 });
 
 /** A stored edit, then the summariser pass that covers it, announcing it on the queue. */
-async function editAndPass(text: string, options: { auditInline?: boolean } = {}) {
+async function editAndPass(text: string, options: { auditInline?: boolean; announce?: boolean } = {}) {
   const user = await buildUser(t.db);
   const document = await buildDocument(t.db, user);
   const doc = new Y.Doc();
@@ -41,12 +43,14 @@ async function editAndPass(text: string, options: { auditInline?: boolean } = {}
   await documentUpdateRecorder(
     t.db,
     [{ documentId: document.id, update: Y.encodeStateAsUpdate(doc), actorId: user.id, connectionId: 'c' }],
-    options,
+    { auditInline: options.auditInline === true },
   );
   const pass = await documentUpdateAuditor(t.db, {
     holder: 'test',
     force: true,
-    announce: (trx, ids) => announceChangedDocuments(jobs, trx, ids),
+    ...(options.announce === false
+      ? {}
+      : { announce: (trx, ids) => announceChangedDocuments(jobs, trx, ids) }),
   });
   expect(pass).toBeDefined();
   return document;
@@ -89,6 +93,23 @@ describe('documents-changed and document-maintenance jobs', () => {
 
   it('cover REST writes too, which their writer audited and indexed itself', async () => {
     const document = await editAndPass('written over REST', { auditInline: true });
+    await expect
+      .poll(async () => (await autoVersions(document.id)).length, { timeout: 20_000, interval: 200 })
+      .toBe(1);
+  });
+
+  it('catch up, in the minute sweep, a change no pass announced (a forced pass without a queue)', async () => {
+    const document = await editAndPass('swept up later', { announce: false });
+    // Settled: older than the collaboration node's debounce.
+    await sql`update documents set updated_at = now() - interval '5 seconds' where id = ${document.id}`.execute(
+      t.db,
+    );
+    await documentsChangedHandler(
+      { db: t.db, jobs, log },
+      { versions: worker.config.versions, maintenanceDelayMs: 500 },
+      { documentIds: [], sweep: true },
+    );
+    expect((await searchRow(document.id))?.body).toBe('swept up later');
     await expect
       .poll(async () => (await autoVersions(document.id)).length, { timeout: 20_000, interval: 200 })
       .toBe(1);

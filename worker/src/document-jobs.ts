@@ -1,5 +1,10 @@
 import { documentMaintainer, documentSearchIndexer, type VersionPolicy } from '@folio/shared/commands';
-import { type Db, findStaleSearchDocuments, listStaleSearchDocuments } from '@folio/shared/db';
+import {
+  type Db,
+  findStaleSearchDocuments,
+  listRecentlyChangedDocuments,
+  listStaleSearchDocuments,
+} from '@folio/shared/db';
 import {
   type DocumentMaintenanceJob,
   type DocumentsChangedJob,
@@ -30,6 +35,9 @@ const SETTLED_MS = SEARCH_SETTLE_SECONDS * 1000 - 500;
 /** The backstop sweep: how far back it looks, and how many documents per run. */
 const SWEEP_LOOKBACK_MS = 10 * 60_000;
 const SWEEP_BATCH = 200;
+/** The sweep's maintenance backstop: documents changed this recently, at most this many per run. */
+const SWEEP_CHANGED_MS = 2 * 60_000;
+const SWEEP_CHANGED_BATCH = 1_000;
 
 /**
  * `documents-changed`: the search catch-up, and the maintenance schedule.
@@ -39,8 +47,13 @@ const SWEEP_BATCH = 200;
  * see the worker README). This job only indexes what is still behind once that should
  * have happened — an instance that died between the pass and its debounce — from the
  * stored state. A document changed again since is skipped: the later pass sent a later
- * job. Writes that bypass the summariser (REST writes index themselves) are covered by
- * the once-a-minute sweep.
+ * job.
+ *
+ * The once-a-minute sweep (`sweep: true`) is the backstop for what no pass announced — a
+ * forced pass (a document deletion runs one) covers other documents' rows without a
+ * queue: it indexes any settled stale row of the last 10 minutes and schedules
+ * maintenance for every document changed in the last 2 (a document whose maintenance
+ * already waits keeps that one).
  */
 export async function documentsChangedHandler(
   deps: Deps,
@@ -58,11 +71,14 @@ export async function documentsChangedHandler(
         .map((d) => d.id);
   for (const documentId of missed) await documentSearchIndexer(deps.db, documentId);
   if (missed.length > 0) deps.log.info({ documents: missed.length }, 'search rows caught up');
+  const changed = job.sweep
+    ? await listRecentlyChangedDocuments(deps.db, SWEEP_CHANGED_MS, SWEEP_CHANGED_BATCH)
+    : job.documentIds;
   const delayMs = config.versions.autoEveryMs || config.maintenanceDelayMs;
   // One waiting job per document: edits meanwhile fold into it.
   await deps.jobs.sendMany(
     QUEUES.documentMaintenance,
-    job.documentIds.map((documentId) => ({
+    changed.map((documentId) => ({
       data: { documentId } satisfies DocumentMaintenanceJob,
       singletonKey: documentId,
       delaySeconds: delayMs / 1000,

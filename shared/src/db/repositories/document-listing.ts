@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DocumentRole, DocumentRow } from '../schema.js';
 import { readableBy } from './document-access.js';
 import type { Handle } from './handle.js';
@@ -78,4 +79,20 @@ export async function findDocumentPermission(
     .where('user_id', '=', userId)
     .executeTakeFirst();
   return row?.role;
+}
+
+/** Documents changed in the last `withinMs` (database clock), oldest change first, at most `limit`. */
+export async function listRecentlyChangedDocuments(
+  db: Handle,
+  withinMs: number,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('documents')
+    .select('id')
+    .where('updated_at', '>', sql<Date>`now() - ${withinMs} * interval '1 millisecond'`)
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
 }
