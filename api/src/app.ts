@@ -73,7 +73,7 @@ export type { AppEnv } from './http/env.js';
 
 /** Builds the REST API. No module state: tests build their own with `app.request()`. */
 export function createApi(deps: ApiDeps) {
-  const metrics = createApiMetrics(deps.jobs);
+  const metrics = createApiMetrics(deps.jobs, deps.db);
   const app = createRouter();
 
   const tracing = deps.tracing ?? noopTracing;

@@ -310,6 +310,10 @@ describe('observability pack', () => {
       const labels = [...labelNames.matchAll(/'([a-z_]+)'/g)].map((l) => l[1] as string);
       registered.set(m[2] as string, { type: m[1] as string, labels });
     }
+    // The job queue's gauges are made by one helper, labelled by queue.
+    for (const m of source.matchAll(/jobGauge\(\s*'([a-z_]+)'/g)) {
+      registered.set(m[1] as string, { type: 'Gauge', labels: ['queue'] });
+    }
   }
   // the job queue's gauges, made by a helper in api/src/metrics.ts, labelled by queue
   for (const m of read('api/src/metrics.ts').matchAll(/jobGauge\(\s*'([a-z_]+)'/g)) {

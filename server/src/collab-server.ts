@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { type CollabBus, type CollabEvent, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
 import { checkReadiness, metricsRequestAllowed } from '@folio/shared/health';
+import type { JobQueue } from '@folio/shared/jobs';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
 import { noopTracing, type Tracing } from '@folio/shared/tracing';
@@ -51,6 +52,11 @@ export interface CollabDeps {
   bus?: CollabBus | undefined;
   /** Spans for connection authorization, group commits and queries; off by default. */
   tracing?: Tracing | undefined;
+  /**
+   * The job queue: the summariser's passes send the search catch-up and maintenance jobs
+   * through it. Without one (tests) this node sweeps for missed search rows itself.
+   */
+  jobs?: JobQueue | undefined;
 }
 
 export interface CollabServer {
@@ -136,13 +142,17 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     maxUnauthenticatedQueueMessages: 200,
     maxPendingDocuments: 20,
   });
-  const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
+  const indexer = new SearchIndexer(
+    { db: deps.db, hocuspocus, log },
+    deps.jobs ? { sweepIntervalMs: 0 } : {},
+  );
   // One instance at a time audits stored edits and indexes the documents they touched
   // (two instances upserting the same search rows queued on each other's row locks).
   const auditor = new UpdateAuditRunner(
     {
       db: deps.db,
       log,
+      jobs: deps.jobs,
       onDocumentsChanged: (documentIds) => {
         for (const documentId of documentIds) indexer.markDirty(documentId);
       },

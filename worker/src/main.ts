@@ -4,6 +4,7 @@
  * Postgres; the embedded database is `pnpm start`'s alone (it runs a worker in-process).
  */
 import { createCollabBus } from '@folio/shared';
+import { versionPolicyFromConfig } from '@folio/shared/commands';
 import { loadConfigOrExit } from '@folio/shared/config';
 import { createJobQueue } from '@folio/shared/jobs';
 import { routeConsoleToLogger } from '@folio/shared/logger';
@@ -36,6 +37,7 @@ const worker = createWorker(
     debounceMs: config.WEBHOOK_DEBOUNCE_MS,
     allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     deliveryConcurrency: config.WORKER_CONCURRENCY,
+    versions: versionPolicyFromConfig(config),
   },
 );
 await worker.start();

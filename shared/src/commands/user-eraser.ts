@@ -19,7 +19,7 @@ import {
   lockUserForErasure,
   pseudonymizeUser,
 } from '../db/repositories/users.js';
-import { recordWebhookEvents } from '../db/repositories/webhooks.js';
+import { moveWebhookRecordsToPseudonym, recordWebhookEvents } from '../db/repositories/webhooks.js';
 import { eraseUserInvitations } from '../db/repositories/workspace-invitations.js';
 import {
   deleteUserMemberships,
@@ -224,7 +224,10 @@ export async function userEraser(
     const sessionHashes = await deleteUserSessions(trx, input.userId);
     const invitationsDeleted = await eraseUserInvitations(trx, input.userId);
     await pseudonymizeUser(trx, input.userId, pseudonymId, erasedAt);
-    if (pseudonymId !== input.userId) await moveAuditEntriesToPseudonym(trx, input.userId, pseudonymId);
+    if (pseudonymId !== input.userId) {
+      await moveAuditEntriesToPseudonym(trx, input.userId, pseudonymId);
+      await moveWebhookRecordsToPseudonym(trx, input.userId, pseudonymId);
+    }
 
     const report: ErasureReport = {
       userId: pseudonymId,
@@ -258,7 +261,8 @@ export async function userEraser(
         type: 'document.deleted' as const,
         workspaceId: d.workspaceId,
         documentId: d.id,
-        data: { documentId: d.id, workspaceId: d.workspaceId, actorId: input.actorId },
+        // The pseudonym when officers erase themselves, like their audit entries.
+        data: { documentId: d.id, workspaceId: d.workspaceId, actorId },
       })),
       ...leftWorkspaces.map((workspaceId) => ({
         type: 'gdpr.erasure.completed' as const,

@@ -1,9 +1,10 @@
 import { CompiledQuery, sql } from 'kysely';
-import { fromPglite, PgBoss, type Queue } from 'pg-boss';
+import { fromPglite, PgBoss } from 'pg-boss';
 import { connectionSettings, type DatabaseHandle } from '../db/connect.js';
 import type { Handle } from '../db/repositories/handle.js';
 import type { Logger } from '../logger.js';
 import { messagingAttributes, noopTracing, type Tracing } from '../tracing/index.js';
+import { QUEUES, type QueueName, queueDefinitions } from './queues.js';
 
 /**
  * The durable job queue: pg-boss on Folio's own database. Chosen over graphile-worker
@@ -13,48 +14,6 @@ import { messagingAttributes, noopTracing, type Tracing } from '../tracing/index
  * rows it is about do. It brings retries with backoff, expiry of jobs whose worker died,
  * per-key deduplication (`short` policy: one queued job per singleton key) and cron.
  */
-
-export const QUEUES = {
-  /** Deliver the pending deliveries of one lane (one endpoint, one document). */
-  webhookLane: 'webhook-lane',
-  /** Work through claimable erasure requests. */
-  erasure: 'erasure',
-} as const;
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
-
-export interface WebhookLaneJob {
-  webhookId: string;
-  lane: string;
-}
-export type ErasureJob = Record<string, never>;
-
-/** The singleton key of a lane's job: at most one of them waits at a time. */
-export const webhookLaneKey = (lane: WebhookLaneJob) => `${lane.webhookId}:${lane.lane}`;
-
-/** Jobs of a lane or an erasure drain are cheap to redo (idempotent); what runs too long expires and is retried. */
-const queueDefinitions: Record<QueueName, Omit<Queue, 'name'>> = {
-  [QUEUES.webhookLane]: {
-    policy: 'short',
-    notify: true,
-    retryLimit: 20,
-    retryDelay: 1,
-    retryBackoff: true,
-    retryDelayMax: 60,
-    // A lane job attempts deliveries for at most 3 × the 10 s timeout.
-    expireInSeconds: 90,
-    deleteAfterSeconds: 60 * 60,
-  },
-  [QUEUES.erasure]: {
-    policy: 'short',
-    notify: true,
-    retryLimit: 5,
-    retryDelay: 5,
-    retryBackoff: true,
-    retryDelayMax: 300,
-    expireInSeconds: 15 * 60,
-    deleteAfterSeconds: 24 * 60 * 60,
-  },
-};
 
 export interface SendOptions {
   startAfter?: Date | undefined;
@@ -74,8 +33,26 @@ export interface QueueStats {
   oldestSeconds: number;
 }
 
+export interface JobToSend {
+  data: object;
+  singletonKey?: string | undefined;
+  /** Due this many seconds after the database's now(). */
+  delaySeconds?: number | undefined;
+}
+
 export interface JobQueue {
   send(queue: QueueName, data: object, options?: SendOptions): Promise<void>;
+  /**
+   * Many jobs in one statement; a job whose singleton key already waits is dropped. With
+   * `trx`, they commit (or roll back) with it.
+   */
+  sendMany(queue: QueueName, jobs: JobToSend[], options?: { trx?: Handle | undefined }): Promise<void>;
+  /**
+   * True once start() has finished. A sender holding a transaction checks it first: on
+   * the embedded database (one connection) waiting for start() inside a transaction
+   * would wait for itself.
+   */
+  readonly started: boolean;
   /** Runs `handler` for jobs of `queue`, up to `concurrency` at a time in this process. A throw retries the job. */
   work<T>(
     queue: QueueName,
@@ -145,6 +122,7 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
   // An EventEmitter 'error' without a listener would end the process.
   boss.on('error', (error) => log.warn({ err: error }, 'job queue error'));
   let started: Promise<void> | undefined;
+  let startedDone = false;
   let stopped = false;
   /** Calls made while start() runs wait for it (a launcher may serve requests meanwhile). */
   const ready = () => started ?? Promise.reject(new Error('the job queue is not started'));
@@ -170,6 +148,23 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
           messageId: id ?? undefined,
         }),
       });
+    },
+    async sendMany(queue, jobs, sendOptions = {}) {
+      if (jobs.length === 0) return;
+      await ready();
+      await boss.insert(
+        queue,
+        jobs.map((job) => ({
+          data: job.data,
+          ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}),
+          // An interval: resolved against the database's clock, as documents' timestamps are.
+          ...(job.delaySeconds ? { startAfter: `${job.delaySeconds} seconds` } : {}),
+        })),
+        sendOptions.trx ? { db: inTransactionDb(sendOptions.trx) } : {},
+      );
+    },
+    get started() {
+      return startedDone && !stopped;
     },
     async work<T>(
       queue: QueueName,
@@ -250,6 +245,7 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
             if (!(await boss.getQueue(name))) throw error;
           });
         }
+        startedDone = true;
       })();
       return started;
     },

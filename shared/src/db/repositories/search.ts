@@ -227,3 +227,26 @@ export async function upsertSearchText(
 export async function updateSearchTitle(db: Handle, documentId: string, title: string): Promise<void> {
   await db.updateTable('document_search').set({ title }).where('document_id', '=', documentId).execute();
 }
+
+/**
+ * Of `documentIds`, those whose search row is missing or older than their last change,
+ * each with whether that change is `settledMs` old (database clock): a settled one was
+ * missed by its indexer; a recent one is still the collaboration node's to index.
+ */
+export async function findStaleSearchDocuments(
+  db: Handle,
+  documentIds: readonly string[],
+  settledMs: number,
+): Promise<{ id: string; settled: boolean }[]> {
+  if (documentIds.length === 0) return [];
+  return db
+    .selectFrom('documents as d')
+    .leftJoin('document_search as s', 's.document_id', 'd.id')
+    .select([
+      'd.id',
+      sql<boolean>`d.updated_at < now() - ${settledMs} * interval '1 millisecond'`.as('settled'),
+    ])
+    .where('d.id', 'in', [...documentIds])
+    .where((eb) => eb.or([eb('s.document_id', 'is', null), eb('s.updated_at', '<', eb.ref('d.updated_at'))]))
+    .execute();
+}
