@@ -1,6 +1,7 @@
 /**
- * `node bench/dist/profile-folio.js [clients] [docs] [intervalMs] [seconds]`: runs one
- * typing profile (default: the medium one) against Folio started with --cpu-prof, then
+ * `node bench/dist/profile-folio.js [clients] [docs] [intervalMs] [seconds] [target]`: runs
+ * one typing profile (default: the medium one) against Folio (or another target of the
+ * bench, e.g. `hocuspocus`, for a side-by-side profile) started with --cpu-prof, then
  * prints the latency, Folio's own store metrics (/metrics), Postgres wait events seen
  * during the run, and the functions with the most self time. For finding where Folio
  * falls short of its targets, and for before/after comparisons of a fix.
@@ -18,11 +19,12 @@ import { percentiles } from './stats.js';
 import { targets } from './targets.js';
 import { WaitEventSampler } from './wait-events.js';
 
-const [clients = 500, docs = 100, intervalMs = 100, seconds = 8] = process.argv.slice(2).map(Number);
+const [clients = 500, docs = 100, intervalMs = 100, seconds = 8] = process.argv.slice(2, 6).map(Number);
+const targetId = process.argv[6] ?? 'folio';
 const profileDir = await mkdtemp(join(tmpdir(), 'folio-cpu-prof-'));
 serverNodeArgs.push('--cpu-prof', '--cpu-prof-dir', profileDir);
-const folio = targets.find((t) => t.id === 'folio');
-if (!folio) throw new Error('no folio target');
+const folio = targets.find((t) => t.id === targetId);
+if (!folio) throw new Error(`no target ${targetId}: one of ${targets.map((t) => t.id).join(', ')}`);
 
 const infra = await BenchInfrastructure.create();
 const fleet = ClientFleet.start(3);

@@ -37,6 +37,8 @@ export interface Profiles {
   search: { documents: number; warmupQueries: number; queries: number; concurrency: number };
   /** A Markdown document of `paragraphs` paragraphs (~110 bytes each), `rounds` stale If-Match writes. */
   safeWrite: { paragraphs: number; rounds: number };
+  /** Edits timed one at a time to their webhook; events delivered at once for the throughput. */
+  webhooks: { edits: number; deliveries: number };
   workers: number;
   /** After the measured window, how long receivers keep listening for late edits. */
   drainMs: number;
@@ -74,6 +76,7 @@ export const fullProfiles: Profiles = {
   search: { documents: 100_000, warmupQueries: 16, queries: 150, concurrency: 8 },
   // About 1 MB of Markdown.
   safeWrite: { paragraphs: 6_500, rounds: 5 },
+  webhooks: { edits: 40, deliveries: 3_000 },
   workers: 3,
   drainMs: 1_000,
   settleMs: 1_500,
@@ -102,6 +105,7 @@ export const quickProfiles: Profiles = {
   },
   search: { documents: 2_000, warmupQueries: 5, queries: 30, concurrency: 4 },
   safeWrite: { paragraphs: 200, rounds: 1 },
+  webhooks: { edits: 3, deliveries: 100 },
   workers: 2,
   drainMs: 200,
   settleMs: 300,

@@ -180,6 +180,24 @@ export interface SafeWriteResult {
   updateBytes: number;
 }
 
+/** `webhookScenario`: edit → `document.updated` on a loopback receiver, and the queue's throughput. */
+export interface WebhookResult {
+  /** `WEBHOOK_DEBOUNCE_MS` of the run (0: the pipeline alone; the default adds up to 5 s by design). */
+  debounceMs: number;
+  edits: number;
+  /** From the start of `PUT …/content` to the signed `document.updated` arriving. */
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  latencyMaxMs: number;
+  /** Medians: the edit's commit → its delivery row (summariser pass, relay)… */
+  toDeliveryRowMs: number;
+  /** …and that row → delivered (lane job, signing, POST). */
+  toDeliveredMs: number;
+  /** Events recorded at once, one lane each, until every one was delivered (2xx). */
+  deliveries: number;
+  deliveriesPerSec: number;
+}
+
 export type PerTarget<T> = Record<TargetId, Outcome<T>>;
 
 export interface Scenarios {
@@ -195,6 +213,8 @@ export interface Scenarios {
   search: PerTarget<SearchResult>;
   /** Absent from results written before the scenario existed. */
   safeWrite?: PerTarget<SafeWriteResult>;
+  /** Absent from results written before the scenario existed. */
+  webhooks?: PerTarget<WebhookResult>;
 }
 
 export const scenarioNames: (keyof Scenarios)[] = [
@@ -209,6 +229,7 @@ export const scenarioNames: (keyof Scenarios)[] = [
   'replayTwoAuthors',
   'search',
   'safeWrite',
+  'webhooks',
 ];
 
 export interface RunResult {

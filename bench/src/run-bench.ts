@@ -13,6 +13,7 @@ import * as scenario from './scenarios.js';
 import { NotMeasured, type ScenarioContext } from './scenarios.js';
 import { searchScenario } from './search-scenario.js';
 import { targets as allTargets, type RunningServer, type Target, type TargetId } from './targets.js';
+import { webhookScenario } from './webhook-scenario.js';
 
 export interface RunOptions {
   quick: boolean;
@@ -79,6 +80,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
     replayTwoAuthors: emptyPerTarget(),
     search: emptyPerTarget(),
     safeWrite: emptyPerTarget(),
+    webhooks: emptyPerTarget(),
   };
   try {
     const docs = {
@@ -152,6 +154,13 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
         run: async (t) => {
           if (t.id !== 'folio') throw new NotMeasured('n/a (a collaboration server only: no REST writes)');
           return safeWriteScenario(ctx);
+        },
+      },
+      {
+        name: 'webhooks',
+        run: async (t) => {
+          if (t.id !== 'folio') throw new NotMeasured('n/a (a collaboration server only: no webhooks)');
+          return webhookScenario(ctx);
         },
       },
     ];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { apiConfigSchema, createApi, serveApi } from '@folio/api';
 import { collabConfigSchema, collabConsoleLevel, createCollabServer } from '@folio/server';
 import { createCollabBus } from '@folio/shared';
+import { versionPolicyFromConfig } from '@folio/shared/commands';
 import { ConfigError, parseConfig } from '@folio/shared/config';
 import { createJobQueue } from '@folio/shared/jobs';
 import { routeConsoleToLogger } from '@folio/shared/logger';
@@ -44,7 +45,12 @@ async function main(): Promise<void> {
   const { db, replica } = infra.database;
   // One bus for both: without Redis it is in-process, and REST writes, deletions and
   // revocations must reach this process's collaboration server.
-  const bus = createCollabBus({ redis: infra.redis, prefix: config.api.REDIS_KEY_PREFIX, log: infra.log });
+  const bus = createCollabBus({
+    redis: infra.redis,
+    prefix: config.api.REDIS_KEY_PREFIX,
+    log: infra.log,
+    tracing: infra.tracing,
+  });
   const deps = {
     db,
     log: infra.log,
@@ -54,9 +60,9 @@ async function main(): Promise<void> {
     tracing: infra.tracing,
   };
   // One queue for the API and the in-process worker (the embedded database has one connection).
-  const jobs = createJobQueue(infra.database, infra.log, { role: 'worker' });
+  const jobs = createJobQueue(infra.database, infra.log, { role: 'worker', tracing: infra.tracing });
   const first = await bootstrapFirstAdmin(db);
-  const collab = createCollabServer({ ...deps, config: config.collab });
+  const collab = createCollabServer({ ...deps, config: config.collab, jobs });
   const collabPort = await collab.listen();
   // COLLAB_PORT=0 picks a free port: connect tokens must name the one actually bound.
   const apiConfig =
@@ -69,6 +75,7 @@ async function main(): Promise<void> {
     {
       debounceMs: config.api.WEBHOOK_DEBOUNCE_MS,
       allowPrivateTargets: config.api.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      versions: versionPolicyFromConfig(config.api),
     },
   );
   // Installing or checking the queue's schema takes a moment on the embedded database: it
@@ -89,7 +96,9 @@ async function main(): Promise<void> {
           log: infra.log,
         })
       : undefined;
+  let stopping = false;
   stopOnSignals(infra.log, async () => {
+    stopping = true;
     await adminSocket?.close();
     await Promise.all([api.close(), collab.close(), worker.stop()]);
     // Within the 10 s shutdown budget: a delivery still in flight is retried by the next start.
@@ -107,7 +116,7 @@ async function main(): Promise<void> {
     `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (y-websocket: /yjs; health: http://${config.collab.HOST}:${collabPort}/healthz)`,
     `  Database:       ${infra.database.kind === 'pglite' ? `embedded (${config.api.DATA_DIR}/pg)` : 'Postgres (DATABASE_URL)'}`,
     `  Redis:          ${infra.redis ? 'shared (REDIS_URL)' : 'none (single instance)'}`,
-    '  Worker:         in-process (webhooks, erasures)',
+    '  Worker:         in-process (webhooks, erasures, search catch-up, versions)',
     '',
   ];
   if (first) {
@@ -123,8 +132,14 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
-  await jobsStarted;
-  await worker.start();
+  // A signal may arrive while these still run: the shutdown closes the database under
+  // them, and that is no failure to start.
+  try {
+    await jobsStarted;
+    await worker.start();
+  } catch (error) {
+    if (!stopping) throw error;
+  }
 }
 
 main().catch((error) => {

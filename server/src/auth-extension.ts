@@ -98,7 +98,7 @@ export class AuthExtension implements Extension {
     const outcome = await this.authorize(data.token, data.documentName, 'refresh');
     if (!outcome.ok || !current || outcome.principal.userId !== current.userId) {
       // Hocuspocus would only detach the document; the socket has to go as well.
-      data.connection.webSocket.close(4401, 'unauthenticated');
+      data.connection.webSocket.close(CloseCode.unauthenticated, 'unauthenticated');
       this.configuration.log.info(
         {
           documentId: data.documentName,
@@ -107,17 +107,17 @@ export class AuthExtension implements Extension {
         },
         'token refresh refused',
       );
-      throw new CloseError(4401, 'unauthenticated');
+      throw new CloseError(CloseCode.unauthenticated, 'unauthenticated');
     }
     // The role may only stay or shrink for the life of the connection: the read-only
     // flag was fixed at connect, so a downgrade to viewer closes and reconnects.
     if (outcome.principal.role === 'viewer' && current.role !== 'viewer') {
-      data.connection.webSocket.close(4403, 'role changed');
+      data.connection.webSocket.close(CloseCode.forbidden, 'role changed');
       this.configuration.log.info(
         { documentId: data.documentName, userId: current.userId },
         'closing a connection downgraded to viewer',
       );
-      throw new CloseError(4403, 'role changed');
+      throw new CloseError(CloseCode.forbidden, 'role changed');
     }
     current.expiresAt = outcome.principal.expiresAt;
     // The new token may come from another credential (a new session): revoking that one

@@ -1,4 +1,5 @@
 import type { CollabEvent } from '@folio/shared';
+import { CloseCode } from './protocol.js';
 
 /** One authenticated document connection, as far as revocation and expiry care. */
 export interface RegisteredConnection {
@@ -92,7 +93,7 @@ export class ConnectionRegistry {
       if (event.documentId && entry.documentId !== event.documentId) continue;
       if (event.tokenId && entry.tokenId !== event.tokenId) continue;
       set.delete(entry);
-      entry.close(4403, 'access revoked');
+      entry.close(CloseCode.forbidden, 'access revoked');
       closed++;
     }
     return closed;
@@ -125,7 +126,7 @@ export class ConnectionRegistry {
     if (expiresAt === undefined) return;
     if (expiresAt <= now) {
       set.delete(entry);
-      entry.close(4401, 'token expired');
+      entry.close(CloseCode.unauthenticated, 'token expired');
     } else if (
       expiresAt - now <= REFRESH_LEAD_MS &&
       entry.requestToken &&
@@ -144,7 +145,7 @@ export class ConnectionRegistry {
         const ok = await (entry.reauthorize as () => Promise<boolean>)().catch(() => true);
         if (ok) continue;
         const set = this.byUser.get(entry.userId);
-        if (set?.delete(entry)) entry.close(4403, 'access revoked');
+        if (set?.delete(entry)) entry.close(CloseCode.forbidden, 'access revoked');
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));

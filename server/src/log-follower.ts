@@ -2,8 +2,9 @@ import { type Db, findDocumentUpdatesBySeq, listNewUpdateIds } from '@folio/shar
 import type { Logger } from '@folio/shared/logger';
 import type { Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
+import type { DocumentLog } from './loaded-documents.js';
 import type { CollabMetrics } from './metrics.js';
-import { type LoadedDocumentLog, type PersistenceExtension, replayOrigin } from './persistence.js';
+import { type PersistenceExtension, replayOrigin } from './persistence.js';
 
 export interface LogFollowerConfiguration {
   /** Anti-entropy period: how stale a document may get when a message is lost. */
@@ -25,7 +26,7 @@ const defaults: LogFollowerConfiguration = { intervalMs: 1_000, batch: 1_000 };
  * memory. Every `intervalMs` ONE statement lists, for all loaded documents, the seq of
  * each row at or above its document's horizon (index-only: no update bytes), the
  * documents that no longer exist, and the statement's own horizon. Rows already in
- * memory (`knownSeqs`: own commits, rows received) are skipped; only the missing ones'
+ * memory (the DocumentLog knows them: own commits, rows received) are skipped; only the missing ones'
  * bytes are fetched. Afterwards every document's horizon moves up to the statement's:
  * everything below it was visible to that statement, so it is now in memory. Seq order
  * is not commit order, which is why the cursor is a horizon and not a seq: a row that
@@ -82,10 +83,10 @@ export class LogFollower {
 
   private async round(): Promise<void> {
     const { persistence, db } = this.deps;
-    const documents = [...persistence.loaded].map(([name, log]) => ({
+    const documents = persistence.loaded.entries().map(([name, log]) => ({
       name,
       log,
-      round: log.knownSeqs.beginRound(),
+      round: log.beginRound(),
     }));
     if (documents.length === 0) return;
     const found = await listNewUpdateIds(
@@ -99,10 +100,10 @@ export class LogFollower {
       seqs.add(row.seq);
       listed.set(row.documentId, seqs);
     }
-    const current = (d: (typeof documents)[number]) => persistence.loaded.get(d.name) === d.log;
+    const current = (d: (typeof documents)[number]) => persistence.loaded.isCurrent(d.name, d.log);
     const wanted: number[] = [];
     for (const d of documents) {
-      for (const seq of listed.get(d.name) ?? []) if (!d.log.knownSeqs.has(seq)) wanted.push(seq);
+      for (const seq of listed.get(d.name) ?? []) if (!d.log.has(seq)) wanted.push(seq);
     }
     for (let start = 0; start < wanted.length; start += this.configuration.batch) {
       const rows = await findDocumentUpdatesBySeq(db, wanted.slice(start, start + this.configuration.batch));
@@ -115,13 +116,12 @@ export class LogFollower {
         continue;
       }
       // A cut listing saw only part of the window: keep the horizon, list it again.
-      if (!found.truncated) d.log.horizon = found.horizon;
-      d.log.knownSeqs.endRound(d.round, listed.get(d.name) ?? new Set());
+      d.log.advance(d.round, listed.get(d.name) ?? new Set(), found.truncated ? undefined : found.horizon);
     }
   }
 
   private apply(
-    documents: { name: string; log: LoadedDocumentLog }[],
+    documents: { name: string; log: DocumentLog }[],
     rows: { seq: number; document_id: string; update: Uint8Array }[],
   ): void {
     const byName = new Map(documents.map((d) => [d.name, d.log]));
@@ -134,15 +134,15 @@ export class LogFollower {
     for (const [name, list] of perDocument) {
       const log = byName.get(name);
       const document = this.deps.hocuspocus.documents.get(name);
-      if (!log || !document || this.deps.persistence.loaded.get(name) !== log) continue;
+      if (!document || !this.deps.persistence.loaded.isCurrent(name, log)) continue;
       let applied = 0;
       // One transaction per document: observers and the broadcast run once.
       document.transact(() => {
         for (const row of list) {
           // Received meanwhile (Redis, own commit): in memory already.
-          if (log.knownSeqs.has(row.seq)) continue;
+          if (log.has(row.seq)) continue;
           Y.applyUpdate(document, row.update);
-          log.knownSeqs.add(row.seq);
+          log.add(row.seq);
           applied++;
         }
       }, replayOrigin);

@@ -1,6 +1,6 @@
 import { validateUpdateV1 } from '@folio/shared';
 import { documentCompactor, documentStateLoader } from '@folio/shared/commands';
-import type { Db } from '@folio/shared/db';
+import { type Db, saveDocumentState } from '@folio/shared/db';
 import type { Logger } from '@folio/shared/logger';
 import type {
   afterUnloadDocumentPayload,
@@ -17,10 +17,11 @@ import * as Y from 'yjs';
 import type { ClientAttribution } from './client-attribution.js';
 import { CloseError, type CollabContext } from './context.js';
 import type { CommitChains } from './durable-acks.js';
-import { KnownSeqs } from './known-seqs.js';
+import { type DocumentLog, LoadedDocuments } from './loaded-documents.js';
 import type { CollabMetrics } from './metrics.js';
 import { CloseCode, carriesUpdate, RETRY_LATER_REASON } from './protocol.js';
 import type { UpdateCommitter } from './update-committer.js';
+import { carriesNews } from './update-news.js';
 
 export interface PersistenceConfiguration {
   db: Db;
@@ -49,19 +50,6 @@ export interface PersistenceConfiguration {
   maxUncommittedTotalBytes: number;
 }
 
-/** What this instance knows about a loaded document's place in the update log. */
-export interface LoadedDocumentLog {
-  /**
-   * Transaction horizon: every log row with xid below it is applied to the in-memory
-   * document. The log follower reads rows at or above it.
-   */
-  horizon: string;
-  /** Rows at or above the horizon already in memory (own commits, received): skip them. */
-  knownSeqs: KnownSeqs;
-  /** Upper bound of the encoded state: snapshot at load plus every update since. */
-  approxBytes: number;
-}
-
 /** Origin of changes replayed from the log: already stored, so no store hooks. */
 export const replayOrigin = { source: 'local', skipStoreHooks: true } as const;
 
@@ -87,7 +75,8 @@ export class PersistenceExtension implements Extension {
   // compact the same document at once. (Loading runs before any afterLoadDocument anyway.)
   priority = 500;
 
-  readonly loaded = new Map<string, LoadedDocumentLog>();
+  /** Loaded documents' places in the update log (read by the relay and the log follower). */
+  readonly loaded = new LoadedDocuments();
 
   /** Documents whose memory diverged from storage, until they are unloaded. */
   private readonly diverged = new WeakSet<Document>();
@@ -114,23 +103,25 @@ export class PersistenceExtension implements Extension {
   async onLoadDocument({ documentName, document }: onLoadDocumentPayload): Promise<void> {
     let state: Awaited<ReturnType<typeof documentStateLoader>>;
     try {
-      state = await documentStateLoader(this.configuration.db, documentName);
+      // Straight into Hocuspocus's document, as already-stored changes (no store hooks):
+      // a large state is decoded once, not into a scratch document and then re-encoded.
+      state = await documentStateLoader(this.configuration.db, documentName, {
+        into: document,
+        origin: replayOrigin,
+      });
     } catch (error) {
       // Every connection waiting for this load is told to retry (1013), not refused.
       this.configuration.log.warn({ err: error, documentId: documentName }, 'could not load a document');
       throw new CloseError(CloseCode.unavailable, RETRY_LATER_REASON);
     }
-    try {
-      const encoded = Y.encodeStateAsUpdate(state.doc);
-      Y.applyUpdate(document, encoded, replayOrigin);
-      this.loaded.set(documentName, {
-        horizon: state.horizon,
-        knownSeqs: new KnownSeqs(),
-        approxBytes: encoded.byteLength,
-      });
-    } finally {
-      state.doc.destroy();
-    }
+    // Bytes read bound the state's size from above; only a bound past the limit (a log
+    // tail not compacted yet) is worth the exact figure, or the document would refuse
+    // every edit until its next compaction.
+    const approxBytes =
+      state.bytes > this.configuration.maxDocumentBytes
+        ? Y.encodeStateAsUpdate(document).byteLength
+        : state.bytes;
+    this.loaded.load(documentName, state.horizon, approxBytes, state.seq);
   }
 
   async beforeSync(data: beforeSyncPayload<CollabContext>): Promise<void> {
@@ -200,7 +191,7 @@ export class PersistenceExtension implements Extension {
   /** Starts an update's commit and puts it on the document's acknowledgement chain. */
   private commit(
     document: Document,
-    log: LoadedDocumentLog | undefined,
+    log: DocumentLog | undefined,
     update: Uint8Array,
     actorId: string | null,
     agent: string | null,
@@ -221,7 +212,7 @@ export class PersistenceExtension implements Extension {
       }),
       update.byteLength,
     );
-    if (log) log.approxBytes += update.byteLength;
+    log?.grow(update.byteLength);
     commit.then(
       (seq) => {
         if (seq === undefined) {
@@ -233,7 +224,7 @@ export class PersistenceExtension implements Extension {
           );
           return;
         }
-        if (this.loaded.get(documentName) === log) log?.knownSeqs.add(seq);
+        if (this.loaded.isCurrent(documentName, log)) log.add(seq);
         this.configuration.onCommitted?.(documentName, seq, update);
       },
       (error) => this.divergedFromStorage(document, error),
@@ -301,34 +292,90 @@ export class PersistenceExtension implements Extension {
     }
   }
 
-  async onStoreDocument({ documentName }: onStoreDocumentPayload): Promise<void> {
-    await this.compact(documentName);
+  async onStoreDocument({ documentName, document }: onStoreDocumentPayload): Promise<void> {
+    await this.compact(documentName, document);
   }
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
-    this.loaded.delete(documentName);
+    this.loaded.unload(documentName);
     this.configuration.chains.forget(documentName);
     const reloading = this.reloading.get(documentName);
     this.reloading.delete(documentName);
     reloading?.resolve();
   }
 
-  /** Writes a fresh snapshot from Postgres; failures only cost load time later. */
-  async compact(documentName: string): Promise<void> {
+  /**
+   * Writes a fresh snapshot; failures only cost load time later. From the in-memory
+   * document when it holds exactly committed rows, else from Postgres.
+   */
+  async compact(documentName: string, document?: Document): Promise<void> {
     const log = this.loaded.get(documentName);
     const estimateBefore = log?.approxBytes ?? 0;
     try {
-      const result = await documentCompactor(this.configuration.db, documentName);
+      const result =
+        document && this.compactableFromMemory(documentName, document, log)
+          ? await this.compactFromMemory(documentName, document, log)
+          : await this.compactFromStorage(documentName);
       if (!result) return;
       this.configuration.log.debug({ documentId: documentName, ...result }, 'document compacted');
       // The size estimate only ever grows between compactions (typing and deleting adds
       // bytes); re-base it on the real encoded size plus what arrived meanwhile.
-      if (log && this.loaded.get(documentName) === log) {
-        log.approxBytes = result.bytes + Math.max(0, log.approxBytes - estimateBefore);
-      }
+      if (this.loaded.isCurrent(documentName, log)) log.rebase(result.bytes, estimateBefore);
     } catch (error) {
       this.configuration.log.warn({ err: error, documentId: documentName }, 'compaction failed');
     }
+  }
+
+  /**
+   * Memory may stand in for Postgres when everything in it is committed: no update of
+   * this instance's clients is waiting for its commit (they are applied before they are
+   * committed) and none failed (a diverged copy is being reloaded). Everything else in
+   * memory came from the log (load, relay, follower), and every row below the
+   * document's horizon is in memory — so the snapshot covers exactly that horizon.
+   */
+  private compactableFromMemory(
+    documentName: string,
+    document: Document,
+    log: DocumentLog | undefined,
+  ): log is DocumentLog {
+    return (
+      this.loaded.isCurrent(documentName, log) &&
+      !this.diverged.has(document) &&
+      this.configuration.chains.whenCommitted(documentName) === undefined
+    );
+  }
+
+  private async compactFromStorage(documentName: string) {
+    const result = await documentCompactor(this.configuration.db, documentName);
+    if (result) this.configuration.metrics.compactions.inc({ source: 'storage' });
+    return result;
+  }
+
+  /**
+   * The snapshot encoded from memory: no Postgres read and no replay of the rows since
+   * the last snapshot (which Postgres-side compaction applies one by one — seconds of
+   * CPU after a long typing session, and on SIGTERM for every loaded document).
+   */
+  private async compactFromMemory(
+    documentName: string,
+    document: Document,
+    log: DocumentLog,
+  ): Promise<{ horizon: string; seq: number; bytes: number } | undefined> {
+    const rows = log.rowsSinceCompaction;
+    if (rows === 0) return undefined;
+    // Read together, synchronously: what the snapshot holds and the horizon it covers.
+    const snapshot = Y.encodeStateAsUpdate(document);
+    const coverage = { coversXid: log.horizon, seq: log.seq };
+    const saved = await saveDocumentState(this.configuration.db, documentName, snapshot, coverage).catch(
+      (error) => {
+        // The document was deleted meanwhile: nothing to keep.
+        if ((error as { code?: string }).code === '23503') return false;
+        throw error;
+      },
+    );
+    this.configuration.metrics.compactions.inc({ source: 'memory' });
+    log.compacted(rows);
+    return saved ? { horizon: coverage.coversXid, seq: coverage.seq, bytes: snapshot.byteLength } : undefined;
   }
 }
 
@@ -338,16 +385,4 @@ class DocumentGoneError extends Error {
   constructor() {
     super('the document no longer exists');
   }
-}
-
-/**
- * Whether applying the update would change the document: providers resend their whole
- * delete set with every SyncStep2, and storing those again and again would bloat the log.
- */
-function carriesNews(document: Document, summary: ReturnType<typeof validateUpdateV1>, update: Uint8Array) {
-  for (const [client, end] of summary.clockEnds) {
-    if (end > Y.getState(document.store, client)) return true;
-  }
-  if (summary.deleteRangeCount === 0) return false;
-  return !Y.snapshotContainsUpdate(Y.snapshot(document), update);
 }

@@ -157,9 +157,9 @@ export class UpdateRelay implements Extension {
     this.configuration.metrics.relayedUpdates.inc({ direction: 'in' }, rows.length);
     document.transact(() => {
       for (const row of rows) {
-        if (log?.knownSeqs.has(row.seq)) continue;
+        if (log?.has(row.seq)) continue;
         Y.applyUpdate(document, row.update, relayOrigin);
-        log?.knownSeqs.add(row.seq);
+        log?.add(row.seq);
       }
     }, relayOrigin);
   }

@@ -3,19 +3,15 @@ import { appendAuditEvent } from '../db/repositories/audit.js';
 import {
   countDocumentRole,
   findDocumentPermission,
-  updateDocumentTitle,
-  updateSearchTitle,
-} from '../db/repositories/document-listing.js';
-import {
-  deleteDocument,
-  findDocument,
   removeDocumentPermission,
   setDocumentPermission,
-} from '../db/repositories/documents.js';
+} from '../db/repositories/document-permissions.js';
+import { deleteDocument, findDocument, updateDocumentTitle } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
+import { updateSearchTitle } from '../db/repositories/search.js';
 import { findUserById } from '../db/repositories/users.js';
 import { recordWebhookEvent } from '../db/repositories/webhooks.js';
-import { findMembership } from '../db/repositories/workspaces.js';
+import { findMembership } from '../db/repositories/workspace-members.js';
 import type { DocumentRole, DocumentRow } from '../db/schema.js';
 import { FolioError } from '../errors.js';
 import { documentUpdateAuditor } from './document-update-auditor.js';

@@ -1,11 +1,9 @@
 import { appendAuditEvents } from '../db/repositories/audit.js';
-import {
-  appendUpdatesOfDocuments,
-  insertDocument,
-  setDocumentPermission,
-  upsertSearchText,
-} from '../db/repositories/documents.js';
+import { setDocumentPermission } from '../db/repositories/document-permissions.js';
+import { appendUpdatesOfDocuments } from '../db/repositories/document-updates.js';
+import { insertDocument } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
+import { upsertSearchText } from '../db/repositories/search.js';
 import { recordWebhookEvent } from '../db/repositories/webhooks.js';
 import type { DocumentRow } from '../db/schema.js';
 import type { ContentConverter } from '../documents/content-converter.js';

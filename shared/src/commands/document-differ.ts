@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { appendAuditEvent } from '../db/repositories/audit.js';
-import { type AttributedUpdate, listAttributedUpdates } from '../db/repositories/document-history.js';
+import { type AttributedUpdate, listAttributedUpdates } from '../db/repositories/document-updates.js';
 import { findDocumentVersion } from '../db/repositories/document-versions.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { FolioError } from '../errors.js';

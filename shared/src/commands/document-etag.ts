@@ -1,10 +1,7 @@
 import * as Y from 'yjs';
+import { findDocumentState } from '../db/repositories/document-states.js';
+import { type LogPosition, listDocumentUpdatesFrom } from '../db/repositories/document-updates.js';
 import { findDocumentVersion } from '../db/repositories/document-versions.js';
-import {
-  findDocumentState,
-  type LogPosition,
-  listDocumentUpdatesFrom,
-} from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { FolioError } from '../errors.js';
 import { EMPTY_HORIZON, type LoadedDocumentState } from './document-state.js';

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
-import { findDocument, upsertSearchText } from '../db/repositories/documents.js';
+import { findDocument } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
+import { upsertSearchText } from '../db/repositories/search.js';
 import { documentText } from '../documents/content.js';
 import { documentStateLoader } from './document-state.js';
 

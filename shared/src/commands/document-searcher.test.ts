@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { insertDocument, setDocumentPermission, upsertSearchText } from '../db/repositories/documents.js';
+import { setDocumentPermission } from '../db/repositories/document-permissions.js';
+import { insertDocument } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
-import { searchDocuments } from '../db/repositories/search.js';
+import { searchDocuments, upsertSearchText } from '../db/repositories/search.js';
 import { insertUser } from '../db/repositories/users.js';
 import { insertWorkspace } from '../db/repositories/workspaces.js';
 import { newId } from '../ids.js';

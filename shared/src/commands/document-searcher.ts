@@ -1,4 +1,4 @@
-import { filterReadableDocumentIds } from '../db/repositories/document-listing.js';
+import { filterReadableDocumentIds } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { type SearchHit, type SearchQuery, searchDocuments } from '../db/repositories/search.js';
 

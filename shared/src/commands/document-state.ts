@@ -1,10 +1,6 @@
 import * as Y from 'yjs';
-import {
-  findDocumentState,
-  type LogPosition,
-  listDocumentUpdatesFrom,
-  saveDocumentState,
-} from '../db/repositories/documents.js';
+import { findDocumentState, saveDocumentState } from '../db/repositories/document-states.js';
+import { type LogPosition, listDocumentUpdatesFrom } from '../db/repositories/document-updates.js';
 import type { Handle } from '../db/repositories/handle.js';
 
 export interface LoadedDocumentState {
@@ -24,6 +20,21 @@ export interface LoadedDocumentState {
    * (as text). See `document-etag.ts`, which names states by these two.
    */
   basis: { coversXid: string; seen: string };
+  /**
+   * Bytes read: the snapshot plus every row applied — an upper bound of the state's
+   * encoded size, known without encoding it.
+   */
+  bytes: number;
+}
+
+export interface StateLoadOptions {
+  /**
+   * Apply the state into this document instead of a new one (the collaboration server
+   * loads straight into Hocuspocus's document: decoding a large state once, not twice).
+   */
+  into?: Y.Doc;
+  /** Transaction origin of what is applied to `into`. */
+  origin?: unknown;
 }
 
 /** Rows read per round trip, so a long tail never sits in memory all at once. */
@@ -41,13 +52,20 @@ export const EMPTY_HORIZON = '3';
  * harmless: Yjs updates are idempotent. Rows were validated before they were written,
  * so Yjs may decode them.
  */
-export async function documentStateLoader(db: Handle, documentId: string): Promise<LoadedDocumentState> {
-  const doc = new Y.Doc();
+export async function documentStateLoader(
+  db: Handle,
+  documentId: string,
+  options: StateLoadOptions = {},
+): Promise<LoadedDocumentState> {
+  const doc = options.into ?? new Y.Doc();
+  const origin = options.origin ?? null;
   const state = await findDocumentState(db, documentId);
   let seq = 0;
+  let bytes = 0;
   if (state) {
-    Y.applyUpdate(doc, state.snapshot);
+    Y.applyUpdate(doc, state.snapshot, origin);
     seq = Number(state.seq);
+    bytes += state.snapshot.byteLength;
   }
   const from = state?.covers_xid ?? EMPTY_HORIZON;
   let horizon: string | undefined;
@@ -67,8 +85,11 @@ export async function documentStateLoader(db: Handle, documentId: string): Promi
     seen ??= page.snapshot;
     // One transaction per page: observers and the state vector are computed once.
     doc.transact(() => {
-      for (const row of page.rows) Y.applyUpdate(doc, row.update);
-    });
+      for (const row of page.rows) {
+        Y.applyUpdate(doc, row.update, origin);
+        bytes += row.update.byteLength;
+      }
+    }, origin);
     rowsAfterSnapshot += page.rows.length;
     const last = page.rows.at(-1);
     if (last) {
@@ -83,6 +104,7 @@ export async function documentStateLoader(db: Handle, documentId: string): Promi
     seq,
     rowsAfterSnapshot,
     basis: { coversXid: from, seen: seen as string },
+    bytes,
   };
 }
 
@@ -103,16 +125,27 @@ export async function documentCompactor(
   try {
     if (loaded.rowsAfterSnapshot < Math.max(1, options.minRows ?? 1)) return undefined;
     const snapshot = Y.encodeStateAsUpdate(loaded.doc);
-    const saved = await saveDocumentState(db, documentId, snapshot, {
-      coversXid: loaded.horizon,
-      seq: loaded.seq,
-    }).catch((error) => {
-      // The document was deleted meanwhile: nothing to keep.
-      if ((error as { code?: string }).code === '23503') return false;
-      throw error;
-    });
+    const saved = await storeCompactedState(db, documentId, loaded, snapshot);
     return saved ? { horizon: loaded.horizon, seq: loaded.seq, bytes: snapshot.byteLength } : undefined;
   } finally {
     loaded.doc.destroy();
   }
+}
+
+/**
+ * Stores `snapshot` (the encoding of `loaded`) as the document's compacted state. False
+ * when the document was deleted meanwhile, or a state covering more is stored already.
+ */
+export async function storeCompactedState(
+  db: Handle,
+  documentId: string,
+  loaded: Pick<LoadedDocumentState, 'horizon' | 'seq'>,
+  snapshot: Uint8Array,
+): Promise<boolean> {
+  return saveDocumentState(db, documentId, snapshot, { coversXid: loaded.horizon, seq: loaded.seq }).catch(
+    (error) => {
+      if ((error as { code?: string }).code === '23503') return false;
+      throw error;
+    },
+  );
 }

@@ -1,5 +1,6 @@
 import { type AuditEntry, appendAuditEvents } from '../db/repositories/audit.js';
-import { appendUpdatesOfDocuments, touchDocuments } from '../db/repositories/documents.js';
+import { appendUpdatesOfDocuments } from '../db/repositories/document-updates.js';
+import { touchDocuments } from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 
 export interface UpdateToRecord {

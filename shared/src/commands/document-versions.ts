@@ -1,10 +1,10 @@
 import * as Y from 'yjs';
 import { appendAuditEvent } from '../db/repositories/audit.js';
+import { listDocumentUpdatesUntil } from '../db/repositories/document-updates.js';
 import {
   findDocumentVersion,
   findSnapshotBefore,
   insertDocumentVersion,
-  listDocumentUpdatesUntil,
 } from '../db/repositories/document-versions.js';
 import { findDocument } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';

@@ -2,8 +2,9 @@ import * as Y from 'yjs';
 import type { CollabBus } from '../collab-bus.js';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from '../config/index.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
-import { findDocument, upsertSearchText } from '../db/repositories/documents.js';
+import { findDocument } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
+import { upsertSearchText } from '../db/repositories/search.js';
 import { documentText } from '../documents/content.js';
 import {
   type ContentConverter,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listNewUpdateIds } from '../db/repositories/document-log.js';
-import { upsertSearchText } from '../db/repositories/documents.js';
+import { listNewUpdateIds } from '../db/repositories/document-updates.js';
+import { upsertSearchText } from '../db/repositories/search.js';
 import {
   buildDocument,
   buildUser,

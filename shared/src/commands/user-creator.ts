@@ -1,7 +1,8 @@
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import { type Handle, inTransaction, isUniqueViolation } from '../db/repositories/handle.js';
 import { findUserByEmail, insertUser } from '../db/repositories/users.js';
-import { insertWorkspace, upsertWorkspaceMember } from '../db/repositories/workspaces.js';
+import { upsertWorkspaceMember } from '../db/repositories/workspace-members.js';
+import { insertWorkspace } from '../db/repositories/workspaces.js';
 import type { InstanceRole, User } from '../db/schema.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';

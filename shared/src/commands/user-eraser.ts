@@ -1,29 +1,36 @@
 import type { CollabBus } from '../collab-bus.js';
+import { deleteUserApiTokens } from '../db/repositories/api-tokens.js';
 import { type AuditEntry, appendAuditEvents, moveAuditEntriesToPseudonym } from '../db/repositories/audit.js';
-import { setDocumentPermission } from '../db/repositories/documents.js';
 import {
-  deleteAbandonedWorkspaces,
-  deleteDocuments,
-  deletePersonalWorkspace,
-  deleteUserApiTokens,
-  deleteUserMemberships,
   deleteUserPermissions,
-  deleteUserSessions,
   findDocumentSuccessor,
+  setDocumentPermission,
+} from '../db/repositories/document-permissions.js';
+import {
+  deleteDocuments,
   listOwnedDocumentsForErasure,
-  listWorkspacesLosingTheirLastAdmin,
-  lockUserForErasure,
   moveDocumentsToWorkspace,
-  pseudonymizeUser,
-} from '../db/repositories/erasure.js';
+} from '../db/repositories/documents.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
-import { findUserById, lockOtherLiveAdmins } from '../db/repositories/users.js';
-import { recordWebhookEvents } from '../db/repositories/webhooks.js';
+import { deleteUserSessions } from '../db/repositories/sessions.js';
+import {
+  findUserById,
+  lockOtherLiveAdmins,
+  lockUserForErasure,
+  pseudonymizeUser,
+} from '../db/repositories/users.js';
+import { moveWebhookRecordsToPseudonym, recordWebhookEvents } from '../db/repositories/webhooks.js';
 import { eraseUserInvitations } from '../db/repositories/workspace-invitations.js';
 import {
+  deleteUserMemberships,
+  listWorkspacesLosingTheirLastAdmin,
+  upsertWorkspaceMember,
+} from '../db/repositories/workspace-members.js';
+import {
+  deleteAbandonedWorkspaces,
+  deletePersonalWorkspace,
   findPersonalWorkspace,
   insertWorkspace,
-  upsertWorkspaceMember,
 } from '../db/repositories/workspaces.js';
 import type { User } from '../db/schema.js';
 import { FolioError } from '../errors.js';
@@ -217,7 +224,10 @@ export async function userEraser(
     const sessionHashes = await deleteUserSessions(trx, input.userId);
     const invitationsDeleted = await eraseUserInvitations(trx, input.userId);
     await pseudonymizeUser(trx, input.userId, pseudonymId, erasedAt);
-    if (pseudonymId !== input.userId) await moveAuditEntriesToPseudonym(trx, input.userId, pseudonymId);
+    if (pseudonymId !== input.userId) {
+      await moveAuditEntriesToPseudonym(trx, input.userId, pseudonymId);
+      await moveWebhookRecordsToPseudonym(trx, input.userId, pseudonymId);
+    }
 
     const report: ErasureReport = {
       userId: pseudonymId,
@@ -251,7 +261,8 @@ export async function userEraser(
         type: 'document.deleted' as const,
         workspaceId: d.workspaceId,
         documentId: d.id,
-        data: { documentId: d.id, workspaceId: d.workspaceId, actorId: input.actorId },
+        // The pseudonym when officers erase themselves, like their audit entries.
+        data: { documentId: d.id, workspaceId: d.workspaceId, actorId },
       })),
       ...leftWorkspaces.map((workspaceId) => ({
         type: 'gdpr.erasure.completed' as const,

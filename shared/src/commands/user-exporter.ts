@@ -1,12 +1,9 @@
 import { listApiTokens } from '../db/repositories/api-tokens.js';
-import { appendAuditEvent } from '../db/repositories/audit.js';
+import { appendAuditEvent, listAuditEventsOfUser } from '../db/repositories/audit.js';
+import { listDocumentPermissionsOfUser } from '../db/repositories/document-permissions.js';
+import { listOwnedDocuments } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
-import {
-  listAuditEventsOfUser,
-  listDocumentPermissionsOfUser,
-  listOwnedDocuments,
-  listSessionsOfUser,
-} from '../db/repositories/user-export.js';
+import { listSessionsOfUser } from '../db/repositories/sessions.js';
 import { findUserById } from '../db/repositories/users.js';
 import { listInvitationsOfUser } from '../db/repositories/workspace-invitations.js';
 import { listWorkspacesOfUser } from '../db/repositories/workspaces.js';

@@ -1,19 +1,16 @@
 import type { CollabBus } from '../collab-bus.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
+import { removeDocumentPermissionsInWorkspace } from '../db/repositories/document-permissions.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { findUserById } from '../db/repositories/users.js';
 import { deleteInvitationOf } from '../db/repositories/workspace-invitations.js';
 import {
   countWorkspaceAdmins,
-  removeDocumentPermissionsInWorkspace,
-} from '../db/repositories/workspace-members.js';
-import {
   findMembership,
-  findWorkspace,
-  insertWorkspace,
   removeWorkspaceMember,
   upsertWorkspaceMember,
-} from '../db/repositories/workspaces.js';
+} from '../db/repositories/workspace-members.js';
+import { findWorkspace, insertWorkspace } from '../db/repositories/workspaces.js';
 import type { Workspace, WorkspaceRole } from '../db/schema.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';

@@ -9,8 +9,12 @@ import {
   hasPendingInvitation,
   upsertWorkspaceInvitation,
 } from '../db/repositories/workspace-invitations.js';
-import { sharesWorkspace } from '../db/repositories/workspace-members.js';
-import { findMembership, findWorkspace, upsertWorkspaceMember } from '../db/repositories/workspaces.js';
+import {
+  findMembership,
+  sharesWorkspace,
+  upsertWorkspaceMember,
+} from '../db/repositories/workspace-members.js';
+import { findWorkspace } from '../db/repositories/workspaces.js';
 import type { InstanceRole, WorkspaceRole } from '../db/schema.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';

@@ -92,18 +92,20 @@ function createPool(url: string, options: DatabaseOptions, role: string): pg.Poo
   return pool;
 }
 
-const queryLog = (options: DatabaseOptions) => (options.tracing ? querySpans(options.tracing) : undefined);
+/** Query spans naming the database they went to (the primary or the replica). */
+const queryLog = (options: DatabaseOptions, url: string | undefined) =>
+  options.tracing ? querySpans(options.tracing, url) : undefined;
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) {
     const db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: createPool(options.url, options, 'primary') }),
-      log: queryLog(options),
+      log: queryLog(options, options.url),
     });
     const replica = options.replicaUrl
       ? new Kysely<Database>({
           dialect: new PostgresDialect({ pool: createPool(options.replicaUrl, options, 'replica') }),
-          log: queryLog(options),
+          log: queryLog(options, options.replicaUrl),
         })
       : db;
     return {
@@ -129,7 +131,10 @@ async function openEmbedded(options: DatabaseOptions): Promise<DatabaseHandle> {
     const pglite = await PGlite.create(join(dataDir, 'pg'), {
       parsers: { [INT8]: (value: string) => Number(value) },
     });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), log: queryLog(options) });
+    const db = new Kysely<Database>({
+      dialect: new PGliteDialect({ pglite }),
+      log: queryLog(options, undefined),
+    });
     options.log.info({ dataDir }, 'using the embedded database (PGlite)');
     return {
       db,

@@ -14,14 +14,14 @@ import { createLogger } from '../logger.js';
 import { openDatabase } from './connect.js';
 import { LockedError } from './lock.js';
 import { verifyAuditChain } from './repositories/audit.js';
-import { findDocumentUpdatesBySeq, listNewUpdateIds } from './repositories/document-log.js';
 import {
   appendUpdatesOfDocuments,
-  insertDocument,
+  findDocumentUpdatesBySeq,
   listDocumentUpdatesFrom,
-  upsertSearchText,
-} from './repositories/documents.js';
-import { listStaleSearchDocuments, searchDocuments } from './repositories/search.js';
+  listNewUpdateIds,
+} from './repositories/document-updates.js';
+import { insertDocument } from './repositories/documents.js';
+import { listStaleSearchDocuments, searchDocuments, upsertSearchText } from './repositories/search.js';
 import { findPersonalWorkspace } from './repositories/workspaces.js';
 
 const dirs: string[] = [];

@@ -8,7 +8,8 @@ import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
 import { databaseUrl, findInDatabase, withAdminClient } from '../testing/index.js';
 import { openDatabase } from './connect.js';
-import { auditHash, verifyAuditChain } from './repositories/audit.js';
+import { verifyAuditChain } from './repositories/audit.js';
+import { auditHash } from './repositories/audit-hash.js';
 
 const name = `folio_t_${process.pid}_pseudonyms_${randomBytes(4).toString('hex')}`;
 afterAll(() => withAdminClient((c) => c.query(`drop database if exists "${name}" with (force)`)));

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { apiTokenIssuer } from '../commands/api-token-issuer.js';
 import { userCreator } from '../commands/user-creator.js';
-import { insertDocument, setDocumentPermission } from '../db/repositories/documents.js';
+import { setDocumentPermission } from '../db/repositories/document-permissions.js';
+import { insertDocument } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
-import {
-  findPersonalWorkspace,
-  insertWorkspace,
-  upsertWorkspaceMember,
-} from '../db/repositories/workspaces.js';
+import { upsertWorkspaceMember } from '../db/repositories/workspace-members.js';
+import { findPersonalWorkspace, insertWorkspace } from '../db/repositories/workspaces.js';
 import type { DocumentRole, DocumentRow, InstanceRole, Scope, User, Workspace } from '../db/schema.js';
 import { newId } from '../ids.js';
 

@@ -16,6 +16,8 @@ export interface UpdateSummary {
   clockEnds: Map<number, number>;
   structCount: number;
   deleteRangeCount: number;
+  /** Where the delete set begins in the update, to read its ranges without the structs. */
+  deleteSetOffset: number;
 }
 
 export class InvalidUpdateError extends Error {
@@ -116,6 +118,7 @@ export function validateUpdateV1(update: Uint8Array): UpdateSummary {
   const clockEnds = new Map<number, number>();
   let structCount = 0;
   let deleteRangeCount = 0;
+  let deleteSetOffset = 0;
   try {
     const clients = count(decoder, 'client');
     for (let c = 0; c < clients; c++) {
@@ -144,6 +147,7 @@ export function validateUpdateV1(update: Uint8Array): UpdateSummary {
       }
       if (structs > 0) clockEnds.set(client, Math.max(clockEnds.get(client) ?? 0, clock));
     }
+    deleteSetOffset = decoder.pos;
     const dsClients = count(decoder, 'delete-set client');
     for (let c = 0; c < dsClients; c++) {
       decoding.readVarUint(decoder); // client
@@ -164,7 +168,7 @@ export function validateUpdateV1(update: Uint8Array): UpdateSummary {
   if (decoder.pos !== update.length) {
     fail(`${update.length - decoder.pos} trailing bytes (not a V1 update)`);
   }
-  return { clockEnds, structCount, deleteRangeCount };
+  return { clockEnds, structCount, deleteRangeCount, deleteSetOffset };
 }
 
 /** Whether the update carries structs the document (given its state vector) lacks. */

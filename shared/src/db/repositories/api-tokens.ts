@@ -156,3 +156,9 @@ export async function revokeWorkspaceAgentToken(
     .executeTakeFirst();
   return row?.user_id;
 }
+
+/** Deletes the user's API tokens (revoked ones too: their names are the user's words). */
+export async function deleteUserApiTokens(db: Handle, userId: string): Promise<string[]> {
+  const rows = await db.deleteFrom('api_tokens').where('user_id', '=', userId).returning('id').execute();
+  return rows.map((r) => r.id);
+}

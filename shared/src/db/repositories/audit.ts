@@ -1,20 +1,9 @@
-import { createHash } from 'node:crypto';
 import { type ExpressionBuilder, sql } from 'kysely';
 import { FolioError } from '../../errors.js';
-import type { Database } from '../schema.js';
+import type { AuditEvent, Database } from '../schema.js';
+import { AUDIT_USER_KEYS, type AuditRefs, auditHash, namedUsers } from './audit-hash.js';
 import type { Handle } from './handle.js';
 import { inTransaction } from './handle.js';
-
-/**
- * Keys of `details` that name a user. The hash covers those users' `audit_ref` rather
- * than their id (as for the actor), so that an erasure can move the entries to the
- * user's pseudonym without breaking the chain. Adding a key needs a migration of the
- * `audit_events_append_only` trigger, which lets erasure rewrite exactly these.
- */
-export const AUDIT_USER_KEYS = ['userId', 'invitedBy'] as const;
-
-/** An entry's user ids replaced by what the hash covers (ids that name no user stay as they are). */
-type AuditRefs = ReadonlyMap<string, string>;
 
 export interface AuditEntry {
   actorId: string | null;
@@ -24,57 +13,6 @@ export interface AuditEntry {
   /** Ids and counts only: never personal data (erasure never rewrites the log). */
   details?: Record<string, unknown>;
   at?: Date;
-}
-
-/** JSON with object keys sorted at every level: jsonb does not keep key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-interface HashedEntry {
-  at: Date;
-  actorId: string | null;
-  action: string;
-  documentId: string | null;
-  workspaceId: string | null;
-  details: Record<string, unknown>;
-}
-
-/** The user ids an entry names: its actor and the AUDIT_USER_KEYS of its details. */
-function namedUsers(entry: Pick<HashedEntry, 'actorId' | 'details'>): string[] {
-  const ids = AUDIT_USER_KEYS.map((key) => entry.details[key]);
-  return [entry.actorId, ...ids].filter((id): id is string => typeof id === 'string');
-}
-
-/**
- * sha256(prev_hash || canonical entry), the entry's user ids replaced by their users'
- * `audit_ref`. Users created before pseudonyms existed have audit_ref = id, so their old
- * hashes are unchanged.
- */
-export function auditHash(prevHash: Uint8Array, entry: HashedEntry, refs: AuditRefs = new Map()): Buffer {
-  const ref = (id: unknown) => (typeof id === 'string' ? (refs.get(id) ?? id) : id);
-  const details = { ...entry.details };
-  for (const key of AUDIT_USER_KEYS) if (key in details) details[key] = ref(details[key]);
-  return createHash('sha256')
-    .update(prevHash)
-    .update(
-      canonicalJson({
-        at: entry.at.toISOString(),
-        actorId: ref(entry.actorId),
-        action: entry.action,
-        documentId: entry.documentId,
-        workspaceId: entry.workspaceId,
-        details,
-      }),
-    )
-    .digest();
 }
 
 /**
@@ -153,6 +91,54 @@ export function appendAuditEvents(db: Handle, entries: AuditEntry[]): Promise<vo
 }
 
 export const appendAuditEvent = (db: Handle, entry: AuditEntry) => appendAuditEvents(db, [entry]);
+
+export interface AuditFilter {
+  documentId?: string | undefined;
+  actorId?: string | undefined;
+  action?: string | undefined;
+  /** Inclusive. */
+  since?: Date | undefined;
+  /** Exclusive. */
+  until?: Date | undefined;
+}
+
+/**
+ * One page of the audit log in chain order (oldest first), after the entry `afterId`.
+ * Each filter column has an index that ends in `id`, so a page is a short index range
+ * however long the log is.
+ */
+export function listAuditEvents(
+  db: Handle,
+  filter: AuditFilter,
+  page: { afterId: number; limit: number },
+): Promise<AuditEvent[]> {
+  let q = db.selectFrom('audit_events').selectAll().where('id', '>', page.afterId);
+  if (filter.documentId !== undefined) q = q.where('document_id', '=', filter.documentId);
+  if (filter.actorId !== undefined) q = q.where('actor_id', '=', filter.actorId);
+  if (filter.action !== undefined) q = q.where('action', '=', filter.action);
+  if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
+  if (filter.until !== undefined) q = q.where('at', '<', filter.until);
+  return q.orderBy('id').limit(page.limit).execute();
+}
+
+/** Audit entries by the user or about them (`details.userId`), oldest first. */
+export function listAuditEventsOfUser(db: Handle, userId: string, limit: number) {
+  return db
+    .selectFrom('audit_events')
+    .select([
+      'id',
+      'at',
+      'actor_id as actorId',
+      'action',
+      'document_id as documentId',
+      'workspace_id as workspaceId',
+      'details',
+    ])
+    .where((eb) => eb.or([eb('actor_id', '=', userId), eb(sql`details->>'userId'`, '=', userId)]))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
 
 const refOf = (eb: ExpressionBuilder<Database, 'audit_events'>, id: ReturnType<typeof sql<string>>) =>
   eb.selectFrom('users as u').select('u.audit_ref').where('u.id', '=', id);

@@ -1,5 +1,6 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { Database } from '../schema.js';
+import type { Handle } from './handle.js';
 
 /**
  * "The user owns document d": an explicit owner role on it, or it sits in their personal
@@ -51,4 +52,28 @@ export function readableBy(
         .where('role', '=', 'admin'),
     ),
   ]);
+}
+
+/**
+ * What the policy needs to decide about one user and one document, in one round trip:
+ * the document, the user's explicit role on it and their role in its workspace.
+ */
+export function findDocumentAccess(db: Handle, documentId: string, userId: string) {
+  return db
+    .selectFrom('documents')
+    .leftJoin('document_permissions as p', (join) =>
+      join.onRef('p.document_id', '=', 'documents.id').on('p.user_id', '=', userId),
+    )
+    .leftJoin('workspace_members as m', (join) =>
+      join.onRef('m.workspace_id', '=', 'documents.workspace_id').on('m.user_id', '=', userId),
+    )
+    .select([
+      'documents.id',
+      'documents.workspace_id as workspaceId',
+      'documents.created_by as createdBy',
+      'p.role as documentRole',
+      'm.role as workspaceRole',
+    ])
+    .where('documents.id', '=', documentId)
+    .executeTakeFirst();
 }

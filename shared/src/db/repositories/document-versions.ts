@@ -75,29 +75,42 @@ export async function findSnapshotBefore(
   return best ? { snapshot: best.snapshot, coversXid: best.covers_xid, seq: Number(best.seq) } : undefined;
 }
 
-/**
- * Update-log rows a snapshot covering `from.xid` may lack, created at or before `at`,
- * in (xid, seq) order after `from.after` (the order of the (document_id, xid) index).
- * `created_at` is the writing transaction's start, so a row belongs to the past of `at`
- * when its transaction began by then.
- */
-export function listDocumentUpdatesUntil(
+/** The newest version's state (any kind), to tell whether the document changed since. */
+export function findLatestVersionSnapshot(db: Handle, documentId: string) {
+  return db
+    .selectFrom('document_versions')
+    .select(['id', 'snapshot', 'created_at'])
+    .where('document_id', '=', documentId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** A document's automatic versions, newest first (retention thins them; never the others). */
+export function listAutoVersions(db: Handle, documentId: string) {
+  return db
+    .selectFrom('document_versions')
+    .select(['id', 'created_at as createdAt'])
+    .where('document_id', '=', documentId)
+    .where('kind', '=', 'auto')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+/** Deletes automatic versions only: a manual or restore version is never retention's to drop. */
+export async function deleteAutoVersions(
   db: Handle,
   documentId: string,
-  from: { xid: string; after?: { xid: string; seq: number } },
-  at: Date,
-  limit: number,
-) {
-  const after = from.after ?? { xid: '0', seq: 0 };
-  return db
-    .selectFrom('document_updates')
-    .select(['seq', sql<string>`xid::text`.as('xid'), 'update'])
+  ids: readonly string[],
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .deleteFrom('document_versions')
     .where('document_id', '=', documentId)
-    .where(sql<boolean>`xid >= ${from.xid}::xid8`)
-    .where(sql<boolean>`(xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)`)
-    .where('created_at', '<=', at)
-    .orderBy(sql`xid`)
-    .orderBy('seq')
-    .limit(limit)
-    .execute();
+    .where('kind', '=', 'auto')
+    .where('id', 'in', [...ids])
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

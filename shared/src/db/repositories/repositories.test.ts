@@ -8,18 +8,16 @@ import { createTestDatabase, type TestDatabase } from '../../testing/index.js';
 import type { DocumentRow } from '../schema.js';
 import { revokeApiToken } from './api-tokens.js';
 import { appendAuditEvent, verifyAuditChain } from './audit.js';
+import { findDocumentAccess } from './document-access.js';
+import { setDocumentPermission } from './document-permissions.js';
+import { findDocumentState, saveDocumentState } from './document-states.js';
 import {
   appendUpdatesOfDocuments,
-  deleteDocument,
-  findDocumentAccess,
-  findDocumentState,
-  insertDocument,
   listDocumentUpdatesFrom,
   type NewUpdateOfDocument,
-  saveDocumentState,
-  setDocumentPermission,
-  upsertSearchText,
-} from './documents.js';
+} from './document-updates.js';
+import { deleteDocument, insertDocument } from './documents.js';
+import { upsertSearchText } from './search.js';
 import { findPersonalWorkspace, listWorkspacesOfUser } from './workspaces.js';
 
 let t: TestDatabase;

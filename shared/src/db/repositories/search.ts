@@ -336,3 +336,79 @@ export async function listStaleSearchDocuments(
     .execute();
   return rows.map((r) => r.id);
 }
+
+/**
+ * The body indexed for search is cut to this many UTF-8 bytes. Postgres refuses a
+ * tsvector over 1 MiB ("string is too long for tsvector"); text of distinct words makes a
+ * tsvector about 1.25× its size, so 600 kB stays clear of that whatever the text. Without
+ * the bound a write of a long document would be stored and then fail while indexing.
+ */
+export const SEARCH_BODY_MAX_BYTES = 600_000;
+
+export function searchableBody(body: string): string {
+  if (body.length * 3 <= SEARCH_BODY_MAX_BYTES || Buffer.byteLength(body) <= SEARCH_BODY_MAX_BYTES)
+    return body;
+  // A cut inside a multi-byte character decodes to U+FFFD: drop it.
+  return Buffer.from(body)
+    .subarray(0, SEARCH_BODY_MAX_BYTES)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+}
+
+export async function upsertSearchText(
+  db: Handle,
+  entry: { documentId: string; workspaceId: string; title: string; body: string },
+): Promise<void> {
+  const body = searchableBody(entry.body);
+  // Built with the workspace's configuration as of this write (a reindex catches up rows
+  // written just before a change; search reads each row with its own).
+  const language = sql<SearchLanguage>`(select search_language from workspaces where id = ${entry.workspaceId})`;
+  await db
+    .insertInto('document_search')
+    .values({
+      document_id: entry.documentId,
+      workspace_id: entry.workspaceId,
+      title: entry.title,
+      body,
+      search_language: language,
+      // The database's clock, like documents.updated_at: the search sweeper compares them.
+      updated_at: sql`now()`,
+    })
+    .onConflict((oc) =>
+      oc.column('document_id').doUpdateSet({
+        title: entry.title,
+        body,
+        workspace_id: entry.workspaceId,
+        search_language: language,
+        updated_at: sql`now()`,
+      }),
+    )
+    .execute();
+}
+
+export async function updateSearchTitle(db: Handle, documentId: string, title: string): Promise<void> {
+  await db.updateTable('document_search').set({ title }).where('document_id', '=', documentId).execute();
+}
+
+/**
+ * Of `documentIds`, those whose search row is missing or older than their last change,
+ * each with whether that change is `settledMs` old (database clock): a settled one was
+ * missed by its indexer; a recent one is still the collaboration node's to index.
+ */
+export async function findStaleSearchDocuments(
+  db: Handle,
+  documentIds: readonly string[],
+  settledMs: number,
+): Promise<{ id: string; settled: boolean }[]> {
+  if (documentIds.length === 0) return [];
+  return db
+    .selectFrom('documents as d')
+    .leftJoin('document_search as s', 's.document_id', 'd.id')
+    .select([
+      'd.id',
+      sql<boolean>`d.updated_at < now() - ${settledMs} * interval '1 millisecond'`.as('settled'),
+    ])
+    .where('d.id', 'in', [...documentIds])
+    .where((eb) => eb.or([eb('s.document_id', 'is', null), eb('s.updated_at', '<', eb.ref('d.updated_at'))]))
+    .execute();
+}

@@ -55,3 +55,22 @@ export async function deleteExpiredSessions(db: Handle, now = new Date()): Promi
   const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+export function listSessionsOfUser(db: Handle, userId: string) {
+  return db
+    .selectFrom('sessions')
+    .select([
+      'created_at as createdAt',
+      'last_seen_at as lastSeenAt',
+      'expires_at as expiresAt',
+      'user_agent as userAgent',
+    ])
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .execute();
+}
+
+export async function deleteUserSessions(db: Handle, userId: string): Promise<Uint8Array[]> {
+  const rows = await db.deleteFrom('sessions').where('user_id', '=', userId).returning('id_hash').execute();
+  return rows.map((r) => r.id_hash);
+}

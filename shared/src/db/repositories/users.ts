@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { InstanceRole, NewUser, User } from '../schema.js';
 import type { Handle } from './handle.js';
 
@@ -92,4 +93,46 @@ export async function lockOtherLiveAdmins(db: Handle, userId: string): Promise<s
     .forUpdate()
     .execute();
   return rows.map((r) => r.id);
+}
+
+/**
+ * Locks the user row for the rest of the transaction: one erasure of a user at a time.
+ * `pseudonymized`: the row already carries a pseudonym (an erasure ran to the end), so
+ * a retry keeps that id.
+ */
+export function lockUserForErasure(db: Handle, userId: string) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'erased_at', sql<boolean>`erased_at is not null and id <> audit_ref`.as('pseudonymized')])
+    .where('id', '=', userId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/**
+ * The row stays under a new id, the pseudonym: every foreign key to it follows (ON UPDATE
+ * CASCADE), so update attributions, `created_by` and `granted_by` columns and erasure
+ * requests name the pseudonym, and the original id is left nowhere. Nothing personal is
+ * left on the row, and it holds no privilege. `audit_ref` stays: the audit hashes cover it.
+ */
+export async function pseudonymizeUser(
+  db: Handle,
+  userId: string,
+  pseudonymId: string,
+  at: Date,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({
+      id: pseudonymId,
+      email: null,
+      name: '',
+      role: 'member',
+      oidc_issuer: null,
+      oidc_subject: null,
+      erased_at: at,
+      updated_at: at,
+    })
+    .where('id', '=', userId)
+    .execute();
 }

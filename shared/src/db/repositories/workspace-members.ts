@@ -1,5 +1,46 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { WorkspaceRole } from '../schema.js';
 import type { Handle } from './handle.js';
+
+export async function upsertWorkspaceMember(
+  db: Handle,
+  workspaceId: string,
+  userId: string,
+  role: WorkspaceRole,
+): Promise<void> {
+  await db
+    .insertInto('workspace_members')
+    .values({ workspace_id: workspaceId, user_id: userId, role })
+    .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doUpdateSet({ role }))
+    .execute();
+}
+
+export async function removeWorkspaceMember(
+  db: Handle,
+  workspaceId: string,
+  userId: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('workspace_members')
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function findMembership(
+  db: Handle,
+  workspaceId: string,
+  userId: string,
+): Promise<WorkspaceRole | undefined> {
+  const row = await db
+    .selectFrom('workspace_members')
+    .select('role')
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.role;
+}
 
 export function listWorkspaceMembers(db: Handle, workspaceId: string) {
   return db
@@ -54,19 +95,48 @@ export async function sharesWorkspace(db: Handle, viewerId: string, userId: stri
   return row !== undefined;
 }
 
-/** Deletes the user's roles on the workspace's documents; the documents' ids. */
-export async function removeDocumentPermissionsInWorkspace(
-  db: Handle,
-  workspaceId: string,
-  userId: string,
-): Promise<string[]> {
-  const rows = await db
-    .deleteFrom('document_permissions')
-    .where('user_id', '=', userId)
-    .where('document_id', 'in', (eb) =>
-      eb.selectFrom('documents').select('documents.id').where('documents.workspace_id', '=', workspaceId),
+/**
+ * Shared workspaces in which the user is the only admin while others are members, with
+ * the longest-standing other member (who becomes admin: a workspace keeps one).
+ */
+export function listWorkspacesLosingTheirLastAdmin(db: Handle, userId: string) {
+  return db
+    .selectFrom('workspace_members as mine')
+    .innerJoin('workspaces as w', 'w.id', 'mine.workspace_id')
+    .select((eb) => [
+      'w.id as workspaceId',
+      eb
+        .selectFrom('workspace_members as o')
+        .select('o.user_id')
+        .whereRef('o.workspace_id', '=', 'w.id')
+        .where('o.user_id', '<>', userId)
+        .orderBy('o.created_at')
+        .orderBy('o.user_id')
+        .limit(1)
+        .as('successorId'),
+    ])
+    .where('mine.user_id', '=', userId)
+    .where('mine.role', '=', 'admin')
+    .where('w.personal_user_id', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('workspace_members as a')
+            .select(sql`1`.as('one'))
+            .whereRef('a.workspace_id', '=', 'w.id')
+            .where('a.user_id', '<>', userId)
+            .where('a.role', '=', 'admin'),
+        ),
+      ),
     )
-    .returning('document_id')
     .execute();
-  return rows.map((r) => r.document_id);
+}
+
+export async function deleteUserMemberships(db: Handle, userId: string): Promise<string[]> {
+  const rows = await db
+    .deleteFrom('workspace_members')
+    .where('user_id', '=', userId)
+    .returning('workspace_id')
+    .execute();
+  return rows.map((r) => r.workspace_id);
 }

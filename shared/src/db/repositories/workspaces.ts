@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { SearchLanguage } from '../../search-language.js';
-import type { Workspace, WorkspaceRole } from '../schema.js';
+import type { Workspace } from '../schema.js';
 import type { Handle } from './handle.js';
 
 export function insertWorkspace(
@@ -28,44 +28,12 @@ export function insertWorkspace(
     .executeTakeFirstOrThrow();
 }
 
-export async function upsertWorkspaceMember(
-  db: Handle,
-  workspaceId: string,
-  userId: string,
-  role: WorkspaceRole,
-): Promise<void> {
-  await db
-    .insertInto('workspace_members')
-    .values({ workspace_id: workspaceId, user_id: userId, role })
-    .onConflict((oc) => oc.columns(['workspace_id', 'user_id']).doUpdateSet({ role }))
-    .execute();
+export function findWorkspace(db: Handle, id: string): Promise<Workspace | undefined> {
+  return db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function removeWorkspaceMember(
-  db: Handle,
-  workspaceId: string,
-  userId: string,
-): Promise<boolean> {
-  const result = await db
-    .deleteFrom('workspace_members')
-    .where('workspace_id', '=', workspaceId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return result.numDeletedRows > 0n;
-}
-
-export async function findMembership(
-  db: Handle,
-  workspaceId: string,
-  userId: string,
-): Promise<WorkspaceRole | undefined> {
-  const row = await db
-    .selectFrom('workspace_members')
-    .select('role')
-    .where('workspace_id', '=', workspaceId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return row?.role;
+export function findPersonalWorkspace(db: Handle, userId: string): Promise<Workspace | undefined> {
+  return db.selectFrom('workspaces').selectAll().where('personal_user_id', '=', userId).executeTakeFirst();
 }
 
 export function listWorkspacesOfUser(db: Handle, userId: string) {
@@ -79,12 +47,34 @@ export function listWorkspacesOfUser(db: Handle, userId: string) {
     .execute();
 }
 
-export function findWorkspace(db: Handle, id: string): Promise<Workspace | undefined> {
-  return db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+/** Shared workspaces among `ids` left with neither members nor documents: deleted. */
+export async function deleteAbandonedWorkspaces(db: Handle, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .deleteFrom('workspaces as w')
+    .where('w.id', 'in', ids)
+    .where('w.personal_user_id', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('workspace_members as m')
+            .select(sql`1`.as('one'))
+            .whereRef('m.workspace_id', '=', 'w.id'),
+        ),
+      ),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(selectFrom('documents as d').select(sql`1`.as('one')).whereRef('d.workspace_id', '=', 'w.id')),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
-export function findPersonalWorkspace(db: Handle, userId: string): Promise<Workspace | undefined> {
-  return db.selectFrom('workspaces').selectAll().where('personal_user_id', '=', userId).executeTakeFirst();
+export async function deletePersonalWorkspace(db: Handle, userId: string): Promise<number> {
+  const result = await db.deleteFrom('workspaces').where('personal_user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 export function renameWorkspace(db: Handle, id: string, name: string): Promise<Workspace | undefined> {
