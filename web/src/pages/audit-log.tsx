@@ -130,6 +130,7 @@ export function AuditLog() {
         <label>
           Action{' '}
           <select
+            aria-label="Action"
             value={filters.action}
             onChange={(e) => setFilters({ ...filters, action: (e.target as HTMLSelectElement).value })}
           >

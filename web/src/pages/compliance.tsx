@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Me, request } from '../api.js';
+import { ApiError, api, type Me, request } from '../api.js';
 import { saveResponse } from '../download.js';
 import { ErrorMessage } from '../ui/feedback.js';
 import { AuditLog } from './audit-log.js';
@@ -68,7 +68,11 @@ function ErasurePanel() {
       setErasure({ id: accepted.id, status: accepted.status, report: null, error: null });
       watch(accepted.id);
     } catch (failure) {
-      setError(failure);
+      setError(
+        failure instanceof ApiError && failure.status === 404
+          ? new Error(`No account has the address ${email}.`)
+          : failure,
+      );
     }
   };
 

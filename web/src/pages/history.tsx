@@ -173,6 +173,25 @@ export function HistoryPage({ id }: { id: string }) {
   );
 }
 
+/**
+ * The diff has one entry per stored edit (a keystroke can be one): adjacent entries of
+ * the same kind by the same person and agent read as one run.
+ */
+export function mergeRuns(changes: Change[]): (Change & { until: string })[] {
+  const runs: (Change & { until: string })[] = [];
+  for (const change of changes) {
+    const last = runs.at(-1);
+    if (last && last.op === change.op && last.actorId === change.actorId && last.agent === change.agent) {
+      last.text += change.text;
+      if (change.at > last.until) last.until = change.at;
+      if (change.at < last.at) last.at = change.at;
+    } else {
+      runs.push({ ...change, until: change.at });
+    }
+  }
+  return runs;
+}
+
 const describe = (v: Version) =>
   v.label
     ? v.label
@@ -210,7 +229,7 @@ function PointView({
         .then(setText, setError);
     }
     api<{ changes: Change[] }>('GET', `${base}/diff${query({ from })}`).then(
-      (r) => setChanges(r.changes),
+      (r) => setChanges(mergeRuns(r.changes)),
       setError,
     );
   }, [base, point]);

@@ -166,6 +166,7 @@ export function ShareDialog({ doc, me, onClose }: { doc: DocumentSummary; me: Me
             <label>
               Role{' '}
               <select
+                aria-label="Role to give"
                 value={pickRole}
                 onChange={(e) => setPickRole((e.target as HTMLSelectElement).value as DocumentRole)}
               >
