@@ -82,6 +82,9 @@ export function interceptLinks(root: HTMLElement): void {
     if (!anchor || anchor.target || anchor.hasAttribute('download')) return;
     const url = new URL(anchor.href, window.location.href);
     if (url.origin !== window.location.origin || !url.pathname.startsWith(`${BASE}/`)) return;
+    // A link to a place on this page (the skip link) is the browser's to follow.
+    if (url.hash && url.pathname === window.location.pathname && url.search === window.location.search)
+      return;
     event.preventDefault();
     navigate(`${url.pathname}${url.search}`);
   });

@@ -41,7 +41,9 @@ if (!chromiumAvailable) {
     let apiPort: number;
     // A fixed API port: PUBLIC_URL (where the link points, and the Origin the API accepts
     // for cookie-authenticated writes) follows it.
-    const env = () => embeddedStartEnv(dataDir, { API_PORT: String(apiPort) });
+    const env = () =>
+      // Webhooks to loopback are refused unless allowed: the webhooks page adds one here.
+      embeddedStartEnv(dataDir, { API_PORT: String(apiPort), WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });
 
     const folio = async (...args: string[]) => {
       const result = await run('pnpm', ['--silent', 'folio', ...args], env());
@@ -273,6 +275,26 @@ if (!chromiumAvailable) {
       await page.getByRole('button', { name: 'Download all matches (NDJSON)' }).click();
       const file = await download;
       expect(file.suggestedFilename()).toMatch(/\.ndjson$/);
+
+      // Cursor pages: every action, ten at a time, forwards and back.
+      await page.getByLabel('Action').selectOption('');
+      await page.getByLabel('Entries per page').selectOption('10');
+      await page.getByRole('button', { name: 'Show entries' }).click();
+      await page.getByRole('table', { name: 'Entries 1–10' }).waitFor(WAIT);
+      const first = await page.locator('table.audit tbody tr').allTextContents();
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await page.getByRole('table', { name: /^Entries 11–/ }).waitFor(WAIT);
+      const second = await page.locator('table.audit tbody tr').allTextContents();
+      expect(second.some((row) => first.includes(row))).toBe(false);
+      await page.getByRole('button', { name: 'Previous page' }).click();
+      await page.getByRole('table', { name: 'Entries 1–10' }).waitFor(WAIT);
+
+      // A person's data, as a file.
+      await page.getByLabel('Email', { exact: true }).fill('bob@example.com');
+      const exported = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Download export' }).click();
+      expect((await exported).suggestedFilename()).toMatch(/^folio-export-[\w-]+\.json$/);
+      await page.getByText(/Export of bob@example.com downloaded/).waitFor(WAIT);
       await accessible(page);
       await screenshot(page, 'compliance');
 
@@ -284,6 +306,51 @@ if (!chromiumAvailable) {
         .getByRole('alert')
         .filter({ hasText: 'No account has the address nobody@example.com.' })
         .waitFor(WAIT);
+      await page.close();
+    });
+
+    it('lets a workspace admin add a webhook and see its secret once', async () => {
+      const page = await alice.newPage();
+      await page.goto(`${apiUrl}/app/`);
+      await page.getByLabel('Workspace', { exact: true }).selectOption({ label: 'Team' });
+      await page.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByRole('heading', { name: 'Webhooks' }).waitFor(WAIT);
+      await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hook');
+      await page.getByLabel('Description').fill('The team bot');
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.getByText(/shown only now/).waitFor(WAIT);
+      expect(await page.locator('.notice code').textContent()).toMatch(/^whsec_/);
+      await page.getByText('http://127.0.0.1:9/hook').waitFor(WAIT);
+      await page.getByRole('button', { name: 'Deliveries' }).click();
+      await page.locator('.deliveries').waitFor(WAIT);
+      await accessible(page);
+      await screenshot(page, 'webhooks');
+      await page.close();
+    });
+
+    it('works from the keyboard alone: skip link, then a new document', async () => {
+      const page = await alice.newPage();
+      await page.goto(`${apiUrl}/app/`);
+      await page.getByRole('heading', { name: 'Documents' }).waitFor(WAIT);
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate('document.activeElement.id')).toBe('main');
+      const focusedLabel = () =>
+        page.evaluate(
+          'document.activeElement.closest("label")?.textContent?.trim() ?? ""',
+        ) as Promise<string>;
+      for (
+        let presses = 0;
+        presses < 10 && !(await focusedLabel()).startsWith('Title of a new document');
+        presses++
+      ) {
+        await page.keyboard.press('Tab');
+      }
+      expect(await focusedLabel()).toMatch(/^Title of a new document/);
+      await page.keyboard.type('Typed without a mouse');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Typed without a mouse' }).waitFor(WAIT);
       await page.close();
     });
 

@@ -12,7 +12,7 @@ interface AuditEntry {
   details: Record<string, unknown>;
 }
 
-const PAGE_SIZE = 50;
+const PAGE_SIZES = [10, 50, 200];
 const ACTIONS = [
   'user.login',
   'user.create',
@@ -49,6 +49,9 @@ export function AuditLog() {
   const [error, setError] = useState<unknown>(undefined);
   const [verdict, setVerdict] = useState('');
   const [exported, setExported] = useState('');
+  const [pageSize, setPageSize] = useState(50);
+  /** The size the shown page was asked with: numbering stays right if the select changes. */
+  const [shownSize, setShownSize] = useState(50);
 
   const params = (f: Filters) => ({
     actorId: f.actorId.trim(),
@@ -63,9 +66,10 @@ export function AuditLog() {
     try {
       const page = await api<{ items: AuditEntry[]; nextCursor: string | null }>(
         'GET',
-        `/v1/audit${query({ ...params(f), limit: PAGE_SIZE, cursor })}`,
+        `/v1/audit${query({ ...params(f), limit: pageSize, cursor })}`,
       );
       setApplied(f);
+      setShownSize(pageSize);
       setEntries(page.items);
       setNextCursor(page.nextCursor);
       setCursors(trail);
@@ -151,6 +155,20 @@ export function AuditLog() {
         <label>
           Until <input type="datetime-local" {...field('until')} />
         </label>
+        <label>
+          Entries per page{' '}
+          <select
+            aria-label="Entries per page"
+            value={pageSize}
+            onChange={(e) => setPageSize(Number((e.target as HTMLSelectElement).value))}
+          >
+            {PAGE_SIZES.map((size) => (
+              <option key={size} value={size}>
+                {size}
+              </option>
+            ))}
+          </select>
+        </label>
         <div class="buttons">
           <button type="submit">Show entries</button>
           <button type="button" onClick={exportAll}>
@@ -173,7 +191,7 @@ export function AuditLog() {
               <caption>
                 {entries.length === 0
                   ? 'No entries match.'
-                  : `Entries ${cursors.length * PAGE_SIZE + 1}–${cursors.length * PAGE_SIZE + entries.length}`}
+                  : `Entries ${cursors.length * shownSize + 1}–${cursors.length * shownSize + entries.length}`}
               </caption>
               <thead>
                 <tr>
