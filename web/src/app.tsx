@@ -68,7 +68,7 @@ export function App() {
 
   return (
     <>
-      <a class="skip" href="#main" onClick={() => document.getElementById('main')?.focus()}>
+      <a class="skip" href="#main">
         Skip to content
       </a>
       <header class="top">
