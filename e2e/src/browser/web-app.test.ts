@@ -229,6 +229,13 @@ if (!chromiumAvailable) {
       await page.getByText(/Restored Before the draft/).waitFor(WAIT);
       await expect.poll(() => textB.textContent(), WAIT).not.toContain('DRAFT TO UNDO');
       expect(await textB.textContent()).toContain('Bob was here.');
+
+      // Any instant, read only: a moment after everything is the text as it is now.
+      await page.getByLabel('Or look at a moment').fill('2099-01-01T00:00');
+      await page.getByRole('button', { name: 'Show changes since then' }).click();
+      const instant = page.getByRole('region', { name: /^Text of The document at / });
+      await expect.poll(() => instant.textContent(), WAIT).toContain('Bob was here.');
+      expect(await instant.textContent()).not.toContain('DRAFT TO UNDO');
       await page.close();
     });
 

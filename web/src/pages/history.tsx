@@ -28,7 +28,7 @@ interface Person {
 type Point = { kind: 'version'; version: Version } | { kind: 'time'; at: string };
 
 /**
- * Versions, a read-only preview of any of them, what changed since (who changed what, from
+ * Versions, a read-only preview of any of them or of any instant, what changed since (who changed what, from
  * GET …/diff), and restore: the live document becomes that state for everyone connected,
  * as a new, audited change.
  */
@@ -218,16 +218,13 @@ function PointView({
   const [error, setError] = useState<unknown>(undefined);
   useEffect(() => {
     const from = point.kind === 'version' ? point.version.id : point.at;
-    if (point.kind === 'version') {
-      request(
-        'GET',
-        `${base}/versions/${encodeURIComponent(point.version.id)}/content?format=text`,
-        undefined,
-        'text/plain',
-      )
-        .then((r) => r.text())
-        .then(setText, setError);
-    }
+    const content =
+      point.kind === 'version'
+        ? `${base}/versions/${encodeURIComponent(point.version.id)}/content?format=text`
+        : `${base}/state${query({ at: point.at, format: 'text' })}`;
+    request('GET', content, undefined, 'text/plain')
+      .then((r) => r.text())
+      .then(setText, setError);
     api<{ changes: Change[] }>('GET', `${base}/diff${query({ from })}`).then(
       (r) => setChanges(mergeRuns(r.changes)),
       setError,
@@ -242,16 +239,12 @@ function PointView({
       <button type="button" onClick={() => onRestore(point)}>
         Restore this
       </button>
-      {point.kind === 'version' && (
-        <>
-          <h3>Preview (read only)</h3>
-          <section class="preview" aria-label="Text of this version">
-            {text === undefined
-              ? 'Loading…'
-              : text.split('\n').map((line, i) => <p key={i}>{line || '\u00a0'}</p>)}
-          </section>
-        </>
-      )}
+      <h3>Preview (read only)</h3>
+      <section class="preview" aria-label={`Text of ${title}`}>
+        {text === undefined
+          ? 'Loading…'
+          : text.split('\n').map((line, i) => <p key={i}>{line || '\u00a0'}</p>)}
+      </section>
       <h3>Changed since, by whom</h3>
       {changes?.length === 0 && <p>No changes since.</p>}
       <ul class="changes">
