@@ -361,6 +361,29 @@ if (!chromiumAvailable) {
       await page.close();
     });
 
+    it('is usable 360 px wide: no page is wider than the screen, and axe finds nothing serious there', async () => {
+      const page = await alice.newPage();
+      await page.setViewportSize({ width: 360, height: 740 });
+      for (const [path, name] of [
+        ['/app/', 'Documents'],
+        [`/app/d/${documentId}`, 'Launch plan'],
+        ['/app/search?q=Bob', 'Search'],
+        [`/app/d/${documentId}/history`, 'History of “Launch plan”'],
+        ['/app/compliance', 'Compliance'],
+      ] as const) {
+        await page.goto(`${apiUrl}${path}`);
+        await page.getByRole('heading', { name, exact: true }).waitFor(WAIT);
+        if (path === '/app/compliance') {
+          await page.getByRole('button', { name: 'Show entries' }).click();
+          await page.locator('table.audit tbody tr').first().waitFor(WAIT);
+        }
+        expect(await page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(360);
+        await accessible(page);
+        await screenshot(page, `360px-${name.replace(/\W+/g, '-').toLowerCase()}`);
+      }
+      await page.close();
+    });
+
     it('signs out: the session ends and the app asks to sign in', async () => {
       await editorA.getByRole('button', { name: 'Sign out' }).click();
       await editorA.getByRole('heading', { name: 'Sign in to Folio' }).waitFor(WAIT);
