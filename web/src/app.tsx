@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type Me, request, whenSignedOut } from './api.js';
 import { CompliancePage } from './pages/compliance.js';
 import { DocumentPage } from './pages/document.js';
 import { DocumentsPage } from './pages/documents.js';
 import { HistoryPage } from './pages/history.js';
+import { MembersPage } from './pages/members.js';
 import { SearchPage } from './pages/search.js';
 import { SignInPage } from './pages/sign-in.js';
 import { WebhooksPage } from './pages/webhooks.js';
@@ -11,10 +12,10 @@ import { href, navigate, type Route, useRoute } from './router.js';
 import { ErrorMessage } from './ui/feedback.js';
 
 /** Who is signed in: undefined while asking, null when nobody. */
-function useMe(): [Me | null | undefined, () => void, unknown] {
+function useMe(): [Me | null | undefined, unknown] {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
-  const load = useCallback(() => {
+  useEffect(() => {
     api<Me>('GET', '/v1/me').then(
       (found) => {
         setMe(found);
@@ -26,9 +27,8 @@ function useMe(): [Me | null | undefined, () => void, unknown] {
       },
     );
   }, []);
-  useEffect(load, [load]);
   useEffect(() => whenSignedOut(() => setMe(null)), []);
-  return [me, load, error];
+  return [me, error];
 }
 
 const titles: Record<Route['page'], string> = {
@@ -39,12 +39,13 @@ const titles: Record<Route['page'], string> = {
   search: 'Search',
   compliance: 'Compliance',
   webhooks: 'Webhooks',
+  members: 'Members',
   'not-found': 'Not found',
 };
 
 export function App() {
   const route = useRoute();
-  const [me, reload, error] = useMe();
+  const [me, error] = useMe();
 
   useEffect(() => {
     document.title = `${titles[route.page]} · Folio`;
@@ -57,7 +58,7 @@ export function App() {
       navigate('/', { replace: true });
       return null;
     }
-    return <SignInPage linkInvalid={route.page === 'sign-in' && route.linkInvalid} onSignedIn={reload} />;
+    return <SignInPage linkInvalid={route.page === 'sign-in' && route.linkInvalid} />;
   }
 
   const signOut = async () => {
@@ -116,6 +117,8 @@ function Page({ route, me }: { route: Route; me: Me }) {
       return <CompliancePage me={me} />;
     case 'webhooks':
       return <WebhooksPage workspaceId={route.workspaceId} />;
+    case 'members':
+      return <MembersPage workspaceId={route.workspaceId} me={me} />;
     default:
       return (
         <section>

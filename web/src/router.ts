@@ -16,6 +16,7 @@ export type Route =
   | { page: 'search'; q: string }
   | { page: 'compliance' }
   | { page: 'webhooks'; workspaceId: string }
+  | { page: 'members'; workspaceId: string }
   | { page: 'not-found' };
 
 export function parseRoute(location: Location | URL): Route {
@@ -36,6 +37,9 @@ export function parseRoute(location: Location | URL): Route {
   if (first === 'compliance' && parts.length === 1) return { page: 'compliance' };
   if (first === 'workspaces' && second && third === 'webhooks' && parts.length === 3) {
     return { page: 'webhooks', workspaceId: second };
+  }
+  if (first === 'workspaces' && second && third === 'members' && parts.length === 3) {
+    return { page: 'members', workspaceId: second };
   }
   return { page: 'not-found' };
 }

@@ -316,10 +316,17 @@ if (!chromiumAvailable) {
       await page.close();
     });
 
-    it('lets a workspace admin add a webhook and see its secret once', async () => {
+    it('lets a workspace admin manage members and add a webhook whose secret is shown once', async () => {
       const page = await alice.newPage();
       await page.goto(`${apiUrl}/app/`);
       await page.getByLabel('Workspace', { exact: true }).selectOption({ label: 'Team' });
+      await page.getByRole('link', { name: 'Members' }).click();
+      await page.getByRole('heading', { name: 'Members of Team' }).waitFor(WAIT);
+      await page.getByLabel('Workspace role of Bob <bob@example.com>').selectOption('admin');
+      await page.getByText('Bob <bob@example.com> is now admin.').waitFor(WAIT);
+      await accessible(page);
+      await screenshot(page, 'members');
+      await page.getByRole('link', { name: '← Back to the documents' }).click();
       await page.getByRole('link', { name: 'Webhooks' }).click();
       await page.getByRole('heading', { name: 'Webhooks' }).waitFor(WAIT);
       await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hook');

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, type DocumentSummary, type Me, type Page, query, type Workspace } from '../api.js';
 import { href, navigate } from '../router.js';
 import { ErrorMessage, formatTime } from '../ui/feedback.js';
+import { Invitations } from './invitations.js';
 
 const PAGE_SIZE = 25;
 
@@ -34,6 +35,12 @@ export function DocumentsPage({ me, workspaceId }: { me: Me; workspaceId: string
   return (
     <section>
       <h1>Documents</h1>
+      <Invitations
+        onJoined={(id) => {
+          void loadWorkspaces();
+          navigate(`/?workspace=${encodeURIComponent(id)}`);
+        }}
+      />
       <ErrorMessage error={error} />
       {workspaces && current && (
         <>
@@ -54,6 +61,9 @@ export function DocumentsPage({ me, workspaceId }: { me: Me; workspaceId: string
                 ))}
               </select>
             </label>
+            {!current.personal && (
+              <a href={href(`/workspaces/${encodeURIComponent(current.id)}/members`)}>Members</a>
+            )}
             {(current.role === 'admin' || me.role === 'admin') && (
               <a href={href(`/workspaces/${encodeURIComponent(current.id)}/webhooks`)}>Webhooks</a>
             )}

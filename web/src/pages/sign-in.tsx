@@ -6,7 +6,7 @@ import { ErrorMessage } from '../ui/feedback.js';
  * Single sign-on when the server has it; otherwise the one-time link `pnpm start`
  * printed (the API's GET /auth/link spends it, sets the session cookie and comes back).
  */
-export function SignInPage({ linkInvalid }: { linkInvalid: boolean; onSignedIn: () => void }) {
+export function SignInPage({ linkInvalid }: { linkInvalid: boolean }) {
   const [sso, setSso] = useState<boolean | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   useEffect(() => {
