@@ -345,7 +345,8 @@ if (!chromiumAvailable) {
     it('works from the keyboard alone: skip link, then a new document', async () => {
       const page = await alice.newPage();
       await page.goto(`${apiUrl}/app/`);
-      await page.getByRole('heading', { name: 'Documents' }).waitFor(WAIT);
+      // Everything loaded first: the order of focus is the page's, not its loading's.
+      await page.getByLabel('Title of a new document').waitFor(WAIT);
       await page.keyboard.press('Tab');
       expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
       await page.keyboard.press('Enter');

@@ -13,6 +13,14 @@ const saveWords: Record<SaveState, string> = {
   offline: 'Offline — changes are kept here and sent when the connection is back',
 };
 
+/** A viewer saves nothing (the server drops a viewer's updates): only the connection is news. */
+const viewerWords: Record<SaveState, string> = {
+  connecting: 'Connecting…',
+  saving: 'Live',
+  saved: 'Live',
+  offline: 'Offline',
+};
+
 interface Presence {
   clientId: number;
   name: string;
@@ -107,8 +115,8 @@ export function DocumentPage({ id, me }: { id: string; me: Me }) {
           {role && <span class="badge">{readOnly ? 'Read only (viewer)' : role}</span>}
           {!ended && (
             <span class="save" role="status" data-state={save.state} aria-live="polite">
-              {saveWords[save.state]}
-              {save.state !== 'saved' && save.unsaved > 0 ? ` (${save.unsaved} unsaved)` : ''}
+              {readOnly ? viewerWords[save.state] : saveWords[save.state]}
+              {!readOnly && save.state !== 'saved' && save.unsaved > 0 ? ` (${save.unsaved} unsaved)` : ''}
             </span>
           )}
           {role === 'owner' && !ended && (
