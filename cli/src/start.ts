@@ -130,6 +130,8 @@ async function main(): Promise<void> {
     lines.push(
       'The first admin token was shown on the first start only. A new one:',
       `  export TOKEN=$(pnpm --silent folio token create --email ${BOOTSTRAP_ADMIN_EMAIL} --scopes read,write,admin)`,
+      'and a one-time sign-in link to the web app:',
+      `  pnpm --silent folio login-link --email ${BOOTSTRAP_ADMIN_EMAIL}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
