@@ -13,6 +13,7 @@ interface AuditEntry {
 }
 
 const PAGE_SIZES = [10, 50, 200];
+/** Suggestions; any action can be typed (webhooks and workspaces have theirs too). */
 const ACTIONS = [
   'user.login',
   'user.create',
@@ -27,6 +28,8 @@ const ACTIONS = [
   'document.restore',
   'gdpr.erase',
   'gdpr.export',
+  'workspace.create',
+  'workspace.member.set',
 ];
 
 interface Filters {
@@ -132,19 +135,13 @@ export function AuditLog() {
           Actor (user id) <input {...field('actorId')} />
         </label>
         <label>
-          Action{' '}
-          <select
-            aria-label="Action"
-            value={filters.action}
-            onChange={(e) => setFilters({ ...filters, action: (e.target as HTMLSelectElement).value })}
-          >
-            <option value="">Any</option>
+          Action (any when empty){' '}
+          <input {...field('action')} list="audit-actions" placeholder="document.update" />
+          <datalist id="audit-actions">
             {ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
+              <option key={a} value={a} />
             ))}
-          </select>
+          </datalist>
         </label>
         <label>
           Document id <input {...field('documentId')} />
