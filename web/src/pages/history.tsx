@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, type DocumentSummary, query, request } from '../api.js';
 import { href } from '../router.js';
 import { ErrorMessage, formatTime } from '../ui/feedback.js';
+import { type Change, mergeRuns } from './diff-runs.js';
 
 interface Version {
   id: string;
@@ -10,13 +11,6 @@ interface Version {
   createdAt: string;
   createdBy: string | null;
   bytes: number;
-}
-interface Change {
-  op: 'insert' | 'delete';
-  text: string;
-  actorId: string | null;
-  agent: string | null;
-  at: string;
 }
 interface Person {
   userId: string;
@@ -171,25 +165,6 @@ export function HistoryPage({ id }: { id: string }) {
       </div>
     </section>
   );
-}
-
-/**
- * The diff has one entry per stored edit (a keystroke can be one): adjacent entries of
- * the same kind by the same person and agent read as one run.
- */
-export function mergeRuns(changes: Change[]): (Change & { until: string })[] {
-  const runs: (Change & { until: string })[] = [];
-  for (const change of changes) {
-    const last = runs.at(-1);
-    if (last && last.op === change.op && last.actorId === change.actorId && last.agent === change.agent) {
-      last.text += change.text;
-      if (change.at > last.until) last.until = change.at;
-      if (change.at < last.at) last.at = change.at;
-    } else {
-      runs.push({ ...change, until: change.at });
-    }
-  }
-  return runs;
 }
 
 const describe = (v: Version) =>
