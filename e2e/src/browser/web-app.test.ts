@@ -278,6 +278,11 @@ if (!chromiumAvailable) {
       const actions = await page.locator('table.audit tbody td:nth-child(2)').allTextContents();
       expect(actions.length).toBeGreaterThanOrEqual(2);
       expect(new Set(actions)).toEqual(new Set(['user.login']));
+      // By actor, named by email: Bob signed in once.
+      await page.getByLabel(/^Actor/).fill('bob@example.com');
+      await page.getByRole('button', { name: 'Show entries' }).click();
+      await expect.poll(() => page.locator('table.audit tbody tr').count(), WAIT).toBe(1);
+      await page.getByLabel(/^Actor/).fill('');
       const download = page.waitForEvent('download');
       await page.getByRole('button', { name: 'Download all matches (NDJSON)' }).click();
       const file = await download;

@@ -40,6 +40,15 @@ interface Filters {
   until: string;
 }
 const empty: Filters = { actorId: '', action: '', documentId: '', since: '', until: '' };
+/** An email names the account it belongs to (compliance and admins may look anyone up). */
+async function actorIdOf(value: string): Promise<string> {
+  if (!value.includes('@')) return value;
+  const found = await api<{ items: { id: string }[] }>('GET', `/v1/users${query({ email: value })}`);
+  const user = found.items[0];
+  if (!user) throw new Error(`No account has the address ${value}.`);
+  return user.id;
+}
+
 const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
 /** The audit log: filters, cursor pages, the NDJSON export of every match, chain verification. */
@@ -56,9 +65,9 @@ export function AuditLog() {
   /** The size the shown page was asked with: numbering stays right if the select changes. */
   const [shownSize, setShownSize] = useState(50);
 
-  const params = (f: Filters) => ({
-    actorId: f.actorId.trim(),
-    action: f.action,
+  const params = async (f: Filters) => ({
+    actorId: await actorIdOf(f.actorId.trim()),
+    action: f.action.trim(),
     documentId: f.documentId.trim(),
     since: iso(f.since),
     until: iso(f.until),
@@ -69,7 +78,7 @@ export function AuditLog() {
     try {
       const page = await api<{ items: AuditEntry[]; nextCursor: string | null }>(
         'GET',
-        `/v1/audit${query({ ...params(f), limit: pageSize, cursor })}`,
+        `/v1/audit${query({ ...(await params(f)), limit: pageSize, cursor })}`,
       );
       setApplied(f);
       setShownSize(pageSize);
@@ -106,7 +115,7 @@ export function AuditLog() {
     try {
       const response = await request(
         'GET',
-        `/v1/audit${query(params(applied ?? filters))}`,
+        `/v1/audit${query(await params(applied ?? filters))}`,
         undefined,
         'application/x-ndjson',
       );
@@ -132,7 +141,7 @@ export function AuditLog() {
         }}
       >
         <label>
-          Actor (user id) <input {...field('actorId')} />
+          Actor (email or user id) <input {...field('actorId')} />
         </label>
         <label>
           Action (any when empty){' '}
