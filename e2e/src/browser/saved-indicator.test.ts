@@ -12,6 +12,7 @@ import { chromiumAvailable, launchChromium, NO_CHROMIUM, screenshot } from './ch
  * The editor's "Saved" is the server's acknowledgement, not the connection: while
  * Postgres cannot store the edit (a lock holds back every insert into the update log),
  * the indicator stays on "Saving…", and it turns to "Saved" once the edit is stored.
+ * Likewise "Offline" while the server is gone, with the edits kept and stored after.
  * The real API and collaboration processes on the shared Postgres and Redis.
  */
 
@@ -90,6 +91,26 @@ if (!chromiumAvailable) {
         headers: { cookie: `folio_session=${(await page.context().cookies())[0]?.value}` },
       });
       expect(await content.text()).toContain('stored. Held back.');
+    });
+
+    it('says "Offline" while the server is gone, keeps the edits, and "Saved" once they are stored after it is back', async () => {
+      const status = page.locator('[role="status"][data-state]');
+      const port = new URL(collab.url).port;
+      collab.kill('SIGKILL');
+      await collab.exited;
+      await expect.poll(() => status.getAttribute('data-state'), { timeout: 20_000 }).toBe('offline');
+      await page.keyboard.type(' Typed offline.');
+      expect(await status.textContent()).toMatch(/^Offline.*\(\d+ unsaved\)$/);
+      await screenshot(page, 'offline');
+
+      // Back on the same port: the provider reconnects, sends what it kept, and the
+      // tracker's probe after the server's sync step 1 comes back only once it is stored.
+      collab = await f.spawn({ COLLAB_PORT: port });
+      await expect.poll(() => status.getAttribute('data-state'), { timeout: 30_000 }).toBe('saved');
+      const content = await fetch(`${api.url}/v1/documents/${documentId}/content?format=text`, {
+        headers: { cookie: `folio_session=${(await page.context().cookies())[0]?.value}` },
+      });
+      expect(await content.text()).toContain('Held back. Typed offline.');
     });
   });
 }
