@@ -347,7 +347,7 @@ if (!chromiumAvailable) {
       await page.close();
     });
 
-    it('works from the keyboard alone: skip link, then a new document', async () => {
+    it('works from the keyboard alone (skip link, a new document), then renames and deletes it', async () => {
       const page = await alice.newPage();
       await page.goto(`${apiUrl}/app/`);
       // Everything loaded first: the order of focus is the page's, not its loading's.
@@ -371,6 +371,17 @@ if (!chromiumAvailable) {
       await page.keyboard.type('Typed without a mouse');
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Typed without a mouse' }).waitFor(WAIT);
+
+      // Rename and delete from the list.
+      await page.getByRole('link', { name: 'Documents' }).click();
+      await page.getByRole('button', { name: 'Rename Typed without a mouse' }).click();
+      await page.getByLabel('New title for “Typed without a mouse”').fill('Short-lived');
+      await page.getByRole('button', { name: 'Save title' }).click();
+      await page.getByRole('link', { name: 'Short-lived' }).waitFor(WAIT);
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Delete Short-lived' }).click();
+      await expect.poll(() => page.getByRole('link', { name: 'Short-lived' }).count(), WAIT).toBe(0);
+      expect((await rest('/v1/documents?limit=200')).text).not.toContain('Short-lived');
       await page.close();
     });
 
