@@ -56,6 +56,15 @@ if (!chromiumAvailable) {
       });
       return { status: response.status, text: await response.text() };
     };
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${apiUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status, path).toBe(201);
+      return (await response.json()) as { id: string };
+    };
     const accessible = async (page: Page) => expect(await seriousAccessibilityViolations(page)).toEqual([]);
 
     beforeAll(async () => {
@@ -382,6 +391,26 @@ if (!chromiumAvailable) {
       await page.getByRole('button', { name: 'Delete Short-lived' }).click();
       await expect.poll(() => page.getByRole('link', { name: 'Short-lived' }).count(), WAIT).toBe(0);
       expect((await rest('/v1/documents?limit=200')).text).not.toContain('Short-lived');
+      await page.close();
+    });
+
+    it('pages the document list by cursor', async () => {
+      const archive = await post('/v1/workspaces', { name: 'Archive' });
+      for (let i = 1; i <= 27; i++) {
+        await post('/v1/documents', {
+          title: `Old note ${String(i).padStart(2, '0')}`,
+          workspaceId: archive.id,
+        });
+      }
+      const page = await alice.newPage();
+      await page.goto(`${apiUrl}/app/?workspace=${archive.id}`);
+      const rows = page.getByRole('list', { name: 'Documents in Archive' }).getByRole('listitem');
+      await expect.poll(() => rows.count(), WAIT).toBe(25);
+      await page.getByRole('button', { name: 'Show more documents' }).click();
+      await expect.poll(() => rows.count(), WAIT).toBe(27);
+      expect(await page.getByRole('button', { name: 'Show more documents' }).count()).toBe(0);
+      const titles = await page.locator('.doc-link').allTextContents();
+      expect(new Set(titles).size).toBe(27);
       await page.close();
     });
 
