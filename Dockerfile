@@ -26,6 +26,7 @@ COPY cli/package.json cli/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 COPY examples/package.json examples/
+COPY web/package.json web/
 RUN pnpm install --frozen-lockfile
 COPY tsconfig.base.json tsconfig.json ./
 COPY shared shared
@@ -34,7 +35,9 @@ COPY server server
 COPY api api
 COPY worker worker
 COPY cli cli
+COPY web web
 RUN pnpm exec tsc -b cli \
+  && pnpm --filter @folio/web run build \
   && pnpm --filter @folio/cli deploy --prod --legacy /out \
   && rm -rf /out/src /out/tsconfig.json /out/node_modules/@folio/*/src /out/node_modules/@folio/*/tsconfig.json
 

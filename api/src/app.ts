@@ -40,6 +40,7 @@ import { meRoutes } from './routes/me.js';
 import { searchRoutes } from './routes/search.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { defaultWebAppRoot, webAppRoutes } from './routes/web-app.js';
 import { webhookRoutes, workspaceWebhookRoutes } from './routes/webhooks.js';
 import { workspaceAgentTokenRoutes } from './routes/workspace-agent-tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
@@ -67,6 +68,11 @@ export interface ApiDeps {
    * instead of through the queue's workers: for tests that run no worker.
    */
   inProcessErasures?: boolean | undefined;
+  /**
+   * The built web app served under /app (web/dist); defaults to the installed
+   * @folio/web package's. Null serves none (/app answers 503).
+   */
+  webAppRoot?: string | null | undefined;
 }
 
 export type { AppEnv } from './http/env.js';
@@ -241,6 +247,14 @@ export function createApi(deps: ApiDeps) {
     c.header('Content-Security-Policy', docsContentSecurityPolicy);
     return c.html(docs);
   });
+
+  app.route(
+    '/app',
+    webAppRoutes({
+      root: deps.webAppRoot === null ? undefined : (deps.webAppRoot ?? defaultWebAppRoot()),
+      collabPublicUrl: deps.config.COLLAB_PUBLIC_URL,
+    }),
+  );
 
   app.get('/', (c) => c.redirect('/docs', 302));
   // A path that exists with other methods is a 405 naming them, not a 404.

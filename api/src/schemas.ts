@@ -275,6 +275,10 @@ export const ContentQuery = z.object({
   format: z.enum(['text', 'json', 'yjs', 'markdown']).default('text'),
 });
 
+export const StateAtQuery = ContentQuery.extend({
+  at: z.iso.datetime({ offset: true }).openapi({ description: 'the instant, ISO 8601 with an offset' }),
+});
+
 export const WriteResult = z
   .object({
     changed: z.boolean(),

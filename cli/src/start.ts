@@ -61,7 +61,8 @@ async function main(): Promise<void> {
   };
   // One queue for the API and the in-process worker (the embedded database has one connection).
   const jobs = createJobQueue(infra.database, infra.log, { role: 'worker', tracing: infra.tracing });
-  const first = await bootstrapFirstAdmin(db);
+  // With SSO configured people sign in through it; the link is for the embedded default.
+  const first = await bootstrapFirstAdmin(db, { signInLink: config.api.OIDC_ISSUER === undefined });
   const collab = createCollabServer({ ...deps, config: config.collab, jobs });
   const collabPort = await collab.listen();
   // COLLAB_PORT=0 picks a free port: connect tokens must name the one actually bound.
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'Folio is running',
+    `  Web app:        ${apiUrl}/app/`,
     `  REST API:       ${apiUrl}   (docs: ${apiUrl}/docs, health: /healthz)`,
     `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (y-websocket: /yjs; health: http://${config.collab.HOST}:${collabPort}/healthz)`,
     `  Database:       ${infra.database.kind === 'pglite' ? `embedded (${config.api.DATA_DIR}/pg)` : 'Postgres (DATABASE_URL)'}`,
@@ -125,10 +127,20 @@ async function main(): Promise<void> {
       `  export TOKEN=${first.token}`,
       `  curl -s -H "Authorization: Bearer $TOKEN" ${apiUrl}/v1/me`,
     );
+    if (first.signInLink) {
+      // PUBLIC_URL: the link sets the session cookie for the origin the app checks writes against.
+      const link = new URL(`/auth/link?token=${first.signInLink.secret}`, apiConfig.PUBLIC_URL);
+      lines.push(
+        `Open the web app as ${first.email} (one-time sign-in link, valid 15 minutes):`,
+        `  ${link.toString()}`,
+      );
+    }
   } else {
     lines.push(
       'The first admin token was shown on the first start only. A new one:',
       `  export TOKEN=$(pnpm --silent folio token create --email ${BOOTSTRAP_ADMIN_EMAIL} --scopes read,write,admin)`,
+      'and a one-time sign-in link to the web app:',
+      `  pnpm --silent folio login-link --email ${BOOTSTRAP_ADMIN_EMAIL}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

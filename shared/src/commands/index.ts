@@ -16,6 +16,7 @@ export * from './document-versions.js';
 export * from './document-writer.js';
 export * from './erasure-requests.js';
 export * from './live-document-updater.js';
+export * from './login-links.js';
 export * from './redis-key-sweeper.js';
 export * from './sessions.js';
 export * from './user-creator.js';

@@ -4,7 +4,8 @@ import { setWorkspaceSearchLanguage } from '../db/repositories/workspace-search.
 import { findWorkspace, renameWorkspace } from '../db/repositories/workspaces.js';
 import type { Workspace } from '../db/schema.js';
 import { FolioError } from '../errors.js';
-import { type JobQueue, QUEUES, type SearchReindexJob } from '../jobs/job-queue.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import { QUEUES, type SearchReindexJob } from '../jobs/queues.js';
 import type { SearchLanguage } from '../search-language.js';
 
 /**

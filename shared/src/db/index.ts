@@ -13,6 +13,7 @@ export * from './repositories/document-versions.js';
 export * from './repositories/documents.js';
 export * from './repositories/erasure-requests.js';
 export * from './repositories/handle.js';
+export * from './repositories/login-links.js';
 export * from './repositories/search.js';
 export * from './repositories/sessions.js';
 export * from './repositories/user-identities.js';

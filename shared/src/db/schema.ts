@@ -56,6 +56,14 @@ export interface SessionsTable {
   user_agent: string | null;
 }
 
+export interface LoginLinksTable {
+  id_hash: Uint8Array;
+  user_id: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface WorkspacesTable {
   id: string;
   name: string;
@@ -257,6 +265,7 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
+  login_links: LoginLinksTable;
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
   workspace_invitations: WorkspaceInvitationsTable;

@@ -2,8 +2,15 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId } from '../../ids.js';
 import { buildUser, buildWorkspace, createTestDatabase, type TestDatabase } from '../../testing/index.js';
-import { insertDocument, setDocumentPermission, upsertSearchText } from './documents.js';
-import { HEADLINE_SOURCE_CHARS, SEARCH_CANDIDATES, searchDocuments, TITLE_CANDIDATES } from './search.js';
+import { setDocumentPermission } from './document-permissions.js';
+import { insertDocument } from './documents.js';
+import {
+  HEADLINE_SOURCE_CHARS,
+  SEARCH_CANDIDATES,
+  searchDocuments,
+  TITLE_CANDIDATES,
+  upsertSearchText,
+} from './search.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
