@@ -7,6 +7,7 @@
 #   docker run folio migrate    → apply migrations and exit (once per deploy)
 #   docker run folio worker     → one background worker (webhooks, erasures; any number)
 #   docker run folio folio user list → any admin command
+#   docker run folio smoke      → the deploy smoke test (the canary analysis runs it as a Job)
 # The final stage holds only `pnpm deploy --prod` output: compiled JavaScript and
 # production dependencies, no sources, no dev dependencies, no pnpm.
 ARG NODE_IMAGE=node:24-bookworm-slim
@@ -25,6 +26,7 @@ COPY cli/package.json cli/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 COPY examples/package.json examples/
+COPY web/package.json web/
 RUN pnpm install --frozen-lockfile
 COPY tsconfig.base.json tsconfig.json ./
 COPY shared shared
@@ -33,7 +35,9 @@ COPY server server
 COPY api api
 COPY worker worker
 COPY cli cli
+COPY web web
 RUN pnpm exec tsc -b cli \
+  && pnpm --filter @folio/web run build \
   && pnpm --filter @folio/cli deploy --prod --legacy /out \
   && rm -rf /out/src /out/tsconfig.json /out/node_modules/@folio/*/src /out/node_modules/@folio/*/tsconfig.json
 
@@ -54,10 +58,11 @@ WORKDIR /app
 COPY --from=build --chown=root:root /out /app
 COPY --chown=root:root --chmod=0755 infra/docker/entrypoint.sh /usr/local/bin/folio-entrypoint
 COPY --chown=root:root --chmod=0644 infra/docker/healthcheck.mjs /usr/local/lib/folio-healthcheck.mjs
+COPY --chown=root:root --chmod=0644 infra/docker/smoke.mjs /usr/local/lib/folio-smoke.mjs
 RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 USER node
 VOLUME ["/data"]
-EXPOSE 3000 1234
+EXPOSE 3000 1234 3001
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "/usr/local/lib/folio-healthcheck.mjs"]

@@ -17,7 +17,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit+integration',
-          include: ['{shared,migrations,server,api,worker,cli}/src/**/*.test.ts'],
+          include: ['{shared,migrations,server,api,worker,cli,web}/src/**/*.test.ts'],
         },
       },
       {

@@ -6,7 +6,13 @@ import { checkReadiness, metricsRequestAllowed } from '@folio/shared/health';
 import { type JobQueue, QUEUES } from '@folio/shared/jobs';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
-import { noopTracing, type Tracing } from '@folio/shared/tracing';
+import {
+  httpMethod,
+  httpResponseAttributes,
+  httpServerAttributes,
+  noopTracing,
+  type Tracing,
+} from '@folio/shared/tracing';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
@@ -34,6 +40,7 @@ import { meRoutes } from './routes/me.js';
 import { searchRoutes } from './routes/search.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { defaultWebAppRoot, webAppRoutes } from './routes/web-app.js';
 import { webhookRoutes, workspaceWebhookRoutes } from './routes/webhooks.js';
 import { workspaceAgentTokenRoutes } from './routes/workspace-agent-tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
@@ -61,6 +68,11 @@ export interface ApiDeps {
    * instead of through the queue's workers: for tests that run no worker.
    */
   inProcessErasures?: boolean | undefined;
+  /**
+   * The built web app served under /app (web/dist); defaults to the installed
+   * @folio/web package's. Null serves none (/app answers 503).
+   */
+  webAppRoot?: string | null | undefined;
 }
 
 export type { AppEnv } from './http/env.js';
@@ -77,12 +89,16 @@ export function createApi(deps: ApiDeps) {
     const method = c.req.method;
     // The span is named by the route template once routing has happened; a caller's
     // W3C traceparent makes this request part of the caller's trace.
+    const header = (name: string) => c.req.header(name);
     const spanOptions = {
       kind: 'server' as const,
-      headers: (name: string) => c.req.header(name),
-      attributes: { 'http.request.method': method, 'url.path': c.req.path, 'folio.request_id': requestId },
+      headers: header,
+      attributes: {
+        ...httpServerAttributes({ method, path: c.req.path, header }),
+        'folio.request_id': requestId,
+      },
     };
-    await tracing.inSpan(method, spanOptions, async (span) => {
+    await tracing.inSpan(httpMethod(method), spanOptions, async (span) => {
       const log = deps.log.child(span.traceId ? { requestId, traceId: span.traceId } : { requestId });
       c.set('requestId', requestId);
       c.set('log', log);
@@ -92,8 +108,8 @@ export function createApi(deps: ApiDeps) {
       const seconds = (performance.now() - started) / 1000;
       const route = routePath(c);
       const status = c.res.status;
-      span.updateName(`${method} ${route}`);
-      span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+      span.updateName(`${httpMethod(method)} ${route}`);
+      span.setAttributes(httpResponseAttributes(route, status));
       if (status >= 500) span.fail(c.error);
       metrics.httpSeconds.observe({ method, route, status: String(status) }, seconds);
       log.info({ method, route, status, ms: Math.round(seconds * 1000) }, 'request');
@@ -143,7 +159,8 @@ export function createApi(deps: ApiDeps) {
   });
 
   const bus =
-    deps.bus ?? createCollabBus({ redis: deps.redis, prefix: deps.config.REDIS_KEY_PREFIX, log: deps.log });
+    deps.bus ??
+    createCollabBus({ redis: deps.redis, prefix: deps.config.REDIS_KEY_PREFIX, log: deps.log, tracing });
   // Its worker threads start on the first large body and stop when idle; the process's
   // launcher closes it on shutdown.
   const contentConverter = createContentConverter();
@@ -230,6 +247,14 @@ export function createApi(deps: ApiDeps) {
     c.header('Content-Security-Policy', docsContentSecurityPolicy);
     return c.html(docs);
   });
+
+  app.route(
+    '/app',
+    webAppRoutes({
+      root: deps.webAppRoot === null ? undefined : (deps.webAppRoot ?? defaultWebAppRoot()),
+      collabPublicUrl: deps.config.COLLAB_PUBLIC_URL,
+    }),
+  );
 
   app.get('/', (c) => c.redirect('/docs', 302));
   // A path that exists with other methods is a 405 naming them, not a 404.

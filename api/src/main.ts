@@ -12,7 +12,7 @@ const infra = await openInfrastructure(config, 'folio-api');
 // Libraries that print to the console still log JSON lines on stdout.
 routeConsoleToLogger(infra.log);
 // Erasures and redeliveries go on the queue; workers (`pnpm --filter ./worker start`) run them.
-const jobs = createJobQueue(infra.database, infra.log, { role: 'client' });
+const jobs = createJobQueue(infra.database, infra.log, { role: 'client', tracing: infra.tracing });
 await jobs.start();
 const api = createApi({
   config,

@@ -1,5 +1,4 @@
-import type { Db } from '@folio/shared/db';
-import { countUnsealedRows, type UnsealedCounts } from '@folio/shared/db';
+import { countUnsealedRows, type Db, type UnsealedCounts, webhookOutboxStats } from '@folio/shared/db';
 import type { JobQueue, QueueStats } from '@folio/shared/jobs';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -60,6 +59,35 @@ export function createApiMetrics(jobs?: JobQueue, db?: Db) {
       const counts = await unsealed.counts;
       this.reset();
       for (const [table, n] of Object.entries(counts ?? {})) this.set({ table }, n);
+    },
+  });
+  // The webhook outboxes grow while no worker relays them (see webhookOutboxStats).
+  let outboxCached: { at: number; stats: ReturnType<typeof webhookOutboxStats> } | undefined;
+  const outboxStats = () => {
+    if (!db) return Promise.resolve([]);
+    if (!outboxCached || Date.now() - outboxCached.at > JOB_STATS_TTL_MS) {
+      outboxCached = { at: Date.now(), stats: webhookOutboxStats(db).catch(() => []) };
+    }
+    return outboxCached.stats;
+  };
+  new Gauge({
+    name: 'folio_webhook_outbox_rows',
+    help: 'Webhook events and document changes waiting for the relay (counted up to 100,000), by outbox',
+    labelNames: ['outbox'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const s of await outboxStats()) this.set({ outbox: s.outbox }, s.rows);
+    },
+  });
+  new Gauge({
+    name: 'folio_webhook_outbox_oldest_age_seconds',
+    help: 'Age of the oldest row waiting for the webhook relay, by outbox (0: none)',
+    labelNames: ['outbox'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const s of await outboxStats()) this.set({ outbox: s.outbox }, s.oldestSeconds);
     },
   });
   return {

@@ -2,6 +2,7 @@ import {
   documentRoleSchema,
   emailSchema,
   instanceRoleSchema,
+  SEARCH_LANGUAGES,
   scopeSchema,
   workspaceRoleSchema,
 } from '@folio/shared';
@@ -111,9 +112,24 @@ export const AgentTokenList = z
 
 export const WorkspaceTokenParams = z.object({ id: id('id'), tokenId: id('tokenId') });
 
+// --- workspace search language (issue 12) ---
+const workspaceName = z.string().trim().min(1).max(200);
+const searchLanguage = z.enum(SEARCH_LANGUAGES).openapi({
+  description:
+    'Text search configuration of the workspace: the language whose stemming and stop words search uses; `simple` (lowercase words, no stemming) for mixed-language workspaces.',
+  example: 'english',
+});
+
 export const WorkspaceCreate = z
-  .strictObject({ name: z.string().trim().min(1).max(200) })
-  .openapi('WorkspaceCreate');
+  .strictObject({ name: workspaceName, searchLanguage: searchLanguage.optional() })
+  .openapi('WorkspaceCreate', { description: '`searchLanguage` defaults to `english`.' });
+
+export const WorkspacePatch = z
+  .strictObject({ name: workspaceName.optional(), searchLanguage: searchLanguage.optional() })
+  .refine((b) => b.name !== undefined || b.searchLanguage !== undefined, {
+    message: 'name or searchLanguage is required',
+  })
+  .openapi('WorkspacePatch');
 
 export const Workspace = z
   .object({
@@ -123,9 +139,15 @@ export const Workspace = z
     role: workspaceRoleSchema
       .nullable()
       .openapi({ description: "The caller's role; null for instance admins who are not members" }),
+    searchLanguage,
+    searchReindexing: z.boolean().openapi({
+      description:
+        'True while existing documents are being reindexed after a searchLanguage change (a background job); search stays correct meanwhile, each document matched with the language it was indexed with.',
+    }),
     createdAt: timestamp,
   })
   .openapi('Workspace');
+// --- end workspace search language ---
 
 export const WorkspaceList = z.object({ items: z.array(Workspace) }).openapi('WorkspaceList');
 
@@ -251,6 +273,10 @@ export const ConnectToken = z
 
 export const ContentQuery = z.object({
   format: z.enum(['text', 'json', 'yjs', 'markdown']).default('text'),
+});
+
+export const StateAtQuery = ContentQuery.extend({
+  at: z.iso.datetime({ offset: true }).openapi({ description: 'the instant, ISO 8601 with an offset' }),
 });
 
 export const WriteResult = z

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateToLatest } from '@folio/migrations';
 import { newId } from '@folio/shared';
-import { apiTokenIssuer, userCreator } from '@folio/shared/commands';
+import { apiTokenIssuer, userCreator, webhookRegistrar } from '@folio/shared/commands';
 import { openKeyring } from '@folio/shared/crypto';
 import {
   type Db,
+  deleteWebhook,
   findPersonalWorkspace,
   insertDocument,
   insertWorkspace,
@@ -133,6 +134,56 @@ export class BenchInfrastructure {
       workspace.id,
       user.id,
     );
+  }
+
+  /** A webhook of the bench workspace for every event (loopback targets allowed). */
+  async registerWebhook(url: string): Promise<{ id: string; secret: string }> {
+    const webhook = await webhookRegistrar(this.db, {
+      workspaceId: this.workspaceId,
+      url,
+      events: ['*'],
+      actorId: this.userId,
+      allowPrivateTargets: true,
+    });
+    return { id: webhook.id, secret: webhook.secret };
+  }
+
+  /**
+   * Where a `document.updated` spent its time, medians from the database's records:
+   * the edit's commit → its delivery row (summariser pass, debounce, relay), and that row
+   * → delivered (lane job, signing, the POST).
+   */
+  async webhookStages(webhookId: string): Promise<{ toDeliveryRowMs: number; toDeliveredMs: number }> {
+    const { rows } = await sql<{ relayed: number; delivered: number }>`
+      select percentile_cont(0.5) within group (order by extract(epoch from d.created_at - u.at) * 1000) as relayed,
+             percentile_cont(0.5) within group (order by extract(epoch from d.settled_at - d.created_at) * 1000) as delivered
+        from webhook_deliveries d
+        cross join lateral (select min(created_at) as at from document_updates
+                             where document_id = d.body::jsonb -> 'data' ->> 'documentId') u
+       where d.webhook_id = ${webhookId} and d.type = 'document.updated' and d.status = 'delivered'`.execute(
+      this.db,
+    );
+    const row = rows[0];
+    return {
+      toDeliveryRowMs: Math.round(Number(row?.relayed ?? 0)),
+      toDeliveredMs: Math.round(Number(row?.delivered ?? 0)),
+    };
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    await deleteWebhook(this.db, id);
+  }
+
+  /**
+   * `count` `document.created` events in the webhook outbox at once, each about a
+   * document of its own (one lane each), as commands record them in their transactions.
+   */
+  async recordWebhookEvents(count: number): Promise<void> {
+    await sql`
+      insert into webhook_events (type, workspace_id, document_id, data)
+      select 'document.created', ${this.workspaceId}, 'bench-event-' || n,
+             jsonb_build_object('documentId', 'bench-event-' || n, 'workspaceId', ${this.workspaceId}::text)
+        from generate_series(1, ${count}::int) as n`.execute(this.db);
   }
 
   /** Creates `count` documents the bench user owns; every server uses the same ids. */

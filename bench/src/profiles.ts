@@ -39,6 +39,8 @@ export interface Profiles {
   safeWrite: { paragraphs: number; rounds: number };
   /** Encryption cost: rounds of (on, off), the second one reversed (off, on). */
   encryptionRounds: number;
+  /** Edits timed one at a time to their webhook; events delivered at once for the throughput. */
+  webhooks: { edits: number; deliveries: number };
   workers: number;
   /** After the measured window, how long receivers keep listening for late edits. */
   drainMs: number;
@@ -77,6 +79,7 @@ export const fullProfiles: Profiles = {
   // About 1 MB of Markdown.
   safeWrite: { paragraphs: 6_500, rounds: 5 },
   encryptionRounds: 2,
+  webhooks: { edits: 40, deliveries: 3_000 },
   workers: 3,
   drainMs: 1_000,
   settleMs: 1_500,
@@ -106,6 +109,7 @@ export const quickProfiles: Profiles = {
   search: { documents: 2_000, warmupQueries: 5, queries: 30, concurrency: 4 },
   safeWrite: { paragraphs: 200, rounds: 1 },
   encryptionRounds: 1,
+  webhooks: { edits: 3, deliveries: 100 },
   workers: 2,
   drainMs: 200,
   settleMs: 300,

@@ -82,5 +82,12 @@ describe('pnpm bench --quick', () => {
     for (const id of ['hocuspocus', 'stock', 'y-websocket'] as const) {
       expect(result.scenarios.search[id]).toEqual({ na: 'n/a (a collaboration server only: no search)' });
     }
-  }, 160_000);
+    const webhooks = result.scenarios.webhooks?.folio;
+    expect(webhooks && !isNa(webhooks), JSON.stringify(webhooks)).toBe(true);
+    if (webhooks && !isNa(webhooks)) {
+      expect(webhooks.deliveries).toBe(100);
+      expect(webhooks.latencyP50Ms).toBeGreaterThan(0);
+      expect(webhooks.deliveriesPerSec).toBeGreaterThan(0);
+    }
+  }, 230_000);
 });

@@ -305,6 +305,21 @@ export function tableRows(result: RunResult): Row[] {
       values: metric(s.encryption, (r) => r.coldLoadOverheadPercent),
       better: 'lower',
     },
+    {
+      label: 'webhook: edit → document.updated p50 ms (debounce 0)',
+      values: metric(s.webhooks, (r) => r.latencyP50Ms),
+      better: 'lower',
+    },
+    {
+      label: 'webhook: edit → document.updated p95 ms (debounce 0)',
+      values: metric(s.webhooks, (r) => r.latencyP95Ms),
+      better: 'lower',
+    },
+    {
+      label: 'webhook: deliveries/s (queue throughput)',
+      values: metric(s.webhooks, (r) => r.deliveriesPerSec),
+      better: 'higher',
+    },
   );
   return rows;
 }

@@ -144,6 +144,12 @@ export interface SearchLatency {
   apiCpuPercent: number;
   /** Postgres backends of the bench database (the API's pool and the harness's), % of one core. */
   databaseCpuPercent: number;
+  /** The harness process itself (the callers: fetch and JSON parsing), % of one core. */
+  clientCpuPercent?: number;
+  /** CPU-milliseconds per query of the API, Postgres and the callers together. */
+  cpuMsPerQuery?: number;
+  /** The machine's 1-minute load average when the measurement ended (other sessions share it). */
+  loadAverage?: number;
 }
 
 export interface SearchResult {
@@ -190,6 +196,24 @@ export interface EncryptionCostResult {
   coldLoadOverheadPercent: number | NotAvailable;
 }
 
+/** `webhookScenario`: edit → `document.updated` on a loopback receiver, and the queue's throughput. */
+export interface WebhookResult {
+  /** `WEBHOOK_DEBOUNCE_MS` of the run (0: the pipeline alone; the default adds up to 5 s by design). */
+  debounceMs: number;
+  edits: number;
+  /** From the start of `PUT …/content` to the signed `document.updated` arriving. */
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+  latencyMaxMs: number;
+  /** Medians: the edit's commit → its delivery row (summariser pass, relay)… */
+  toDeliveryRowMs: number;
+  /** …and that row → delivered (lane job, signing, POST). */
+  toDeliveredMs: number;
+  /** Events recorded at once, one lane each, until every one was delivered (2xx). */
+  deliveries: number;
+  deliveriesPerSec: number;
+}
+
 export type PerTarget<T> = Record<TargetId, Outcome<T>>;
 
 export interface Scenarios {
@@ -207,6 +231,7 @@ export interface Scenarios {
   safeWrite?: PerTarget<SafeWriteResult>;
   /** Absent from results written before the scenario existed. */
   encryption?: PerTarget<EncryptionCostResult>;
+  webhooks?: PerTarget<WebhookResult>;
 }
 
 export const scenarioNames: (keyof Scenarios)[] = [
@@ -222,6 +247,7 @@ export const scenarioNames: (keyof Scenarios)[] = [
   'search',
   'safeWrite',
   'encryption',
+  'webhooks',
 ];
 
 export interface RunResult {

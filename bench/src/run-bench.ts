@@ -14,6 +14,7 @@ import * as scenario from './scenarios.js';
 import { NotMeasured, type ScenarioContext } from './scenarios.js';
 import { searchScenario } from './search-scenario.js';
 import { targets as allTargets, type RunningServer, type Target, type TargetId } from './targets.js';
+import { webhookScenario } from './webhook-scenario.js';
 
 export interface RunOptions {
   quick: boolean;
@@ -81,6 +82,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
     search: emptyPerTarget(),
     safeWrite: emptyPerTarget(),
     encryption: emptyPerTarget(),
+    webhooks: emptyPerTarget(),
   };
   try {
     const docs = {
@@ -161,6 +163,13 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
         run: async (t) => {
           if (t.id !== 'folio') throw new NotMeasured('n/a (Folio alone seals what it stores)');
           return encryptionCostScenario(ctx, t);
+        },
+      },
+      {
+        name: 'webhooks',
+        run: async (t) => {
+          if (t.id !== 'folio') throw new NotMeasured('n/a (a collaboration server only: no webhooks)');
+          return webhookScenario(ctx);
         },
       },
     ];

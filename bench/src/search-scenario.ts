@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import type { BenchInfrastructure } from './bench-infra.js';
 import {
   cpuPercent,
   repoRoot,
@@ -58,7 +60,7 @@ export const searchQueries: { kind: string; q: string }[] = [
  * base URL once it listens. `env` adds to (or overrides) the defaults.
  */
 export async function startBenchApi(
-  ctx: ScenarioContext,
+  ctx: Pick<ScenarioContext, 'infra'>,
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ api: ServerProcess; base: string }> {
   if (!existsSync(apiEntry)) throw new NotMeasured('n/a (api/dist/main.js is missing: run tsc -b)');
@@ -90,6 +92,82 @@ interface Timed {
 }
 
 /**
+ * A timer of `GET /v1/search` against a started API with the bench user's API token:
+ * each call runs the mix from its start, `queries` of them from `concurrency` callers
+ * each waiting for its answer, and reports latency and the CPU of the API, the
+ * database's backends and this process (the callers).
+ */
+export function searchTimer(target: {
+  infra: BenchInfrastructure;
+  api: ServerProcess;
+  base: string;
+  workspaceId: string;
+}): (queries: number, concurrency: number) => Promise<SearchLatency> {
+  const headers = { authorization: `Bearer ${target.infra.token}` };
+  let next = 0;
+  const one = async (): Promise<Timed> => {
+    const { kind, q } = searchQueries[next++ % searchQueries.length] as { kind: string; q: string };
+    const url = `${target.base}/v1/search?${new URLSearchParams({ q, workspaceId: target.workspaceId, limit: '20' })}`;
+    const began = performance.now();
+    const response = await fetch(url, { headers });
+    const body = (await response.json()) as { items?: unknown[] };
+    const ms = performance.now() - began;
+    if (response.status !== 200) {
+      throw new Error(`search ${JSON.stringify(q)} answered ${response.status}: ${JSON.stringify(body)}`);
+    }
+    return { kind, ms, hits: body.items?.length ?? 0 };
+  };
+  return async (queries: number, concurrency: number): Promise<SearchLatency> => {
+    next = 0;
+    const timings: Timed[] = [];
+    const backends = await target.infra.backendPids();
+    const dbBefore = backends.map(trySampleProcess);
+    const cpuBefore = sampleProcess(target.api.pid);
+    const clientBefore = process.cpuUsage();
+    const began = performance.now();
+    let started = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (started < queries) {
+          started++;
+          timings.push(await one());
+        }
+      }),
+    );
+    const seconds = (performance.now() - began) / 1000;
+    const client = process.cpuUsage(clientBefore);
+    const cpuAfter = sampleProcess(target.api.pid);
+    const dbAfter = backends.map(trySampleProcess);
+    const apiCpu = cpuPercent([cpuBefore], [cpuAfter]);
+    const dbCpu = databaseCpu(dbBefore, dbAfter);
+    const clientCpu = ((client.user + client.system) / 1000 / (seconds * 1000)) * 100;
+    const stats = percentiles(Float64Array.from(timings.map((t) => t.ms)));
+    if (!stats) throw new Error('no search query was timed');
+    const byKind: Record<string, number> = {};
+    for (const kind of new Set(timings.map((t) => t.kind))) {
+      byKind[kind] = round(median(timings.filter((t) => t.kind === kind).map((t) => t.ms)));
+    }
+    return {
+      queries: timings.length,
+      concurrency,
+      p50Ms: stats.p50,
+      p95Ms: stats.p95,
+      p99Ms: stats.p99,
+      maxMs: stats.max,
+      queriesPerSec: round(timings.length / seconds, 1),
+      p50MsByKind: byKind,
+      meanHits: round(timings.reduce((sum, t) => sum + t.hits, 0) / timings.length, 1),
+      apiCpuPercent: Math.round(apiCpu),
+      databaseCpuPercent: Math.round(dbCpu),
+      clientCpuPercent: Math.round(clientCpu),
+      // % of a core × seconds ÷ queries: what one query costs the machine, whatever the concurrency.
+      cpuMsPerQuery: round(((apiCpu + dbCpu + clientCpu) * 10 * seconds) / timings.length, 1),
+      loadAverage: round(loadavg()[0] ?? 0, 1),
+    };
+  };
+}
+
+/**
  * Seeds the corpus, starts the real API (`node api/dist/main.js`) on the run's database
  * and times `GET /v1/search` with the bench user's API token: a warm-up, then the mix one
  * query at a time, then the mix from `concurrency` callers at once.
@@ -103,63 +181,10 @@ export async function searchScenario(ctx: ScenarioContext): Promise<SearchResult
 
   const { api, base } = await startBenchApi(ctx);
   try {
-    const headers = { authorization: `Bearer ${ctx.infra.token}` };
-    let next = 0;
-    const one = async (): Promise<Timed> => {
-      const { kind, q } = searchQueries[next++ % searchQueries.length] as { kind: string; q: string };
-      const url = `${base}/v1/search?${new URLSearchParams({ q, workspaceId, limit: '20' })}`;
-      const began = performance.now();
-      const response = await fetch(url, { headers });
-      const body = (await response.json()) as { items?: unknown[] };
-      const ms = performance.now() - began;
-      if (response.status !== 200) {
-        throw new Error(`search ${JSON.stringify(q)} answered ${response.status}: ${JSON.stringify(body)}`);
-      }
-      return { kind, ms, hits: body.items?.length ?? 0 };
-    };
-    const run = async (queries: number, concurrency: number): Promise<SearchLatency> => {
-      const timings: Timed[] = [];
-      const backends = await ctx.infra.backendPids();
-      const dbBefore = backends.map(trySampleProcess);
-      const cpuBefore = sampleProcess(api.pid);
-      const began = performance.now();
-      let started = 0;
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (started < queries) {
-            started++;
-            timings.push(await one());
-          }
-        }),
-      );
-      const seconds = (performance.now() - began) / 1000;
-      const cpuAfter = sampleProcess(api.pid);
-      const dbAfter = backends.map(trySampleProcess);
-      const stats = percentiles(Float64Array.from(timings.map((t) => t.ms)));
-      if (!stats) throw new Error('no search query was timed');
-      const byKind: Record<string, number> = {};
-      for (const kind of new Set(timings.map((t) => t.kind))) {
-        byKind[kind] = round(median(timings.filter((t) => t.kind === kind).map((t) => t.ms)));
-      }
-      return {
-        queries: timings.length,
-        concurrency,
-        p50Ms: stats.p50,
-        p95Ms: stats.p95,
-        p99Ms: stats.p99,
-        maxMs: stats.max,
-        queriesPerSec: round(timings.length / seconds, 1),
-        p50MsByKind: byKind,
-        meanHits: round(timings.reduce((sum, t) => sum + t.hits, 0) / timings.length, 1),
-        apiCpuPercent: Math.round(cpuPercent([cpuBefore], [cpuAfter])),
-        databaseCpuPercent: Math.round(databaseCpu(dbBefore, dbAfter)),
-      };
-    };
+    const run = searchTimer({ infra: ctx.infra, api, base, workspaceId });
     // At full concurrency, so that the API's pool holds every connection the measurement uses.
     await run(profile.warmupQueries, profile.concurrency);
-    next = 0;
     const sequential = await run(profile.queries, 1);
-    next = 0;
     const concurrent = await run(profile.queries, profile.concurrency);
     if (sequential.meanHits === 0) throw new Error('no query found anything: the corpus was not seeded');
     return {

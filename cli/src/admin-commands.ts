@@ -7,6 +7,7 @@ import {
   erasureLedgerReplayer,
   erasureRequester,
   erasureRequestRunner,
+  loginLinkIssuer,
   type UserEraserDeps,
   userCreator,
   userExporter,
@@ -19,6 +20,7 @@ export const usage = `usage: pnpm folio <command>
   user create --email E [--name N] [--role member|admin|compliance]
   user list                 one JSON line per user (id, email, name, role)
   token create --email E [--scopes read,write,admin] [--name N]
+  login-link --email E      a one-time web app sign-in link for the user (15 minutes)
   gdpr erase --email E [--yes]  erase the user now (asks first on a terminal unless --yes);
                             prints the erasure report as JSON
   gdpr export --email E     prints everything Folio holds about the user as JSON
@@ -36,6 +38,7 @@ export type AdminCommand =
   | { kind: 'user create'; email: string; name: string; role: z.output<typeof instanceRoleSchema> }
   | { kind: 'user list' }
   | { kind: 'token create'; email: string; scopes: z.output<typeof scopeListSchema>; name: string }
+  | { kind: 'login-link'; email: string }
   | { kind: 'gdpr erase'; email: string; confirmed: boolean }
   | { kind: 'gdpr export'; email: string }
   | { kind: 'gdpr replay-ledger' };
@@ -92,6 +95,8 @@ export function parseAdminCommand(argv: string[]): AdminCommand {
         scopes: field(scopeListSchema, values.scopes ?? 'read,write', 'scopes'),
         name: values.name === undefined ? 'cli' : field(nameSchema, values.name, 'name'),
       };
+    case 'login-link':
+      return { kind: command, email: field(emailSchema, values.email, 'email') };
     case 'gdpr erase':
       return {
         kind: command,
@@ -211,6 +216,15 @@ export async function executeAdminCommand(
       return {
         stdout: `${token}\n`,
         stderr: `token ${record.id} for ${user.email} with scopes ${command.scopes.join(',')} (shown once):\n`,
+      };
+    }
+    case 'login-link': {
+      const user = await findLiveUser(db, command.email);
+      const { secret, expiresAt } = await loginLinkIssuer(db, { userId: user.id });
+      // The path only: the front (folio.ts) puts PUBLIC_URL before it, wherever this ran.
+      return {
+        stdout: `/auth/link?token=${secret}\n`,
+        stderr: `sign-in link for ${user.email}, usable once until ${expiresAt.toISOString()}:\n`,
       };
     }
     case 'gdpr erase': {

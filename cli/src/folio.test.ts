@@ -1,4 +1,4 @@
-import { authenticateApiToken } from '@folio/shared/commands';
+import { authenticateApiToken, loginLinkRedeemer } from '@folio/shared/commands';
 import {
   createTestDatabase,
   databaseUrl,
@@ -75,6 +75,21 @@ describe('folio CLI against Postgres', () => {
     const nobody = await folio(['token', 'create', '--email', 'nobody@example.com'], env);
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toBe('folio: no user with email nobody@example.com\n');
+  });
+
+  it('mints a one-time sign-in link on PUBLIC_URL, printed alone on stdout', async () => {
+    await folio(['user', 'create', '--email', 'link@example.com'], env);
+    const minted = await folio(['login-link', '--email', 'link@example.com'], {
+      ...env,
+      PUBLIC_URL: 'https://folio.example',
+    });
+    expect(minted.code).toBe(0);
+    expect(minted.stderr).toMatch(/^sign-in link for link@example\.com, usable once until /);
+    const secret = /^https:\/\/folio\.example\/auth\/link\?token=([\w-]+)\n$/.exec(minted.stdout)?.[1];
+    expect(secret).toBeDefined();
+    await expect(loginLinkRedeemer(t.db, { secret: secret as string })).resolves.toBeDefined();
+    const nobody = await folio(['login-link', '--email', 'nobody@example.com'], env);
+    expect(nobody).toMatchObject({ code: 1, stderr: 'folio: no user with email nobody@example.com\n' });
   });
 
   it('says in one line when the database is unreachable or the command unknown', async () => {

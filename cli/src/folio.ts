@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { createCollabBus, FolioError } from '@folio/shared';
-import { ConfigError, commonEnv, parseConfig } from '@folio/shared/config';
+import { ConfigError, commonEnv, parseConfig, withPublicUrls } from '@folio/shared/config';
 import { assertKeyFileMatches, openKeyring } from '@folio/shared/crypto';
 import { type Db, LockedError, openDatabase } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     if (!remote) throw error;
     // The label (stderr) before the output (stdout), as when run in this process.
     if (remote.stderr) process.stderr.write(remote.code === 0 ? remote.stderr : `folio: ${remote.stderr}\n`);
-    process.stdout.write(remote.stdout);
+    process.stdout.write(remote.code === 0 ? withOrigin(command.kind, remote.stdout, config) : remote.stdout);
     if (remote.code === 2) process.stderr.write(`${usage}\n`);
     return remote.code;
   }
@@ -93,13 +93,19 @@ async function main(argv: string[]): Promise<number> {
       log,
     });
     process.stderr.write(output.stderr);
-    process.stdout.write(output.stdout);
+    process.stdout.write(withOrigin(command.kind, output.stdout, config));
     return 0;
   } finally {
     await bus?.close();
     redis?.disconnect();
     await database.close();
   }
+}
+
+/** A sign-in link is printed whole: PUBLIC_URL (or HOST and API_PORT) before its path. */
+function withOrigin(kind: string, stdout: string, config: Parameters<typeof withPublicUrls>[0]): string {
+  if (kind !== 'login-link') return stdout;
+  return `${withPublicUrls(config).PUBLIC_URL.replace(/\/$/, '')}${stdout}`;
 }
 
 /**

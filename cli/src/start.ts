@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { apiConfigSchema, createApi, serveApi } from '@folio/api';
 import { collabConfigSchema, collabConsoleLevel, createCollabServer } from '@folio/server';
 import { createCollabBus } from '@folio/shared';
+import { versionPolicyFromConfig } from '@folio/shared/commands';
 import { ConfigError, parseConfig } from '@folio/shared/config';
 import { createJobQueue } from '@folio/shared/jobs';
 import { routeConsoleToLogger } from '@folio/shared/logger';
@@ -44,7 +45,12 @@ async function main(): Promise<void> {
   const { db, replica } = infra.database;
   // One bus for both: without Redis it is in-process, and REST writes, deletions and
   // revocations must reach this process's collaboration server.
-  const bus = createCollabBus({ redis: infra.redis, prefix: config.api.REDIS_KEY_PREFIX, log: infra.log });
+  const bus = createCollabBus({
+    redis: infra.redis,
+    prefix: config.api.REDIS_KEY_PREFIX,
+    log: infra.log,
+    tracing: infra.tracing,
+  });
   const deps = {
     db,
     log: infra.log,
@@ -54,9 +60,10 @@ async function main(): Promise<void> {
     tracing: infra.tracing,
   };
   // One queue for the API and the in-process worker (the embedded database has one connection).
-  const jobs = createJobQueue(infra.database, infra.log, { role: 'worker' });
-  const first = await bootstrapFirstAdmin(db);
-  const collab = createCollabServer({ ...deps, config: config.collab });
+  const jobs = createJobQueue(infra.database, infra.log, { role: 'worker', tracing: infra.tracing });
+  // With SSO configured people sign in through it; the link is for the embedded default.
+  const first = await bootstrapFirstAdmin(db, { signInLink: config.api.OIDC_ISSUER === undefined });
+  const collab = createCollabServer({ ...deps, config: config.collab, jobs });
   const collabPort = await collab.listen();
   // COLLAB_PORT=0 picks a free port: connect tokens must name the one actually bound.
   const apiConfig =
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
     {
       debounceMs: config.api.WEBHOOK_DEBOUNCE_MS,
       allowPrivateTargets: config.api.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      versions: versionPolicyFromConfig(config.api),
     },
   );
   // Installing or checking the queue's schema takes a moment on the embedded database: it
@@ -89,7 +97,9 @@ async function main(): Promise<void> {
           log: infra.log,
         })
       : undefined;
+  let stopping = false;
   stopOnSignals(infra.log, async () => {
+    stopping = true;
     await adminSocket?.close();
     await Promise.all([api.close(), collab.close(), worker.stop()]);
     // Within the 10 s shutdown budget: a delivery still in flight is retried by the next start.
@@ -103,11 +113,12 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'Folio is running',
+    `  Web app:        ${apiUrl}/app/`,
     `  REST API:       ${apiUrl}   (docs: ${apiUrl}/docs, health: /healthz)`,
     `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (y-websocket: /yjs; health: http://${config.collab.HOST}:${collabPort}/healthz)`,
     `  Database:       ${infra.database.kind === 'pglite' ? `embedded (${config.api.DATA_DIR}/pg)` : 'Postgres (DATABASE_URL)'}`,
     `  Redis:          ${infra.redis ? 'shared (REDIS_URL)' : 'none (single instance)'}`,
-    '  Worker:         in-process (webhooks, erasures)',
+    '  Worker:         in-process (webhooks, erasures, search catch-up, versions)',
     '',
   ];
   if (first) {
@@ -116,15 +127,31 @@ async function main(): Promise<void> {
       `  export TOKEN=${first.token}`,
       `  curl -s -H "Authorization: Bearer $TOKEN" ${apiUrl}/v1/me`,
     );
+    if (first.signInLink) {
+      // PUBLIC_URL: the link sets the session cookie for the origin the app checks writes against.
+      const link = new URL(`/auth/link?token=${first.signInLink.secret}`, apiConfig.PUBLIC_URL);
+      lines.push(
+        `Open the web app as ${first.email} (one-time sign-in link, valid 15 minutes):`,
+        `  ${link.toString()}`,
+      );
+    }
   } else {
     lines.push(
       'The first admin token was shown on the first start only. A new one:',
       `  export TOKEN=$(pnpm --silent folio token create --email ${BOOTSTRAP_ADMIN_EMAIL} --scopes read,write,admin)`,
+      'and a one-time sign-in link to the web app:',
+      `  pnpm --silent folio login-link --email ${BOOTSTRAP_ADMIN_EMAIL}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
-  await jobsStarted;
-  await worker.start();
+  // A signal may arrive while these still run: the shutdown closes the database under
+  // them, and that is no failure to start.
+  try {
+    await jobsStarted;
+    await worker.start();
+  } catch (error) {
+    if (!stopping) throw error;
+  }
 }
 
 main().catch((error) => {

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Deploys one image to one environment: infra/deploy/rollout.sh <staging|production> <image> [--canary]
 #  1. renders infra/k8s/overlays/<env> with <image>;
-#  2. runs the migration Job once and waits for it (the running version keeps serving:
-#     migrations must be backward compatible with it);
-#  3. without --canary: rolls the Deployments; a rollout that does not become ready within
-#     ROLLOUT_TIMEOUT is undone;
-#     with --canary: starts one canary pod per process next to the stable ones (the
-#     Services select both tracks), watches it for ANALYSIS_SECONDS — readiness, restarts,
-#     and with PROMETHEUS_URL the canary's 5xx ratio against MAX_ERROR_RATIO, and with
-#     SMOKE_URL the smoke test — then promotes (rolls the stable Deployments) or deletes
-#     the canary and fails.
-# Needs kubectl (and jq, curl) with KUBECONFIG pointing at the cluster.
+#  2. applies everything but the Folio workloads (ConfigMap, Postgres, Redis, analysis
+#     templates…), waits for the database, then runs the migration Job once and waits for
+#     it (the running version keeps serving: migrations must be backward compatible);
+#  3. with --canary: one API canary pod next to the stable ones (the Service selects both
+#     tracks), watched for ANALYSIS_SECONDS — readiness, restarts, with PROMETHEUS_URL its
+#     5xx ratio against MAX_ERROR_RATIO, with SMOKE_URL (+ SMOKE_TOKEN) the smoke test —
+#     then deleted and, if it failed, the deploy stops there;
+#  4. applies the workloads: the API and worker Deployments roll (undone if not ready
+#     within ROLLOUT_TIMEOUT); the collaboration Rollout runs its own canary steps and
+#     analyses (Argo Rollouts, infra/k8s/base/collab.yaml) and is waited for up to
+#     COLLAB_TIMEOUT seconds: if Argo aborts it (analysis failed: it has already sent the
+#     traffic back to the stable pods), the API and worker are undone too.
+# Needs kubectl (and jq, curl, node for the smoke test) with KUBECONFIG pointing at the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -25,7 +28,7 @@ esac
 timeout="${ROLLOUT_TIMEOUT:-300s}"
 analysis_seconds="${ANALYSIS_SECONDS:-300}"
 max_error_ratio="${MAX_ERROR_RATIO:-0.02}"
-processes=(api collab)
+collab_timeout="${COLLAB_TIMEOUT:-1800}"
 say() { printf 'rollout[%s]: %s\n' "$env_name" "$*" >&2; }
 k() { kubectl --namespace "$namespace" "$@"; }
 
@@ -34,24 +37,51 @@ trap 'rm -f "$rendered"' EXIT
 kubectl kustomize "infra/k8s/overlays/$env_name" | sed "s#image: ghcr.io/folio/folio:latest#image: $image#" >"$rendered"
 grep -q "image: $image" "$rendered" || { say "image substitution failed"; exit 1; }
 
-say "migrating with $image"
+say "infrastructure, then migrations with $image"
 k delete job folio-migrate --ignore-not-found --wait=true
-k apply -f "$rendered" --selector 'app.kubernetes.io/component notin (api,collab)'
+k apply -f "$rendered" --selector 'app.kubernetes.io/component notin (api,collab,worker)'
+k wait --for=condition=Ready cluster/folio-pg --timeout=900s
 if ! k wait --for=condition=complete job/folio-migrate --timeout=600s; then
   k logs job/folio-migrate --tail=100 >&2 || true
   say "migration failed; nothing else changed"
   exit 1
 fi
 
+rollout_phase() { # the collaboration Rollout's phase once the controller saw this spec
+  k get rollout folio-collab -o json | jq -r '
+    if ((.status.observedGeneration // "") | tostring) != (.metadata.generation | tostring) then "Pending"
+    elif .status.phase == "Healthy" and .status.stableRS != .status.currentPodHash then "Progressing"
+    else .status.phase // "Pending" end'
+}
+
+undo_deployments() { for d in api worker; do k rollout undo "deployment/folio-$d" || true; done; }
+
 promote() {
   k apply -f "$rendered"
-  for p in "${processes[@]}"; do
-    if ! k rollout status "deployment/folio-$p" --timeout="$timeout"; then
-      say "folio-$p did not become ready: rolling back"
-      for q in "${processes[@]}"; do k rollout undo "deployment/folio-$q" || true; done
+  for d in api worker; do
+    if ! k rollout status "deployment/folio-$d" --timeout="$timeout"; then
+      say "folio-$d did not become ready: rolling back"
+      undo_deployments
       return 1
     fi
   done
+  local deadline=$((SECONDS + collab_timeout)) phase=""
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    phase=$(rollout_phase)
+    case "$phase" in
+      Healthy) say "folio-collab promoted"; return 0 ;;
+      Degraded)
+        say "folio-collab aborted by its analysis (Argo sent traffic back to stable): rolling back the rest"
+        k get analysisrun -l rollouts-pod-template-hash --sort-by=.metadata.creationTimestamp -o wide >&2 || true
+        undo_deployments
+        return 1 ;;
+    esac
+    sleep 15
+  done
+  say "folio-collab still $phase after ${collab_timeout}s: rolling back"
+  k patch rollout folio-collab --type merge --subresource status -p '{"status":{"abort":true}}' || true
+  undo_deployments
+  return 1
 }
 
 if [ "$mode" != "--canary" ]; then
@@ -60,8 +90,8 @@ if [ "$mode" != "--canary" ]; then
   exit 0
 fi
 
-delete_canary() { for p in "${processes[@]}"; do k delete deployment "folio-$p-canary" --ignore-not-found; done; }
-for p in "${processes[@]}"; do
+delete_canary() { k delete deployment folio-api-canary --ignore-not-found; }
+for p in api; do
   k get deployment "folio-$p" -o json | jq --arg image "$image" '
     .metadata.name += "-canary"
     | del(.metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.generation,
@@ -71,7 +101,7 @@ for p in "${processes[@]}"; do
     | .spec.template.metadata.labels["folio.dev/track"] = "canary"
     | .spec.template.spec.containers[0].image = $image' | k apply -f -
 done
-for p in "${processes[@]}"; do
+for p in api; do
   if ! k rollout status "deployment/folio-$p-canary" --timeout="$timeout"; then
     say "canary folio-$p never became ready: rolling back"
     delete_canary
@@ -90,7 +120,7 @@ deadline=$((SECONDS + analysis_seconds))
 while [ "$SECONDS" -lt "$deadline" ]; do
   sleep 15
   failure=""
-  for p in "${processes[@]}"; do
+  for p in api; do
     ready=$(k get deployment "folio-$p-canary" -o jsonpath='{.status.readyReplicas}')
     [ "${ready:-0}" -ge 1 ] || failure="canary folio-$p not ready"
     restarts=$(k get pods -l "folio.dev/track=canary,app.kubernetes.io/component=$p" \
@@ -104,7 +134,7 @@ while [ "$SECONDS" -lt "$deadline" ]; do
     fi
   fi
   if [ -z "$failure" ] && [ -n "${SMOKE_URL:-}" ]; then
-    bash infra/deploy/smoke.sh "$SMOKE_URL" || failure="smoke test failed"
+    SMOKE_API_URL="$SMOKE_URL" node infra/docker/smoke.mjs || failure="smoke test failed"
   fi
   if [ -n "$failure" ]; then
     say "$failure: rolling back"
@@ -113,10 +143,7 @@ while [ "$SECONDS" -lt "$deadline" ]; do
   fi
 done
 
-say "canary healthy for ${analysis_seconds}s: promoting"
-if ! promote; then
-  delete_canary
-  exit 1
-fi
+say "API canary healthy for ${analysis_seconds}s: promoting"
 delete_canary
+promote
 say "done"

@@ -6,6 +6,7 @@
 #   migrate  apply the database migrations, then exit   (once per deploy, before new pods)
 #   worker   one job-queue worker: webhook deliveries, erasures (any number of them)
 #   folio …  any admin command (`folio user create --email …`)
+#   smoke    the deploy smoke test (SMOKE_API_URL, SMOKE_COLLAB_URL, SMOKE_TOKEN; infra/README.md)
 # Anything else runs as given (`docker run folio node -v`).
 set -eu
 cd /app
@@ -18,5 +19,6 @@ case "$process" in
   migrate) exec node dist/folio.js migrate "$@" ;;
   folio) exec node dist/folio.js "$@" ;;
   worker) exec node node_modules/@folio/worker/dist/main.js "$@" ;;
+  smoke) exec node /usr/local/lib/folio-smoke.mjs "$@" ;;
   *) exec "$process" "$@" ;;
 esac

@@ -6,11 +6,17 @@ import { readFileSync } from 'node:fs';
 const command = readFileSync('/proc/1/cmdline', 'utf8').split('\0').join(' ');
 const api = process.env.API_PORT ?? '3000';
 const collab = process.env.COLLAB_PORT ?? '1234';
-const ports = command.includes('@folio/api/')
-  ? [api]
-  : command.includes('@folio/server/')
-    ? [collab]
-    : [api, collab];
+// A worker listens only with WORKER_PORT set; without it there is nothing to ask, and a
+// worker that stops running ends the container anyway.
+const worker = command.includes('@folio/worker/');
+if (worker && !process.env.WORKER_PORT) process.exit(0);
+const ports = worker
+  ? [process.env.WORKER_PORT]
+  : command.includes('@folio/api/')
+    ? [api]
+    : command.includes('@folio/server/')
+      ? [collab]
+      : [api, collab];
 
 const results = await Promise.all(
   ports.map((port) =>

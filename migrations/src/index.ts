@@ -10,6 +10,8 @@ import * as agentAttribution from './migrations/2026-12-02T1700_agent_attributio
 import * as userPseudonyms from './migrations/2026-12-02T1800_user_pseudonyms.js';
 import * as searchTsvInline from './migrations/2026-12-02T1810_search_tsv_inline.js';
 import * as webhooks from './migrations/2026-12-02T1900_webhooks.js';
+import * as workspaceSearchLanguage from './migrations/2026-12-08T0205_workspace_search_language.js';
+import * as loginLinks from './migrations/2026-12-08T0230_login_links.js';
 import * as envelopeEncryption from './migrations/2026-12-08T0240_envelope_encryption.js';
 
 /**
@@ -27,6 +29,8 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T1800_user_pseudonyms': userPseudonyms,
   '2026-12-02T1810_search_tsv_inline': searchTsvInline,
   '2026-12-02T1900_webhooks': webhooks,
+  '2026-12-08T0205_workspace_search_language': workspaceSearchLanguage,
+  '2026-12-08T0230_login_links': loginLinks,
   '2026-12-08T0240_envelope_encryption': envelopeEncryption,
 };
 

@@ -97,7 +97,10 @@ export async function authorizeConnection(
 
 /**
  * `authorizeConnection` in a span of its own (one per connection attempt and token
- * refresh, both protocols). A new trace each time: a socket carries no caller's trace.
+ * refresh, both protocols). A connection attempt continues the trace of the WebSocket
+ * upgrade it is part of (collab-server.ts: the upgrade span carries the caller's
+ * `traceparent`); refreshes and re-checks happen later, for the socket, in no caller's
+ * trace: a new one each.
  */
 export function tracedAuthorizeConnection(
   deps: { db: Db; secretKey: string; tracing: Tracing },
@@ -106,7 +109,8 @@ export function tracedAuthorizeConnection(
   purpose: 'connect' | 'refresh' | 'recheck',
 ): Promise<AuthOutcome> {
   const attributes = { 'folio.document_id': documentId, 'folio.auth.purpose': purpose };
-  return deps.tracing.inSpan('collab.authorize', { root: true, attributes }, async (span) => {
+  const options = purpose === 'connect' ? { attributes } : { root: true, attributes };
+  return deps.tracing.inSpan('collab.authorize', options, async (span) => {
     const outcome = await authorizeConnection(deps, token, documentId);
     span.setAttributes(
       outcome.ok

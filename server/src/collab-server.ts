@@ -4,11 +4,14 @@ import {
   type Server as HttpServer,
   type IncomingMessage,
   type ServerResponse,
+  STATUS_CODES,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type CollabBus, type CollabEvent, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
 import { checkReadiness, metricsRequestAllowed } from '@folio/shared/health';
+import type { JobQueue } from '@folio/shared/jobs';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
 import { noopTracing, type Tracing } from '@folio/shared/tracing';
@@ -32,6 +35,7 @@ import { SearchIndexer } from './search-indexer.js';
 import { UpdateAuditRunner } from './update-audit-runner.js';
 import { UpdateCommitter } from './update-committer.js';
 import { UpdateRelay } from './update-relay.js';
+import { headerValue, upgradeSpan } from './upgrade-span.js';
 import { createSocketAcceptor } from './websocket-transport.js';
 
 export interface CollabDeps {
@@ -48,6 +52,11 @@ export interface CollabDeps {
   bus?: CollabBus | undefined;
   /** Spans for connection authorization, group commits and queries; off by default. */
   tracing?: Tracing | undefined;
+  /**
+   * The job queue: the summariser's passes send the search catch-up and maintenance jobs
+   * through it. Without one (tests) this node sweeps for missed search rows itself.
+   */
+  jobs?: JobQueue | undefined;
 }
 
 export interface CollabServer {
@@ -133,13 +142,17 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     maxUnauthenticatedQueueMessages: 200,
     maxPendingDocuments: 20,
   });
-  const indexer = new SearchIndexer({ db: deps.db, hocuspocus, log });
+  const indexer = new SearchIndexer(
+    { db: deps.db, hocuspocus, log },
+    deps.jobs ? { sweepIntervalMs: 0 } : {},
+  );
   // One instance at a time audits stored edits and indexes the documents they touched
   // (two instances upserting the same search rows queued on each other's row locks).
   const auditor = new UpdateAuditRunner(
     {
       db: deps.db,
       log,
+      jobs: deps.jobs,
       onDocumentsChanged: (documentIds) => {
         for (const documentId of documentIds) indexer.markDirty(documentId);
       },
@@ -157,7 +170,8 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     },
     { intervalMs: config.ANTI_ENTROPY_MS },
   );
-  const bus = deps.bus ?? createCollabBus({ redis: deps.redis, prefix: config.REDIS_KEY_PREFIX, log });
+  const bus =
+    deps.bus ?? createCollabBus({ redis: deps.redis, prefix: config.REDIS_KEY_PREFIX, log, tracing });
   const ownsBus = deps.bus === undefined;
   let unsubscribe: (() => Promise<void>) | undefined;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.MAX_FRAME_BYTES });
@@ -220,27 +234,48 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
     maxMessagesPerSecond: config.MAX_MESSAGES_PER_SECOND,
     maxFrameBytes: config.MAX_FRAME_BYTES,
     authorize: (token, id) => tracedAuthorizeConnection(authDeps, token, id, 'connect'),
+    tracing,
   });
+
+  /** Refused before the WebSocket handshake: a plain HTTP answer, and the socket closed. */
+  const refuseUpgrade = (socket: Duplex, status: 403 | 503) =>
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
 
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    const origin = req.headers.origin;
-    if (draining) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    if (config.ALLOWED_ORIGINS && origin && !config.ALLOWED_ORIGINS.includes(origin)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      try {
-        acceptSocket(ws, req);
-      } catch (error) {
-        // A request line or Host header that Node accepted but URL/Request do not.
-        log.info({ err: error }, 'refusing an unparseable WebSocket request');
-        ws.terminate();
+    // One server span per upgrade (OpenTelemetry HTTP conventions, status 101), in the
+    // caller's trace when the request carries a W3C traceparent; the connection's
+    // authorization and its first frame run inside it (websocket-transport.ts).
+    const { name, attributes } = upgradeSpan(req);
+    void tracing.inSpan(name, { kind: 'server', headers: (h) => headerValue(req, h), attributes }, (span) => {
+      const origin = req.headers.origin;
+      if (draining || (config.ALLOWED_ORIGINS && origin && !config.ALLOWED_ORIGINS.includes(origin))) {
+        const status = draining ? 503 : 403;
+        // a 4xx is the client's matter; only a 5xx marks a server span failed (conventions)
+        span.setAttributes({
+          'http.response.status_code': status,
+          'error.type': draining ? '503' : undefined,
+        });
+        refuseUpgrade(socket, status);
+        return Promise.resolve();
       }
+      return new Promise<void>((resolve) => {
+        // ws answers a bad handshake itself (400) and never calls back
+        const refused = () => resolve();
+        socket.once('close', refused);
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('close', refused);
+          span.setAttributes({ 'http.response.status_code': 101 });
+          try {
+            acceptSocket(ws, req);
+          } catch (error) {
+            // A request line or Host header that Node accepted but URL/Request do not.
+            log.info({ err: error }, 'refusing an unparseable WebSocket request');
+            ws.terminate();
+          }
+          resolve();
+        });
+      });
     });
   });
 
@@ -320,7 +355,7 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
         await indexer.flush();
         const names = persistence.loaded.names();
         await Promise.race([
-          Promise.all(names.map((name) => persistence.compact(name))),
+          Promise.all(names.map((name) => persistence.compact(name, hocuspocus.documents.get(name)))),
           new Promise((resolve) => setTimeout(resolve, SHUTDOWN_STORE_BUDGET_MS).unref()),
         ]);
         registry.stop();

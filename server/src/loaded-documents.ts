@@ -8,10 +8,13 @@ import { KnownSeqs } from './known-seqs.js';
  */
 export class DocumentLog {
   private known = new KnownSeqs();
+  /** Committed rows applied in memory since the document was loaded or last compacted. */
+  private rowsSinceSnapshot = 0;
 
   constructor(
     private currentHorizon: string,
     private bytes: number,
+    private highestSeq: number,
   ) {}
 
   /**
@@ -35,6 +38,18 @@ export class DocumentLog {
   /** The row is in memory now. */
   add(seq: number): void {
     this.known.add(seq);
+    this.highestSeq = Math.max(this.highestSeq, seq);
+    this.rowsSinceSnapshot++;
+  }
+
+  /** The highest seq in memory (informational: seq order is not commit order). */
+  get seq(): number {
+    return this.highestSeq;
+  }
+
+  /** Committed rows applied since the last snapshot: zero means a compaction has nothing to add. */
+  get rowsSinceCompaction(): number {
+    return this.rowsSinceSnapshot;
   }
 
   /** An update was applied in memory (its bytes count towards the document's size). */
@@ -48,6 +63,11 @@ export class DocumentLog {
    */
   rebase(storedBytes: number, before: number): void {
     this.bytes = storedBytes + Math.max(0, this.bytes - before);
+  }
+
+  /** A snapshot now holds `rows` of the rows counted since the last one. */
+  compacted(rows: number): void {
+    this.rowsSinceSnapshot = Math.max(0, this.rowsSinceSnapshot - rows);
   }
 
   /** Call before a follower round's listing; pass the result to `advance`. */
@@ -75,8 +95,8 @@ export class LoadedDocuments {
   private readonly logs = new Map<string, DocumentLog>();
 
   /** The document was loaded from storage: every row below `horizon` is in memory. */
-  load(name: string, horizon: string, approxBytes: number): DocumentLog {
-    const log = new DocumentLog(horizon, approxBytes);
+  load(name: string, horizon: string, approxBytes: number, seq = 0): DocumentLog {
+    const log = new DocumentLog(horizon, approxBytes, seq);
     this.logs.set(name, log);
     return log;
   }

@@ -57,6 +57,12 @@ export function createCollabMetrics() {
       labelNames: ['direction'],
       registers: [registry],
     }),
+    compactions: new Counter({
+      name: 'folio_compactions_total',
+      help: 'Snapshots written, by where their state came from (memory, or storage: snapshot plus log)',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
     antiEntropyApplied: new Counter({
       name: 'folio_anti_entropy_updates_total',
       help: 'Update-log rows applied by anti-entropy (missed by pub/sub or written over REST)',

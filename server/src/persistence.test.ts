@@ -1,5 +1,5 @@
 import { createCollabBus } from '@folio/shared';
-import { documentStateLoader, liveDocumentUpdater } from '@folio/shared/commands';
+import { documentStateLoader, documentUpdateRecorder, liveDocumentUpdater } from '@folio/shared/commands';
 import { deleteDocument } from '@folio/shared/db';
 import { buildDocument, buildUser } from '@folio/shared/testing';
 import { sql } from 'kysely';
@@ -87,6 +87,98 @@ describe('persistence and anti-entropy', () => {
       }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await bus.close();
+  });
+
+  it('compacts from memory without covering a row committed elsewhere that memory lacks', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    // No anti-entropy round during the test: the row written behind the server's back
+    // stays out of its memory, as a peer's commit whose message was lost would.
+    const a = await ctx.startServer({ ANTI_ENTROPY_MS: '60000' });
+    const client = ctx.hocuspocusClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(owner.id, document.id, 'owner'),
+    );
+    await eventually(() => expect(client.provider.isSynced).toBe(true));
+    client.doc.getText('t').insert(0, 'typed ');
+    await eventually(() => expect(client.provider.hasUnsyncedChanges).toBe(false));
+    const elsewhere = new Y.Doc();
+    elsewhere.getText('t').insert(0, 'elsewhere');
+    await documentUpdateRecorder(ctx.db.db, [
+      {
+        documentId: document.id,
+        update: Y.encodeStateAsUpdate(elsewhere),
+        actorId: owner.id,
+        connectionId: null,
+      },
+    ]);
+    const loaded = a.server.hocuspocus.documents.get(document.id);
+    expect(loaded?.getText('t').toString()).toBe('typed ');
+    await a.server.persistence.compact(document.id, loaded);
+    const memory = await a.server.metrics.compactions.get();
+    expect(memory.values.find((v) => v.labels.source === 'memory')?.value).toBe(1);
+    // The snapshot holds what memory held, and claims no coverage of the other row:
+    // a load from Postgres alone still finds it.
+    const state = await ctx.db.db
+      .selectFrom('document_states')
+      .select('snapshot')
+      .where('document_id', '=', document.id)
+      .executeTakeFirstOrThrow();
+    const fromSnapshot = new Y.Doc();
+    Y.applyUpdate(fromSnapshot, state.snapshot);
+    expect(fromSnapshot.getText('t').toString()).toBe('typed ');
+    const reloaded = await documentStateLoader(ctx.db.db, document.id);
+    expect(reloaded.doc.getText('t').toString()).toContain('typed ');
+    expect(reloaded.doc.getText('t').toString()).toContain('elsewhere');
+    expect(reloaded.rowsAfterSnapshot).toBeGreaterThanOrEqual(1);
+    reloaded.doc.destroy();
+  });
+
+  it('never compacts from memory while an applied update waits for its commit', async () => {
+    const owner = await buildUser(ctx.db.db);
+    const document = await buildDocument(ctx.db.db, owner);
+    const a = await ctx.startServer();
+    const client = ctx.hocuspocusClient(
+      a.url,
+      document.id,
+      await ctx.tokenFor(owner.id, document.id, 'owner'),
+    );
+    await eventually(() => expect(client.provider.isSynced).toBe(true));
+    // A committed row first, so that memory has something a compaction would write.
+    client.doc.getText('t').insert(0, 'durable ');
+    await eventually(() => expect(client.provider.hasUnsyncedChanges).toBe(false));
+    // Holding the document row FOR UPDATE blocks the append's foreign-key check (KEY
+    // SHARE): the update is applied and broadcast, its commit waits.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holder = ctx.db.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('documents').select('id').where('id', '=', document.id).forUpdate().execute();
+      locked();
+      await held;
+    });
+    await isLocked;
+    client.doc.getText('t').insert(8, 'not yet durable');
+    const loaded = a.server.hocuspocus.documents.get(document.id);
+    await eventually(() => expect(loaded?.getText('t').toString()).toBe('durable not yet durable'));
+    expect(client.provider.hasUnsyncedChanges).toBe(true);
+    // A snapshot's write waits on the same row lock: start it, then let both go.
+    const compaction = a.server.persistence.compact(document.id, loaded);
+    await new Promise((r) => setImmediate(r));
+    release();
+    await holder;
+    await compaction;
+    // Memory held an update not yet committed: the snapshot came from Postgres (which
+    // holds only committed rows), never from memory.
+    const counts = await a.server.metrics.compactions.get();
+    expect(counts.values.find((v) => v.labels.source === 'memory')).toBeUndefined();
+    await eventually(() => expect(client.provider.hasUnsyncedChanges).toBe(false));
   });
 
   it('fetches only the log rows a document does not hold: its own commits are skipped', async () => {

@@ -35,13 +35,16 @@ const SWEEP_BATCH = 20;
  * indexes live edits: each pass reports the documents whose stored edits it covered and
  * they are marked dirty here, so two instances serving one document never both upsert
  * its search row (that was a measured lock queue). Indexing reads the in-memory
- * document when it is loaded here (converged, and cheaper than Postgres), otherwise the
- * stored state, debounced per document so typing costs one upsert every few seconds.
+ * document when it is loaded here (converged, and measured 7–250× cheaper than loading
+ * the stored state: `search-index-cost.load.test.ts`), otherwise the stored state,
+ * debounced per document so typing costs one upsert every few seconds.
  *
  * That instance may die (SIGKILL) between a pass — which bumps `documents.updated_at` —
- * and indexing. So every instance also sweeps: once a second it asks Postgres for
- * documents changed more than `sweepSettledMs` ago whose search row is older than the
- * change, and indexes those from the stored state.
+ * and indexing. The catch-up is the job queue's: each pass sends a `documents-changed`
+ * job in its transaction, due after the debounce, and a worker indexes from the stored
+ * state whatever is still behind then. Without a queue (tests) every instance sweeps
+ * instead: once a second it asks Postgres for documents changed more than
+ * `sweepSettledMs` ago whose search row is older than the change.
  */
 export class SearchIndexer {
   private readonly configuration: SearchIndexerConfiguration;

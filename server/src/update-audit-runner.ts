@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { documentUpdateAuditor, type UpdateAuditPass } from '@folio/shared/commands';
 import { type Db, releaseUpdateAuditLease } from '@folio/shared/db';
+import { announceChangedDocuments, type JobQueue } from '@folio/shared/jobs';
 import type { Logger } from '@folio/shared/logger';
 
 export interface UpdateAuditRunnerConfiguration {
@@ -18,6 +19,15 @@ const defaults: UpdateAuditRunnerConfiguration = { intervalMs: 1_000, leaseMs: 5
  * every instance; one of them holds the job (advisory lock plus lease) and the others'
  * passes return at once. The holder is told which documents each pass covered, so that
  * one instance indexes them for search.
+ *
+ * Why here and not as a job on the queue: a pass is already one at a time cluster-wide,
+ * exactly once (its cursor is a Postgres snapshot) and redone whole by the next tick if
+ * it fails — what a queue would add (retries, a lease) it has. As a job it would cost a
+ * job row and a fetch per second, add the worker's poll to the audit, search and
+ * webhook latency, and stop every one of them whenever no worker runs. And the holder
+ * must be a collaboration node: it indexes the documents a pass covered from memory.
+ * What must outlive the holder goes on the queue instead: with `jobs`, each pass sends
+ * the `documents-changed` jobs (search catch-up, maintenance) in its own transaction.
  */
 export class UpdateAuditRunner {
   private readonly configuration: UpdateAuditRunnerConfiguration;
@@ -29,6 +39,8 @@ export class UpdateAuditRunner {
     private readonly deps: {
       db: Db;
       log: Logger;
+      /** Where each pass announces the documents it covered (see above). */
+      jobs?: JobQueue | undefined;
       /** Documents a pass of this instance covered (their edits were stored). */
       onDocumentsChanged?: (documentIds: string[]) => void;
     },
@@ -56,6 +68,11 @@ export class UpdateAuditRunner {
   /** One pass now, or the running one; undefined when another instance holds the job. */
   runPass(options: { force?: boolean } = {}): Promise<UpdateAuditPass | undefined> {
     if (this.running && !options.force) return this.running;
+    const { jobs } = this.deps;
+    // Until the queue has started a pass could not send its jobs (on the embedded
+    // database it would wait, inside its transaction, for a start that needs the
+    // connection it holds): the edits wait for a later pass.
+    if (jobs && !jobs.started) return Promise.resolve(undefined);
     const previous = this.running ?? Promise.resolve(undefined);
     const pass = previous
       .then(() =>
@@ -63,6 +80,7 @@ export class UpdateAuditRunner {
           holder: this.holder,
           leaseMs: this.configuration.leaseMs,
           force: options.force === true,
+          announce: jobs && ((trx, documentIds) => announceChangedDocuments(jobs, trx, documentIds)),
         }),
       )
       .then((result) => {

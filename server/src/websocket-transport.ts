@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '@folio/shared/logger';
+import type { Tracing } from '@folio/shared/tracing';
 import type { Hocuspocus } from '@hocuspocus/server';
 import type { WebSocket } from 'ws';
 import type { AuthOutcome } from './auth.js';
@@ -19,6 +20,8 @@ export interface TransportDeps {
   /** Largest frame; the byte budget per second is a small multiple of it. */
   maxFrameBytes: number;
   authorize(token: string | null, documentId: string): Promise<AuthOutcome>;
+  /** The acceptor runs in the upgrade's span: the first frame is handled in it too. */
+  tracing?: Tracing | undefined;
 }
 
 /**
@@ -117,11 +120,17 @@ export function createSocketAcceptor(deps: TransportDeps) {
       deps.metrics.messages.inc({ type: verdict.type });
       session.handleMessage(frame);
     };
+    // The first frame (a Hocuspocus provider's authentication) is handled in the upgrade's
+    // trace, so its authorization and document load are part of the caller's trace; later
+    // frames are not, or one socket's whole session would become one endless trace.
+    let first: typeof onMessage | undefined = deps.tracing?.bind(onMessage);
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const handle = first ?? onMessage;
+      first = undefined;
       // Nothing a client sends may throw past this point: one socket's failure ends
       // that socket, never the process.
       try {
-        onMessage(data, isBinary);
+        handle(data, isBinary);
       } catch (error) {
         deps.log.warn({ err: error }, 'message handling failed');
         ws.terminate();

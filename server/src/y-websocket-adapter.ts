@@ -114,8 +114,6 @@ export function openYWebsocketSession(
   let queuedBytes = 0;
   let connection: ReturnType<Hocuspocus['handleConnection']> | undefined;
   let closed = false;
-  /** The last held acknowledgement, while one is waiting. */
-  let heldAck: Promise<void> | undefined;
 
   const refuse = (code: number, reason: string) => {
     if (ws.readyState === ws.OPEN) {
@@ -140,23 +138,11 @@ export function openYWebsocketSession(
           ws.send(out.frame);
           return;
         }
-        const commit = deps.chains.whenCommitted(documentId);
-        if (!commit && !heldAck) {
-          ws.send(out.frame);
-          return;
-        }
+        // Replies leave in order, once durable (never, if a commit failed: the document
+        // is being reloaded); other frames (broadcasts, awareness) need not wait.
         const frame = out.frame;
-        // Replies leave in order; other frames (broadcasts, awareness) need not wait.
-        const sent = Promise.all([heldAck, commit]).then(
-          () => {
-            if (ws.readyState === ws.OPEN) ws.send(frame);
-          },
-          // Never durable, so never acknowledged: the document is being reloaded.
-          () => {},
-        );
-        heldAck = sent;
-        sent.then(() => {
-          if (heldAck === sent) heldAck = undefined;
+        deps.chains.afterCommits(documentId, () => {
+          if (ws.readyState === ws.OPEN) ws.send(frame);
         });
       } else if (out.denied === RETRY_LATER_REASON) {
         // Not a refusal: a connection hook could not decide now (see RETRY_LATER_REASON).

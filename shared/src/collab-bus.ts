@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from './logger.js';
 import type { Redis } from './redis.js';
+import { messagingAttributes, noopTracing, type Tracing } from './tracing/index.js';
 
 /**
  * How the REST API (or the CLI) tells every collaboration instance that something
@@ -69,9 +70,12 @@ export function createCollabBus(deps: {
   /** Redis key prefix (REDIS_KEY_PREFIX); tests use one of their own. */
   prefix: string;
   log: Logger;
+  /** A producer span per event published within a traced request or job. */
+  tracing?: Tracing | undefined;
 }): CollabBus {
   const channel = collabEventsChannel(deps.prefix);
   const { redis, log } = deps;
+  const tracing = deps.tracing ?? noopTracing;
   if (!redis) {
     const emitter = new EventEmitter();
     return {
@@ -94,9 +98,31 @@ export function createCollabBus(deps: {
   return {
     publish: async (event) => {
       let timer: NodeJS.Timeout | undefined;
-      const sent = redis.publish(channel, JSON.stringify(event)).then(
-        () => true,
+      const message = JSON.stringify(event);
+      const started = performance.now();
+      const span = (error?: unknown) =>
+        tracing.recordSpan(`publish ${channel}`, {
+          kind: 'producer',
+          childOnly: true,
+          durationMs: performance.now() - started,
+          error,
+          attributes: {
+            ...messagingAttributes({
+              system: 'redis',
+              operation: 'publish',
+              destination: channel,
+              bodyBytes: Buffer.byteLength(message),
+            }),
+            'folio.event': event.type,
+          },
+        });
+      const sent = redis.publish(channel, message).then(
+        () => {
+          span();
+          return true;
+        },
         (error: unknown) => {
+          span(error);
           log.warn({ err: error, event: event.type }, 'collab bus: event not published');
           return true;
         },

@@ -4,4 +4,5 @@ export * from './errors.js';
 export * from './ids.js';
 export * from './policy.js';
 export * from './schemas.js';
+export * from './search-language.js';
 export * from './yjs/update-validator.js';

@@ -1,7 +1,14 @@
 import type { CollabBus } from '@folio/shared';
-import { erasureRequestRunner, existingDataSealer } from '@folio/shared/commands';
+import {
+  defaultVersionPolicy,
+  erasureRequestRunner,
+  existingDataSealer,
+  type VersionPolicy,
+} from '@folio/shared/commands';
 import { type Db, pruneWebhookDeliveries } from '@folio/shared/db';
 import {
+  type DocumentMaintenanceJob,
+  type DocumentsChangedJob,
   type ErasureJob,
   type JobQueue,
   QUEUES,
@@ -10,7 +17,13 @@ import {
 } from '@folio/shared/jobs';
 import type { Logger } from '@folio/shared/logger';
 import type { Redis } from '@folio/shared/redis';
+import {
+  type DocumentJobsConfiguration,
+  documentMaintenanceHandler,
+  documentsChangedHandler,
+} from './document-jobs.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry-schedule.js';
+import { searchReindexWork } from './search-reindex-work.js';
 import { type DelivererConfiguration, deliverLane } from './webhook-deliverer.js';
 import { RELAY_BATCH, relayWebhookEvents, repairOverdueLanes } from './webhook-relay.js';
 
@@ -34,6 +47,10 @@ export interface WorkerConfiguration {
   deliveryConcurrency: number;
   /** How long one pass of the existing-data sealer works before queuing the next. */
   sealingPassMs: number;
+  /** Automatic versions and their retention (`VERSION_*`). */
+  versions: VersionPolicy;
+  /** Maintenance (compaction, retention) of an edited document when automatic versions are off. */
+  maintenanceDelayMs: number;
 }
 
 const defaults: WorkerConfiguration = {
@@ -47,6 +64,8 @@ const defaults: WorkerConfiguration = {
   keepDeliveriesMs: 30 * 24 * 60 * 60 * 1000,
   deliveryConcurrency: 16,
   sealingPassMs: 20_000,
+  versions: defaultVersionPolicy,
+  maintenanceDelayMs: 10 * 60 * 1000,
 };
 
 export interface WorkerDeps {
@@ -63,8 +82,9 @@ export interface WorkerDeps {
 const ERASURES_PER_JOB = 20;
 
 /**
- * The background worker: webhook deliveries and erasure requests on the job queue, and
- * the relay that moves recorded events onto it. Any number may run against one
+ * The background worker: webhook deliveries, erasure requests, search catch-up and
+ * document maintenance (compaction, automatic versions, retention) on the job queue, and
+ * the relay that moves recorded webhook events onto it. Any number may run against one
  * database; each job is idempotent (deliveries are claimed by lease, erasure requests
  * with SKIP LOCKED).
  */
@@ -110,45 +130,78 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
       });
   };
 
+  const drainErasures = async () => {
+    for (let i = 0; i < ERASURES_PER_JOB; i++) {
+      const outcome = await erasureRequestRunner(deps.db, {
+        bus: deps.bus,
+        redis: deps.redis,
+        redisPrefix: deps.redisPrefix,
+        log: deps.log,
+      });
+      if (!outcome) return;
+      deps.log.info(
+        { requestId: outcome.request.id, status: outcome.error ? 'failed' : 'done' },
+        'erasure request processed',
+      );
+    }
+    await deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' });
+  };
+
+  const sealingPass = async () => {
+    const sealing = await existingDataSealer(deps.db, {
+      budgetMs: config.sealingPassMs,
+      stopping: () => stopped,
+    });
+    deps.log.info({ sealed: sealing.sealed, more: sealing.more }, 'sealing pass');
+    if (sealing.more && !stopped) await deps.jobs.send(QUEUES.sealing, {}, { singletonKey: 'pass' });
+  };
+
   return {
     config,
     async start(): Promise<void> {
-      await deps.jobs.work<WebhookLaneJob>(
-        QUEUES.webhookLane,
-        // Retries are deferred jobs: found within a second of being due.
-        { concurrency: config.deliveryConcurrency, pollSeconds: 1 },
-        (lane) => deliverLane(deps, deliverer, lane, () => stopped),
-      );
-      await deps.jobs.work<ErasureJob>(QUEUES.erasure, { concurrency: 1, pollSeconds: 5 }, async () => {
-        for (let i = 0; i < ERASURES_PER_JOB; i++) {
-          const outcome = await erasureRequestRunner(deps.db, {
-            bus: deps.bus,
-            redis: deps.redis,
-            redisPrefix: deps.redisPrefix,
-            log: deps.log,
-          });
-          if (!outcome) return;
-          deps.log.info(
-            { requestId: outcome.request.id, status: outcome.error ? 'failed' : 'done' },
-            'erasure request processed',
-          );
-        }
-        await deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' });
-      });
-      // Requests left by a process that died, and stale running ones: every minute.
-      await deps.jobs.schedule(QUEUES.erasure, '* * * * *', {});
-      await deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' });
-      // Existing data written unsealed: one bounded pass per job, each queuing the next
-      // while rows are left; a pass on a sealed database finds nothing and ends.
-      await deps.jobs.work<SealingJob>(QUEUES.sealing, { concurrency: 1, pollSeconds: 5 }, async () => {
-        const pass = await existingDataSealer(deps.db, {
-          budgetMs: config.sealingPassMs,
-          stopping: () => stopped,
-        });
-        deps.log.info({ sealed: pass.sealed, more: pass.more }, 'sealing pass');
-        if (pass.more && !stopped) await deps.jobs.send(QUEUES.sealing, {}, { singletonKey: 'pass' });
-      });
-      await deps.jobs.send(QUEUES.sealing, {}, { singletonKey: 'pass' });
+      const documents: DocumentJobsConfiguration = {
+        versions: config.versions,
+        maintenanceDelayMs: config.maintenanceDelayMs,
+      };
+      const steps: (() => Promise<void>)[] = [
+        () =>
+          deps.jobs.work<WebhookLaneJob>(
+            QUEUES.webhookLane,
+            // Retries are deferred jobs: found within a second of being due.
+            { concurrency: config.deliveryConcurrency, pollSeconds: 1 },
+            (lane) => deliverLane(deps, deliverer, lane, () => stopped),
+          ),
+        () => deps.jobs.work<ErasureJob>(QUEUES.erasure, { concurrency: 1, pollSeconds: 5 }, drainErasures),
+        () =>
+          deps.jobs.work<DocumentsChangedJob>(
+            QUEUES.documentsChanged,
+            { concurrency: 2, pollSeconds: 1 },
+            (job) => documentsChangedHandler(deps, documents, job),
+          ),
+        // Loading and encoding a document: a couple at a time, so it never crowds deliveries out.
+        () =>
+          deps.jobs.work<DocumentMaintenanceJob>(
+            QUEUES.documentMaintenance,
+            { concurrency: 2, pollSeconds: 5 },
+            (job) => documentMaintenanceHandler(deps, documents, job),
+          ),
+        () => searchReindexWork(deps, () => stopped),
+        // Requests left by a process that died, and stale running ones: every minute.
+        () => deps.jobs.schedule(QUEUES.erasure, '* * * * *', {}),
+        // Search rows no pass announced (a write whose process died before indexing).
+        () => deps.jobs.schedule(QUEUES.documentsChanged, '* * * * *', { documentIds: [], sweep: true }),
+        () => deps.jobs.send(QUEUES.erasure, {}, { singletonKey: 'drain' }),
+        // Existing data written unsealed: one bounded pass per job, each queuing the next
+        // while rows are left; a pass on a sealed database finds nothing and ends.
+        () => deps.jobs.work<SealingJob>(QUEUES.sealing, { concurrency: 1, pollSeconds: 5 }, sealingPass),
+        () => deps.jobs.send(QUEUES.sealing, {}, { singletonKey: 'pass' }),
+      ];
+      // A stop() while starting (a signal right after launch) ends the start between steps.
+      for (const step of steps) {
+        if (stopped) return;
+        await step();
+      }
+      if (stopped) return;
       timer = setInterval(tick, config.relayIntervalMs);
       timer.unref();
       tick();
@@ -163,11 +216,16 @@ export function createWorker(deps: WorkerDeps, configuration: Partial<WorkerConf
       stopped = true;
       clearInterval(timer);
       timer = undefined;
-      await Promise.all([
-        deps.jobs.stopWork(QUEUES.webhookLane),
-        deps.jobs.stopWork(QUEUES.erasure),
-        deps.jobs.stopWork(QUEUES.sealing),
-      ]);
+      await Promise.all(
+        [
+          QUEUES.webhookLane,
+          QUEUES.erasure,
+          QUEUES.documentsChanged,
+          QUEUES.documentMaintenance,
+          QUEUES.searchReindex,
+          QUEUES.sealing,
+        ].map((queue) => deps.jobs.stopWork(queue)),
+      );
       await pass;
     },
     /** One relay pass now (tests). */

@@ -307,6 +307,12 @@ describe('single sign-on', () => {
     expect(await stored()).toBe('gina@elsewhere.example');
   });
 
+  it('is offered to the web app, which returns to /app/ after it', async () => {
+    expect(await (await h.request('/auth/options')).json()).toEqual({ sso: true });
+    const { callback } = await signIn('alice', '/app/');
+    expect(callback.headers.get('location')).toBe('/app/');
+  });
+
   it('never redirects to another site after login', async () => {
     const login = await h.request('/auth/login?returnTo=//evil.example/x');
     expect(login.status).toBe(302);

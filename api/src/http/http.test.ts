@@ -180,7 +180,7 @@ describe('OpenAPI', () => {
       .flatMap(([, methods]) => Object.keys(methods)).length;
     expect(curls.length).toBe(operations);
     expect(html).toContain(
-      `curl -s -X POST -H &quot;Authorization: Bearer $TOKEN&quot; -H &#39;content-type: application/json&#39; -d &#39;{&quot;name&quot;:&quot;string&quot;}&#39; &#39;http://127.0.0.1:3000/v1/workspaces&#39;`,
+      `curl -s -X POST -H &quot;Authorization: Bearer $TOKEN&quot; -H &#39;content-type: application/json&#39; -d &#39;{&quot;name&quot;:&quot;string&quot;,&quot;searchLanguage&quot;:&quot;english&quot;}&#39; &#39;http://127.0.0.1:3000/v1/workspaces&#39;`,
     );
     expect(html).toMatch(/<code>title<\/code> <span class="t">string<\/span> <b>required<\/b>/);
     expect(html).not.toContain('href="/auth/login"');

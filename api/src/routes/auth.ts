@@ -1,5 +1,11 @@
 import { FolioError } from '@folio/shared';
-import { SESSION_TTL_MS, sessionEnder, sessionStarter, userProvisioner } from '@folio/shared/commands';
+import {
+  loginLinkRedeemer,
+  SESSION_TTL_MS,
+  sessionEnder,
+  sessionStarter,
+  userProvisioner,
+} from '@folio/shared/commands';
 import type { Logger } from '@folio/shared/logger';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { Hono } from 'hono';
@@ -23,8 +29,8 @@ interface PendingLogin {
 }
 
 /** Only paths of our own: never an open redirect. */
-const safeReturnTo = (value: string | undefined) =>
-  value && /^\/(?!\/)[\w\-./?=&%]*$/.test(value) && !value.includes('\\') ? value : '/v1/me';
+const safeReturnTo = (value: string | undefined, fallback = '/v1/me') =>
+  value && /^\/(?!\/)[\w\-./?=&%]*$/.test(value) && !value.includes('\\') ? value : fallback;
 
 /**
  * Browser single sign-on: authorization code flow with PKCE, state and nonce. The
@@ -135,6 +141,37 @@ export function authRoutes(deps: RouteDeps & { log: Logger }) {
     return c.redirect(pending.returnTo, 302);
   });
 
+  // What the web app's sign-in page offers: SSO only when it is configured.
+  app.get('/options', (c) => c.json({ sso: getConfig !== undefined }));
+
+  // A one-time sign-in link (the first admin's from `pnpm start`, or `folio login-link`):
+  // a GET because it is clicked in a terminal. It is spent on first use, expires in
+  // minutes, and the response is never cached.
+  app.get('/link', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    let session: Awaited<ReturnType<typeof loginLinkRedeemer>>['session'];
+    try {
+      ({ session } = await loginLinkRedeemer(deps.db, {
+        secret: c.req.query('token') ?? '',
+        userAgent: c.req.header('user-agent'),
+      }));
+    } catch (error) {
+      // A person clicked it: the app's sign-in page says what happened, in words.
+      if (error instanceof FolioError && error.code === 'UNAUTHENTICATED') {
+        return c.redirect('/app/sign-in?link=invalid', 302);
+      }
+      throw error;
+    }
+    setCookie(c, SESSION_COOKIE, session.secret, {
+      httpOnly: true,
+      secure,
+      sameSite: 'Lax',
+      path: '/',
+      maxAge: Math.floor(SESSION_TTL_MS / 1000),
+    });
+    return c.redirect(safeReturnTo(c.req.query('returnTo'), '/app/'), 302);
+  });
+
   app.post('/logout', async (c) => {
     const secret = getCookie(c, SESSION_COOKIE);
     if (secret) {
@@ -178,6 +215,32 @@ export function describeAuthRoutes(registry: OpenAPIHono['openAPIRegistry']): vo
       302: { description: 'signed in' },
       400: { description: 'no sign-in in progress' },
       401: { description: 'sign-in failed' },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/auth/options',
+    tags: ['identity'],
+    summary: 'How a browser can sign in here: { sso } (single sign-on configured or not)',
+    security: [],
+    responses: { 200: { description: 'the sign-in options' } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/auth/link',
+    tags: ['identity'],
+    summary: 'Spend a one-time sign-in link (pnpm start, folio login-link); sets the session cookie',
+    request: {
+      query: z.object({
+        token: z.string().openapi({ description: 'the link secret' }),
+        returnTo: z.string().optional().openapi({ description: 'a path of ours; default /app/' }),
+      }),
+    },
+    security: [],
+    responses: {
+      302: {
+        description: 'signed in: to returnTo; an unknown, used or expired link: to /app/sign-in?link=invalid',
+      },
     },
   });
   registry.registerPath({

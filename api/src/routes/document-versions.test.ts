@@ -165,6 +165,35 @@ describe('versions and restore', () => {
       }),
     );
     expect(again.changed).toBe(false);
+
+    // Read only, any instant: the state at `before` without restoring it, audited.
+    const at = before.created_at.toISOString();
+    const preview = await h.request(
+      `/v1/documents/${documentId}/state?at=${encodeURIComponent(at)}&format=text`,
+      {
+        token: viewer.token,
+      },
+    );
+    expect(preview.status).toBe(200);
+    expect(await preview.text()).toBe('Spec\nsecond draft');
+    const markdown = await h.request(
+      `/v1/documents/${documentId}/state?at=${encodeURIComponent(at)}&format=markdown`,
+      { token: viewer.token },
+    );
+    expect(await markdown.text()).toBe('# Spec\n\nsecond draft');
+    const reads = await h.t.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('action', '=', 'document.read')
+      .where('actor_id', '=', viewer.id)
+      .execute();
+    expect(reads.map((r) => r.details)).toContainEqual({ format: 'text', at });
+    const noAt = await h.request(`/v1/documents/${documentId}/state?format=text`, { token: viewer.token });
+    expect(noAt.status).toBe(400);
+    const stranger = await h.request(`/v1/documents/${documentId}/state?at=${encodeURIComponent(at)}`, {
+      token: (await h.user('stranger.state@example.com')).token,
+    });
+    expect(stranger.status).toBe(404);
   });
 
   it('hides everything from those without access; viewers read but neither snapshot nor restore', async () => {

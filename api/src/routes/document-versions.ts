@@ -1,6 +1,7 @@
 import {
   type CreatedVersion,
   documentRestorer,
+  documentStateAtReader,
   documentVersionCreator,
   documentVersionReader,
   versionEtag,
@@ -18,6 +19,7 @@ import {
   json,
   RestoreRequest,
   RestoreResult,
+  StateAtQuery,
   Version,
   VersionCreate,
   VersionList,
@@ -124,6 +126,32 @@ export function documentVersionRoutes(deps: RouteDeps) {
         format,
       });
       c.header('ETag', versionEtag(versionId));
+      return presentContent(c, doc, format);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}/state',
+      tags: ['versions'],
+      summary:
+        'The document as it was at an instant (`at`), read only: the latest snapshot by then plus the edits committed by then',
+      request: { params: DocumentIdParam, query: StateAtQuery },
+      responses: { 200: { description: 'the content' }, ...errors(400, 401, 403, 404, 429) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { format, at } = c.req.valid('query');
+      const principal = c.get('principal');
+      const { access } = await authorizeDocument(deps.db, principal, id, 'document.read');
+      const { doc } = await documentStateAtReader(deps.db, {
+        documentId: id,
+        workspaceId: access.workspaceId,
+        at: new Date(at),
+        actorId: principal.userId,
+        format,
+      });
       return presentContent(c, doc, format);
     },
   );

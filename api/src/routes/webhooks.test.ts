@@ -229,6 +229,15 @@ describe('job queue metrics', () => {
       expect(text).toMatch(new RegExp(`^${name}\\{queue="erasure"\\} \\d`, 'm'));
     }
   });
+
+  it('reports how far behind the webhook outboxes are', async () => {
+    const text = await (await h.request('/metrics')).text();
+    for (const name of ['folio_webhook_outbox_rows', 'folio_webhook_outbox_oldest_age_seconds']) {
+      for (const outbox of ['events', 'document_changes']) {
+        expect(text).toMatch(new RegExp(`^${name}\\{outbox="${outbox}"\\} \\d`, 'm'));
+      }
+    }
+  });
 });
 
 describe('webhook delivery', () => {

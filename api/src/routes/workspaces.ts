@@ -1,4 +1,10 @@
-import { workspaceCreator, workspaceInviter, workspaceMemberRemover } from '@folio/shared/commands';
+import {
+  workspaceCreator,
+  workspaceInviter,
+  workspaceMemberRemover,
+  workspaceUpdater,
+} from '@folio/shared/commands';
+import type { Workspace as WorkspaceRow } from '@folio/shared/db';
 import { listWorkspaceMembers, listWorkspacesOfUser } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { authorizeWorkspace, requireScope } from '../http/access.js';
@@ -15,17 +21,18 @@ import {
   WorkspaceCreate,
   WorkspaceIdParam,
   WorkspaceList,
+  WorkspacePatch,
   WorkspaceUserParams,
 } from '../schemas.js';
 
-const presentWorkspace = (
-  w: { id: string; name: string; personal_user_id: string | null; created_at: Date },
-  role: 'admin' | 'member' | null,
-) => ({
+const presentWorkspace = (w: WorkspaceRow, role: 'admin' | 'member' | null) => ({
   id: w.id,
   name: w.name,
   personal: w.personal_user_id !== null,
   role,
+  searchLanguage: w.search_language,
+  // Rows may still carry another configuration until the reindex job narrows the list.
+  searchReindexing: w.search_languages.length > 1,
   createdAt: w.created_at.toISOString(),
 });
 
@@ -42,11 +49,39 @@ export function workspaceRoutes(deps: RouteDeps) {
       responses: { 201: json(Workspace, 'the workspace'), ...errors(400, 401, 403, 429) },
     }),
     async (c) => {
-      const { name } = c.req.valid('json');
+      const { name, searchLanguage } = c.req.valid('json');
       const principal = c.get('principal');
       requireScope(principal, 'write');
-      const workspace = await workspaceCreator(deps.db, { name, actorId: principal.userId });
+      const workspace = await workspaceCreator(deps.db, { name, searchLanguage, actorId: principal.userId });
       return c.json(presentWorkspace(workspace, 'admin'), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/{id}',
+      tags: ['workspaces'],
+      summary: 'Rename a workspace or change its search language (workspace admins)',
+      description:
+        'A new `searchLanguage` applies at once to documents written from now on; existing documents are reindexed by a background job (`searchReindexing` is true until it is done), and search answers correctly meanwhile.',
+      request: {
+        params: WorkspaceIdParam,
+        body: { content: { 'application/json': { schema: WorkspacePatch } }, required: true },
+      },
+      responses: { 200: json(Workspace, 'the workspace'), ...errors(400, 401, 403, 404, 429) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { name, searchLanguage } = c.req.valid('json');
+      const principal = c.get('principal');
+      const role = await authorizeWorkspace(deps.db, principal, id, 'workspace.manage');
+      const workspace = await workspaceUpdater(
+        deps.db,
+        { workspaceId: id, actorId: principal.userId, name, searchLanguage },
+        deps.jobs,
+      );
+      return c.json(presentWorkspace(workspace, role ?? null), 200);
     },
   );
 

@@ -125,16 +125,27 @@ export async function documentCompactor(
   try {
     if (loaded.rowsAfterSnapshot < Math.max(1, options.minRows ?? 1)) return undefined;
     const snapshot = Y.encodeStateAsUpdate(loaded.doc);
-    const saved = await saveDocumentState(db, documentId, snapshot, {
-      coversXid: loaded.horizon,
-      seq: loaded.seq,
-    }).catch((error) => {
-      // The document was deleted meanwhile: nothing to keep.
-      if ((error as { code?: string }).code === '23503') return false;
-      throw error;
-    });
+    const saved = await storeCompactedState(db, documentId, loaded, snapshot);
     return saved ? { horizon: loaded.horizon, seq: loaded.seq, bytes: snapshot.byteLength } : undefined;
   } finally {
     loaded.doc.destroy();
   }
+}
+
+/**
+ * Stores `snapshot` (the encoding of `loaded`) as the document's compacted state. False
+ * when the document was deleted meanwhile, or a state covering more is stored already.
+ */
+export async function storeCompactedState(
+  db: Handle,
+  documentId: string,
+  loaded: Pick<LoadedDocumentState, 'horizon' | 'seq'>,
+  snapshot: Uint8Array,
+): Promise<boolean> {
+  return saveDocumentState(db, documentId, snapshot, { coversXid: loaded.horizon, seq: loaded.seq }).catch(
+    (error) => {
+      if ((error as { code?: string }).code === '23503') return false;
+      throw error;
+    },
+  );
 }

@@ -49,6 +49,11 @@ export async function documentUpdateAuditor(
      * (without taking that lease): tests, shutdown, deleting a document.
      */
     force?: boolean;
+    /**
+     * Called in the pass's transaction with the documents it covered (the job queue's
+     * `documents-changed` jobs): a throw rolls the pass back, to be redone.
+     */
+    announce?: ((trx: Handle, documentIds: string[]) => Promise<void>) | undefined;
   },
 ): Promise<UpdateAuditPass | undefined> {
   const leaseMs = options.leaseMs ?? 5_000;
@@ -70,6 +75,10 @@ export async function documentUpdateAuditor(
       },
     }));
     await touchDocuments(trx, found.documents);
+    // Every document with a new row — also those audited inline by their writer (REST
+    // writes), which `documents` leaves out: they need the catch-up and upkeep as much.
+    const changed = found.changes.map((c) => c.documentId);
+    if (changed.length > 0) await options.announce?.(trx, changed);
     // document.updated webhooks, debounced by the worker: in this transaction, so every
     // stored edit is announced exactly once.
     await recordDocumentChanges(trx, found.changes);

@@ -95,6 +95,25 @@ export async function documentVersionReader(
   return loaded;
 }
 
+/**
+ * A REST read of the document as it was at a time (the history's preview of an
+ * instant), audited as `document.read` like the live content.
+ */
+export async function documentStateAtReader(
+  db: Handle,
+  input: { documentId: string; workspaceId: string; at: Date; actorId: string; format: string },
+): Promise<{ doc: Y.Doc; seq: number }> {
+  const state = await documentStateAt(db, input.documentId, input.at);
+  await appendAuditEvent(db, {
+    actorId: input.actorId,
+    action: 'document.read',
+    documentId: input.documentId,
+    workspaceId: input.workspaceId,
+    details: { format: input.format, at: input.at.toISOString() },
+  });
+  return { doc: state.doc, seq: state.seq };
+}
+
 const PAGE = 2_000;
 
 /**

@@ -3,10 +3,18 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CollabEvent, createCollabBus } from '../collab-bus.js';
 import { verifyAuditChain } from '../db/repositories/audit.js';
+import { insertWebhook, recordDocumentChanges, recordWebhookEvent } from '../db/repositories/webhooks.js';
 import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
+import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
 import { createRedis, type Redis } from '../redis.js';
-import { buildApiToken, buildUser, grantDocumentRole } from '../testing/fixtures.js';
+import {
+  buildApiToken,
+  buildDocument,
+  buildUser,
+  buildWorkspace,
+  grantDocumentRole,
+} from '../testing/fixtures.js';
 import {
   createTestDatabase,
   findInDatabase,
@@ -329,6 +337,62 @@ describe('userEraser', () => {
     expect(
       await t.db.selectFrom('documents').select('id').where('id', '=', doc.id).executeTakeFirst(),
     ).toBeDefined();
+  });
+
+  it('leaves the original id in no webhook outbox, change or delivery body', async () => {
+    const zelda = await buildUser(t.db);
+    const bob = await buildUser(t.db);
+    const team = await buildWorkspace(t.db, bob, [zelda]);
+    const doc = await buildDocument(t.db, bob, { workspaceId: team.id });
+    await grantDocumentRole(t.db, doc.id, zelda.id, 'editor');
+    const webhook = await insertWebhook(t.db, {
+      id: newId(),
+      workspaceId: team.id,
+      url: 'https://hooks.example.test/in',
+      events: ['*'],
+      description: null,
+      secret: 'whsec_dGVzdA==',
+      createdBy: bob.id,
+    });
+    // An edit not yet announced, an event not yet relayed, a delivery not yet made.
+    await recordDocumentChanges(t.db, [
+      { documentId: doc.id, fromSeq: 1, toSeq: 2, actorIds: [bob.id, zelda.id], agents: [] },
+    ]);
+    await recordWebhookEvent(t.db, {
+      type: 'permission.granted',
+      workspaceId: team.id,
+      documentId: doc.id,
+      data: { documentId: doc.id, userId: zelda.id, role: 'editor', actorId: bob.id },
+    });
+    await t.db
+      .insertInto('webhook_deliveries')
+      .values({
+        id: newId(),
+        webhook_id: webhook.id,
+        lane: doc.id,
+        type: 'document.updated',
+        body: JSON.stringify({
+          type: 'document.updated',
+          data: { documentId: doc.id, actorIds: [zelda.id] },
+        }),
+      })
+      .execute();
+    expect((await findInDatabase(t.db, [zelda.id])).join()).toMatch(/webhook_document_changes.actor_ids/);
+
+    const { userId: pseudonym } = await userEraser(t.db, { userId: zelda.id, actorId: null });
+    expect(await findInDatabase(t.db, [zelda.id])).toEqual([]);
+    const change = await t.db
+      .selectFrom('webhook_document_changes')
+      .select('actor_ids')
+      .where('document_id', '=', doc.id)
+      .executeTakeFirstOrThrow();
+    expect(change.actor_ids).toEqual([bob.id, pseudonym].sort());
+    const delivery = await t.db
+      .selectFrom('webhook_deliveries')
+      .select('body')
+      .where('webhook_id', '=', webhook.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(delivery.body).data.actorIds).toEqual([pseudonym]);
   });
 
   it('keeps the audit log append-only and tamper-evident around pseudonyms', async () => {

@@ -16,7 +16,7 @@ import {
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { deleteUserSessions } from '../db/repositories/sessions.js';
 import { lockOtherLiveAdmins, lockUserForErasure, pseudonymizeUser } from '../db/repositories/users.js';
-import { recordWebhookEvents } from '../db/repositories/webhooks.js';
+import { moveWebhookRecordsToPseudonym, recordWebhookEvents } from '../db/repositories/webhooks.js';
 import { eraseUserInvitations } from '../db/repositories/workspace-invitations.js';
 import {
   deleteUserMemberships,
@@ -232,7 +232,10 @@ export async function userEraser(
     await keyring?.shred(trx, 'user', [input.userId]);
     await recordInLedger(trx, ledger);
     await pseudonymizeUser(trx, input.userId, pseudonymId, erasedAt);
-    if (pseudonymId !== input.userId) await moveAuditEntriesToPseudonym(trx, input.userId, pseudonymId);
+    if (pseudonymId !== input.userId) {
+      await moveAuditEntriesToPseudonym(trx, input.userId, pseudonymId);
+      await moveWebhookRecordsToPseudonym(trx, input.userId, pseudonymId);
+    }
 
     const report: ErasureReport = {
       userId: pseudonymId,
@@ -266,7 +269,8 @@ export async function userEraser(
         type: 'document.deleted' as const,
         workspaceId: d.workspaceId,
         documentId: d.id,
-        data: { documentId: d.id, workspaceId: d.workspaceId, actorId: input.actorId },
+        // The pseudonym when officers erase themselves, like their audit entries.
+        data: { documentId: d.id, workspaceId: d.workspaceId, actorId },
       })),
       ...leftWorkspaces.map((workspaceId) => ({
         type: 'gdpr.erasure.completed' as const,

@@ -14,14 +14,20 @@ import { findWorkspace, insertWorkspace } from '../db/repositories/workspaces.js
 import type { Workspace, WorkspaceRole } from '../db/schema.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';
+import type { SearchLanguage } from '../search-language.js';
 
-/** Creates a shared workspace administered by its creator. */
+/** Creates a shared workspace administered by its creator (search in English unless told). */
 export async function workspaceCreator(
   db: Handle,
-  input: { name: string; actorId: string },
+  input: { name: string; actorId: string; searchLanguage?: SearchLanguage | undefined },
 ): Promise<Workspace> {
   return inTransaction(db, async (trx) => {
-    const workspace = await insertWorkspace(trx, { id: newId(), name: input.name, createdBy: input.actorId });
+    const workspace = await insertWorkspace(trx, {
+      id: newId(),
+      name: input.name,
+      createdBy: input.actorId,
+      searchLanguage: input.searchLanguage,
+    });
     await upsertWorkspaceMember(trx, workspace.id, input.actorId, 'admin');
     await appendAuditEvent(trx, {
       actorId: input.actorId,

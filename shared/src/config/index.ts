@@ -120,6 +120,22 @@ export const commonEnv = {
     .transform((v) => v === 'true'),
   /** At most one `document.updated` per document per this many milliseconds. */
   WEBHOOK_DEBOUNCE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  /** An edited document gets an automatic version at most this often, in minutes (0: never). */
+  VERSION_AUTO_MINUTES: z.coerce
+    .number()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(10),
+  /** Retention of automatic versions: every one this many hours… */
+  VERSION_KEEP_ALL_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .default(24),
+  /** …the newest per day this many days… */
+  VERSION_KEEP_DAILY_DAYS: z.coerce.number().min(0).max(3_650).default(30),
+  /** …the newest per week this many weeks; older automatic versions are deleted. */
+  VERSION_KEEP_WEEKLY_WEEKS: z.coerce.number().min(0).max(520).default(52),
 };
 
 /** Cross-field rules every process applies after parsing its own schema. */

@@ -99,20 +99,22 @@ function createPool(url: string, options: DatabaseOptions, role: string): pg.Poo
   return pool;
 }
 
-const queryLog = (options: DatabaseOptions) => (options.tracing ? querySpans(options.tracing) : undefined);
+/** Query spans naming the database they went to (the primary or the replica). */
+const queryLog = (options: DatabaseOptions, url: string | undefined) =>
+  options.tracing ? querySpans(options.tracing, url) : undefined;
 const plugins = (options: DatabaseOptions) => (options.keyring ? [new KeyringCarrier(options.keyring)] : []);
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) {
     const db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: createPool(options.url, options, 'primary') }),
-      log: queryLog(options),
+      log: queryLog(options, options.url),
       plugins: plugins(options),
     });
     const replica = options.replicaUrl
       ? new Kysely<Database>({
           dialect: new PostgresDialect({ pool: createPool(options.replicaUrl, options, 'replica') }),
-          log: queryLog(options),
+          log: queryLog(options, options.replicaUrl),
           plugins: plugins(options),
         })
       : db;
@@ -141,7 +143,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<DatabaseHandle> {
     });
     const db = new Kysely<Database>({
       dialect: new PGliteDialect({ pglite }),
-      log: queryLog(options),
+      log: queryLog(options, undefined),
       plugins: plugins(options),
     });
     options.log.info({ dataDir }, 'using the embedded database (PGlite)');

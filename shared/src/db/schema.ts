@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { SearchLanguage } from '../search-language.js';
 
 /** The Kysely view of the schema built by `@folio/migrations`. */
 
@@ -64,6 +65,14 @@ export interface SessionsTable {
   user_agent: string | null;
 }
 
+export interface LoginLinksTable {
+  id_hash: Uint8Array;
+  user_id: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface WorkspacesTable {
   id: string;
   name: string;
@@ -71,6 +80,10 @@ export interface WorkspacesTable {
   created_by: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  /** The text search configuration new search rows are built with (see SEARCH_LANGUAGES). */
+  search_language: ColumnType<SearchLanguage, SearchLanguage | undefined, SearchLanguage>;
+  /** Every configuration the workspace's search rows may carry: more than one while a reindex runs. */
+  search_languages: ColumnType<SearchLanguage[], SearchLanguage[] | undefined, SearchLanguage[]>;
 }
 
 export interface WorkspaceMembersTable {
@@ -163,6 +176,8 @@ export interface DocumentSearchTable {
   workspace_id: string;
   title: string;
   body: string;
+  /** The row's own configuration; `tsv` is generated with it. */
+  search_language: ColumnType<SearchLanguage, SearchLanguage | undefined, SearchLanguage>;
   tsv: ColumnType<string, never, never>;
   updated_at: Timestamp;
 }
@@ -265,6 +280,7 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
+  login_links: LoginLinksTable;
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
   workspace_invitations: WorkspaceInvitationsTable;

@@ -1,1 +1,3 @@
+export * from './document-jobs.js';
 export * from './job-queue.js';
+export * from './queues.js';

@@ -1,8 +1,10 @@
 import { CompiledQuery, sql } from 'kysely';
-import { fromPglite, PgBoss, type Queue } from 'pg-boss';
+import { fromPglite, PgBoss } from 'pg-boss';
 import { connectionSettings, type DatabaseHandle } from '../db/connect.js';
 import type { Handle } from '../db/repositories/handle.js';
 import type { Logger } from '../logger.js';
+import { messagingAttributes, noopTracing, type Tracing } from '../tracing/index.js';
+import { QUEUES, type QueueName, queueDefinitions } from './queues.js';
 
 /**
  * The durable job queue: pg-boss on Folio's own database. Chosen over graphile-worker
@@ -12,62 +14,6 @@ import type { Logger } from '../logger.js';
  * rows it is about do. It brings retries with backoff, expiry of jobs whose worker died,
  * per-key deduplication (`short` policy: one queued job per singleton key) and cron.
  */
-
-export const QUEUES = {
-  /** Deliver the pending deliveries of one lane (one endpoint, one document). */
-  webhookLane: 'webhook-lane',
-  /** Work through claimable erasure requests. */
-  erasure: 'erasure',
-  /** Seal rows written before encryption was on (resumable: the rows say what is left). */
-  sealing: 'sealing',
-} as const;
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
-
-export interface WebhookLaneJob {
-  webhookId: string;
-  lane: string;
-}
-export type ErasureJob = Record<string, never>;
-export type SealingJob = Record<string, never>;
-
-/** The singleton key of a lane's job: at most one of them waits at a time. */
-export const webhookLaneKey = (lane: WebhookLaneJob) => `${lane.webhookId}:${lane.lane}`;
-
-/** Jobs of a lane or an erasure drain are cheap to redo (idempotent); what runs too long expires and is retried. */
-const queueDefinitions: Record<QueueName, Omit<Queue, 'name'>> = {
-  [QUEUES.webhookLane]: {
-    policy: 'short',
-    notify: true,
-    retryLimit: 20,
-    retryDelay: 1,
-    retryBackoff: true,
-    retryDelayMax: 60,
-    // A lane job attempts deliveries for at most 3 × the 10 s timeout.
-    expireInSeconds: 90,
-    deleteAfterSeconds: 60 * 60,
-  },
-  [QUEUES.erasure]: {
-    policy: 'short',
-    notify: true,
-    retryLimit: 5,
-    retryDelay: 5,
-    retryBackoff: true,
-    retryDelayMax: 300,
-    expireInSeconds: 15 * 60,
-    deleteAfterSeconds: 24 * 60 * 60,
-  },
-  // One pass works for at most ~20 s and queues the next; a pass lost with its worker
-  // expires and is retried, continuing from the rows still unsealed.
-  [QUEUES.sealing]: {
-    policy: 'short',
-    retryLimit: 10,
-    retryDelay: 10,
-    retryBackoff: true,
-    retryDelayMax: 600,
-    expireInSeconds: 5 * 60,
-    deleteAfterSeconds: 24 * 60 * 60,
-  },
-};
 
 export interface SendOptions {
   startAfter?: Date | undefined;
@@ -87,8 +33,26 @@ export interface QueueStats {
   oldestSeconds: number;
 }
 
+export interface JobToSend {
+  data: object;
+  singletonKey?: string | undefined;
+  /** Due this many seconds after the database's now(). */
+  delaySeconds?: number | undefined;
+}
+
 export interface JobQueue {
   send(queue: QueueName, data: object, options?: SendOptions): Promise<void>;
+  /**
+   * Many jobs in one statement; a job whose singleton key already waits is dropped. With
+   * `trx`, they commit (or roll back) with it.
+   */
+  sendMany(queue: QueueName, jobs: JobToSend[], options?: { trx?: Handle | undefined }): Promise<void>;
+  /**
+   * True once start() has finished. A sender holding a transaction checks it first: on
+   * the embedded database (one connection) waiting for start() inside a transaction
+   * would wait for itself.
+   */
+  readonly started: boolean;
   /** Runs `handler` for jobs of `queue`, up to `concurrency` at a time in this process. A throw retries the job. */
   work<T>(
     queue: QueueName,
@@ -114,6 +78,8 @@ export interface JobQueueOptions {
   role: 'client' | 'worker';
   /** Connections of its own on Postgres (the embedded database has one). */
   poolSize?: number;
+  /** A producer span per job sent within a traced request, a consumer span per job run. */
+  tracing?: Tracing | undefined;
 }
 
 const SCHEMA = 'pgboss';
@@ -130,6 +96,7 @@ function inTransactionDb(trx: Handle) {
 
 export function createJobQueue(database: DatabaseHandle, log: Logger, options: JobQueueOptions): JobQueue {
   const worker = options.role === 'worker';
+  const tracing = options.tracing ?? noopTracing;
   const common = {
     schema: SCHEMA,
     supervise: worker,
@@ -155,6 +122,7 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
   // An EventEmitter 'error' without a listener would end the process.
   boss.on('error', (error) => log.warn({ err: error }, 'job queue error'));
   let started: Promise<void> | undefined;
+  let startedDone = false;
   let stopped = false;
   /** Calls made while start() runs wait for it (a launcher may serve requests meanwhile). */
   const ready = () => started ?? Promise.reject(new Error('the job queue is not started'));
@@ -162,11 +130,41 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
   return {
     async send(queue, data, sendOptions = {}) {
       await ready();
-      await boss.send(queue, data, {
+      const started = performance.now();
+      const id = await boss.send(queue, data, {
         ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),
         ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
         ...(sendOptions.trx ? { db: inTransactionDb(sendOptions.trx) } : {}),
       });
+      // Only within a traced request or job: the relay's background sends are no trace.
+      tracing.recordSpan(`send ${queue}`, {
+        kind: 'producer',
+        childOnly: true,
+        durationMs: performance.now() - started,
+        attributes: messagingAttributes({
+          system: 'pg-boss',
+          operation: 'send',
+          destination: queue,
+          messageId: id ?? undefined,
+        }),
+      });
+    },
+    async sendMany(queue, jobs, sendOptions = {}) {
+      if (jobs.length === 0) return;
+      await ready();
+      await boss.insert(
+        queue,
+        jobs.map((job) => ({
+          data: job.data,
+          ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}),
+          // An interval: resolved against the database's clock, as documents' timestamps are.
+          ...(job.delaySeconds ? { startAfter: `${job.delaySeconds} seconds` } : {}),
+        })),
+        sendOptions.trx ? { db: inTransactionDb(sendOptions.trx) } : {},
+      );
+    },
+    get started() {
+      return startedDone && !stopped;
     },
     async work<T>(
       queue: QueueName,
@@ -188,7 +186,23 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
           notifyPollingIntervalSeconds: workOptions.pollSeconds,
         },
         async (batch) => {
-          const outcomes = await Promise.allSettled(batch.map((job) => handler(job.data)));
+          // Each job a trace of its own (its queries nest in it): a batch serves many senders.
+          const run = (job: (typeof batch)[number]) =>
+            tracing.inSpan(
+              `process ${queue}`,
+              {
+                kind: 'consumer',
+                root: true,
+                attributes: messagingAttributes({
+                  system: 'pg-boss',
+                  operation: 'process',
+                  destination: queue,
+                  messageId: job.id,
+                }),
+              },
+              () => handler(job.data),
+            );
+          const outcomes = await Promise.allSettled(batch.map(run));
           const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
           // The whole batch is retried: jobs are idempotent, the ones that succeeded find nothing to do.
           if (failed) throw failed.reason;
@@ -231,6 +245,7 @@ export function createJobQueue(database: DatabaseHandle, log: Logger, options: J
             if (!(await boss.getQueue(name))) throw error;
           });
         }
+        startedDone = true;
       })();
       return started;
     },

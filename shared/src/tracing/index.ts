@@ -18,7 +18,8 @@ export interface SpanHandle {
 }
 
 export interface SpanOptions {
-  kind?: 'internal' | 'server' | 'client';
+  /** OpenTelemetry's span kinds; producer/consumer for messaging (queues, pub/sub). */
+  kind?: 'internal' | 'server' | 'client' | 'producer' | 'consumer';
   attributes?: SpanAttributes;
   /** Incoming request headers: a W3C `traceparent` there becomes the span's parent. */
   headers?: (name: string) => string | undefined;
@@ -37,6 +38,12 @@ export interface Tracing {
   inSpan<T>(name: string, options: SpanOptions, fn: (span: SpanHandle) => Promise<T>): Promise<T>;
   /** A span for something already measured elsewhere (a query timed by its driver). */
   recordSpan(name: string, options: SpanOptions & { durationMs: number; error?: unknown }): void;
+  /**
+   * `fn`, to run later in the span active now (its spans become that span's children),
+   * e.g. a socket's first frame handled in the trace of the upgrade that opened it.
+   * `fn` itself when no span is active or tracing is off.
+   */
+  bind<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
   /** Exports what is queued and stops; bounded in time, never throws. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -48,6 +55,7 @@ export const noopTracing: Tracing = {
   enabled: false,
   inSpan: (_name, _options, fn) => fn(noopSpan),
   recordSpan() {},
+  bind: (fn) => fn,
   shutdown: async () => {},
 };
 
@@ -65,3 +73,10 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   return startOtelTracing({ ...options, endpoint: options.endpoint });
 }
 export { querySpans } from './query-spans.js';
+export {
+  databaseAttributes,
+  httpMethod,
+  httpResponseAttributes,
+  httpServerAttributes,
+  messagingAttributes,
+} from './semantic-conventions.js';

@@ -31,7 +31,13 @@ const MAX_QUEUE_SIZE = 2_048;
 /** Shutdown waits this long for the last export: a dead collector must not hold it. */
 const SHUTDOWN_BUDGET_MS = 2_000;
 
-const kinds = { internal: SpanKind.INTERNAL, server: SpanKind.SERVER, client: SpanKind.CLIENT };
+const kinds = {
+  internal: SpanKind.INTERNAL,
+  server: SpanKind.SERVER,
+  client: SpanKind.CLIENT,
+  producer: SpanKind.PRODUCER,
+  consumer: SpanKind.CONSUMER,
+};
 const headerGetter: TextMapGetter<(name: string) => string | undefined> = {
   get: (headers, key) => headers(key),
   keys: () => [],
@@ -127,6 +133,10 @@ export function startOtelTracing(options: TracingOptions & { endpoint: string })
       );
       if (spanOptions.error !== undefined) handle(span).fail(spanOptions.error);
       span.end(end);
+    },
+    bind: (fn) => {
+      const context = active.getStore();
+      return context ? (...args) => active.run(context, () => fn(...args)) : fn;
     },
     shutdown: () => {
       stopping ??= Promise.race([

@@ -1,10 +1,20 @@
 import { Writable } from 'node:stream';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { LogEvent } from 'kysely';
 import { afterEach, expect, it, vi } from 'vitest';
+import { createCollabBus } from '../collab-bus.js';
 import { createLogger } from '../logger.js';
+import { createRedis } from '../redis.js';
+import { TEST_REDIS_URL, testRedisPrefix } from '../testing/index.js';
 import { type OtlpCollector, spanAttribute, startOtlpCollector } from '../testing/otlp-collector.js';
-import { noopTracing, startTracing } from './index.js';
+import {
+  httpResponseAttributes,
+  httpServerAttributes,
+  noopTracing,
+  querySpans,
+  startTracing,
+} from './index.js';
 import { ReportingExporter } from './reporting-exporter.js';
 
 function capturedLog() {
@@ -92,4 +102,80 @@ it('logs failed exports at most once per interval, counting what it dropped', ()
   expect(done).toHaveBeenCalledTimes(3);
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatchObject({ level: 'warn', failedExports: 1 });
+});
+
+it('describes queries and Redis publishes by the database and messaging conventions', async () => {
+  collector = await startOtlpCollector();
+  const tracing = await startTracing({
+    endpoint: collector.url,
+    serviceName: 'folio-test',
+    log: capturedLog().log,
+  });
+  const log = querySpans(tracing, 'postgres://folio:secret@db.internal:6432/folio');
+  const redis = createRedis({ url: TEST_REDIS_URL, log: capturedLog().log, name: 'tracing-test' });
+  const bus = createCollabBus({ redis, prefix: testRedisPrefix(), log: capturedLog().log, tracing });
+  try {
+    await tracing.inSpan('request', { kind: 'server' }, async () => {
+      const event = (sql: string, error?: unknown) =>
+        ({
+          level: error ? 'error' : 'query',
+          query: { sql, parameters: ['secret value'] },
+          queryDurationMillis: 2,
+          ...(error ? { error } : {}),
+        }) as unknown as LogEvent;
+      log?.(event('select "id", "title" from "documents" where "id" = $1'));
+      log?.(
+        event(
+          'insert into "audit_log" ("x") values ($1)',
+          Object.assign(new Error('dup'), { code: '23505' }),
+        ),
+      );
+      log?.(event('select 1 from "documents" join "permissions" on true'));
+      await bus.publish({ type: 'document-deleted', documentId: 'd1' });
+    });
+  } finally {
+    await bus.close();
+    redis?.disconnect();
+  }
+  await tracing.shutdown();
+
+  const byName = new Map(collector.spans.map((s) => [s.name, s]));
+  const select = byName.get('SELECT documents');
+  expect(select?.kind).toBe(3);
+  for (const [key, value] of Object.entries({
+    'db.system.name': 'postgresql',
+    'db.namespace': 'folio',
+    'db.operation.name': 'SELECT',
+    'db.collection.name': 'documents',
+    'server.address': 'db.internal',
+  })) {
+    expect(select && spanAttribute(select, key), key).toBe(value);
+  }
+  expect(Number(select && spanAttribute(select, 'server.port'))).toBe(6432);
+  const insert = byName.get('INSERT audit_log');
+  expect(insert && spanAttribute(insert, 'error.type')).toBe('23505');
+  expect(insert?.status?.code).toBe(2);
+  expect(byName.has('SELECT')).toBe(true); // two tables: no collection name
+  const publish = collector.spans.find((s) => s.name.startsWith('publish '));
+  expect(publish?.kind).toBe(4);
+  expect(publish && spanAttribute(publish, 'messaging.system')).toBe('redis');
+  expect(publish && spanAttribute(publish, 'messaging.operation.type')).toBe('send');
+  expect(publish && spanAttribute(publish, 'messaging.destination.name')).toBe(
+    publish?.name.slice('publish '.length),
+  );
+  expect(publish?.parentSpanId).toBe(byName.get('request')?.spanId);
+  expect(JSON.stringify(collector.spans)).not.toContain('secret');
+});
+
+it('names HTTP server attributes by the conventions, never with a query string', () => {
+  const headers: Record<string, string> = { 'x-forwarded-proto': 'https, http', 'user-agent': 'curl/8' };
+  expect(httpServerAttributes({ method: 'PURGE', path: '/v1/me', header: (n) => headers[n] })).toEqual({
+    'http.request.method': '_OTHER',
+    'url.path': '/v1/me',
+    'url.scheme': 'https',
+    'user_agent.original': 'curl/8',
+    'network.protocol.name': 'http',
+  });
+  expect(httpResponseAttributes('/v1/documents/:id', 503)).toMatchObject({ 'error.type': '503' });
+  expect(httpResponseAttributes('/v1/documents/:id', 404)['error.type']).toBeUndefined();
 });

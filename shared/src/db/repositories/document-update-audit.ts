@@ -52,7 +52,8 @@ export interface UpdateAuditGroup {
  * pass's), grouped by document and actor, and this statement's snapshot. A row is in
  * exactly one pass: the first whose snapshot sees it (visibility only grows between
  * snapshots taken one after the other), however late it commits relative to its seq.
- * Rows audited inline are counted for `documents` (touched) but not audited again.
+ * Rows audited inline (their writer touched the document and audited them) are changes
+ * for webhooks, but neither audited again nor listed in `documents`.
  */
 export async function listUnauditedUpdates(
   db: Handle,

@@ -125,3 +125,43 @@ export async function sealStoredVersion(db: Handle, id: string, snapshot: Uint8A
     .where('sealed', '=', false)
     .execute();
 }
+
+/** The newest version's state (any kind), to tell whether the document changed since. */
+export function findLatestVersionSnapshot(db: Handle, documentId: string) {
+  return db
+    .selectFrom('document_versions')
+    .select(['id', 'snapshot', 'created_at'])
+    .where('document_id', '=', documentId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** A document's automatic versions, newest first (retention thins them; never the others). */
+export function listAutoVersions(db: Handle, documentId: string) {
+  return db
+    .selectFrom('document_versions')
+    .select(['id', 'created_at as createdAt'])
+    .where('document_id', '=', documentId)
+    .where('kind', '=', 'auto')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+/** Deletes automatic versions only: a manual or restore version is never retention's to drop. */
+export async function deleteAutoVersions(
+  db: Handle,
+  documentId: string,
+  ids: readonly string[],
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db
+    .deleteFrom('document_versions')
+    .where('document_id', '=', documentId)
+    .where('kind', '=', 'auto')
+    .where('id', 'in', [...ids])
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

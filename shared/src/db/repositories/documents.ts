@@ -189,3 +189,19 @@ export async function moveDocumentsToWorkspace(
     .where('document_id', 'in', documentIds)
     .execute();
 }
+
+/** Documents changed in the last `withinMs` (database clock), oldest change first, at most `limit`. */
+export async function listRecentlyChangedDocuments(
+  db: Handle,
+  withinMs: number,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('documents')
+    .select('id')
+    .where('updated_at', '>', sql<Date>`now() - ${withinMs} * interval '1 millisecond'`)
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -237,3 +237,64 @@ export async function takeDueDocumentChanges(
     createdAt: now,
   }));
 }
+
+/**
+ * Erasure: the user's id as the webhook tables hold it outside any foreign key — in a
+ * pending change's `actor_ids`, and inside the JSON of outbox events and delivery
+ * bodies (`actorId`, `userId`, `actorIds`) — becomes the pseudonym, so the original id is
+ * left nowhere (receivers already sent it keep it; pending deliveries are signed per
+ * attempt, so a rewritten body goes out correctly signed). Ids are opaque URL-safe
+ * strings, so the quoted id matches only a whole JSON string.
+ */
+export async function moveWebhookRecordsToPseudonym(
+  db: Handle,
+  userId: string,
+  pseudonymId: string,
+): Promise<void> {
+  await sql`
+    update webhook_document_changes
+       set actor_ids = array(select distinct a from unnest(array_replace(actor_ids, ${userId}, ${pseudonymId})) a order by a)
+     where ${userId} = any(actor_ids)`.execute(db);
+  const quoted = JSON.stringify(userId);
+  const replacement = JSON.stringify(pseudonymId);
+  await sql`
+    update webhook_events set data = replace(data::text, ${quoted}, ${replacement})::jsonb
+     where strpos(data::text, ${quoted}) > 0`.execute(db);
+  await sql`
+    update webhook_deliveries set body = replace(body, ${quoted}, ${replacement})
+     where strpos(body, ${quoted}) > 0`.execute(db);
+}
+
+/** Rows counted at most, so a backlog never makes the count itself slow. */
+const OUTBOX_COUNT_CAP = 100_000;
+
+/**
+ * How far behind the relay is: rows waiting in each outbox (capped) and the age of the
+ * oldest. They grow while no worker runs — and cannot be bounded without refusing the
+ * changes they describe or losing events — so they are exported as metrics to alert on.
+ */
+export async function webhookOutboxStats(
+  db: Handle,
+): Promise<{ outbox: 'events' | 'document_changes'; rows: number; oldestSeconds: number }[]> {
+  const { rows } = await sql<{
+    events: string;
+    events_age: number | null;
+    changes: string;
+    changes_age: number | null;
+  }>`
+    select (select count(*) from (select 1 from webhook_events limit ${OUTBOX_COUNT_CAP}) e) as events,
+           (select extract(epoch from now() - min(created_at))::float8 from webhook_events) as events_age,
+           (select count(*) from (select 1 from webhook_document_changes limit ${OUTBOX_COUNT_CAP}) c) as changes,
+           (select extract(epoch from now() - min(first_at))::float8 from webhook_document_changes) as changes_age`.execute(
+    db,
+  );
+  const row = rows[0];
+  return [
+    { outbox: 'events', rows: Number(row?.events ?? 0), oldestSeconds: Number(row?.events_age ?? 0) },
+    {
+      outbox: 'document_changes',
+      rows: Number(row?.changes ?? 0),
+      oldestSeconds: Number(row?.changes_age ?? 0),
+    },
+  ];
+}

@@ -1,10 +1,17 @@
 import { sql } from 'kysely';
+import type { SearchLanguage } from '../../search-language.js';
 import type { Workspace } from '../schema.js';
 import type { Handle } from './handle.js';
 
 export function insertWorkspace(
   db: Handle,
-  workspace: { id: string; name: string; createdBy: string | null; personalUserId?: string | null },
+  workspace: {
+    id: string;
+    name: string;
+    createdBy: string | null;
+    personalUserId?: string | null;
+    searchLanguage?: SearchLanguage | undefined;
+  },
 ): Promise<Workspace> {
   return db
     .insertInto('workspaces')
@@ -13,6 +20,9 @@ export function insertWorkspace(
       name: workspace.name,
       created_by: workspace.createdBy,
       personal_user_id: workspace.personalUserId ?? null,
+      ...(workspace.searchLanguage
+        ? { search_language: workspace.searchLanguage, search_languages: [workspace.searchLanguage] }
+        : {}),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -65,4 +75,13 @@ export async function deleteAbandonedWorkspaces(db: Handle, ids: string[]): Prom
 export async function deletePersonalWorkspace(db: Handle, userId: string): Promise<number> {
   const result = await db.deleteFrom('workspaces').where('personal_user_id', '=', userId).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export function renameWorkspace(db: Handle, id: string, name: string): Promise<Workspace | undefined> {
+  return db
+    .updateTable('workspaces')
+    .set({ name, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }
