@@ -31,10 +31,6 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const config = parseConfig(z.object(commonEnv), process.env);
-  // As for the servers: a key file generated here would wrap keys no server can unwrap.
-  if (command.kind !== 'migrate' && config.DATABASE_URL && !config.KEY_FILE) {
-    throw new ConfigError(['KEY_FILE: is required when DATABASE_URL is set (the key file the servers use)']);
-  }
   const log = createLogger({
     level: process.env.LOG_LEVEL ?? 'warn',
     name: 'folio-cli',

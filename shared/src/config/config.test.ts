@@ -55,7 +55,10 @@ describe('parseConfig', () => {
 
   it('requires SECRET_KEY with an external database, and Sentinel settings in pairs', () => {
     expect(() => parseConfig(schema, { DATABASE_URL: 'postgres://db/x' })).toThrow(/SECRET_KEY: is required/);
-    expect(() => parseConfig(schema, { DATABASE_URL: 'postgres://db/x' })).toThrow(/KEY_FILE: is required/);
+    // No KEY_FILE needed: the keys are then derived from SECRET_KEY (contract: these two suffice).
+    expect(
+      parseConfig(schema, { DATABASE_URL: 'postgres://db/x', SECRET_KEY: 's'.repeat(40) }).KEY_FILE,
+    ).toBe(undefined);
     expect(() => parseConfig(schema, { REDIS_SENTINELS: 'a:1,b:2' })).toThrow(/REDIS_SENTINEL_MASTER/);
     const ok = parseConfig(schema, { REDIS_SENTINELS: 'a:1,b:2', REDIS_SENTINEL_MASTER: 'm' });
     expect(ok.REDIS_SENTINELS).toEqual([

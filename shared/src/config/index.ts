@@ -156,15 +156,6 @@ export function checkCommon(
       message: 'is required when DATABASE_URL is set (it is generated only for the embedded database)',
     });
   }
-  // A key file generated inside a container dies with it, and with it every key it
-  // wrapped: with a shared database, every process must name the one shared file.
-  if (config.DATABASE_URL && !config.KEY_FILE) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['KEY_FILE'],
-      message: 'is required when DATABASE_URL is set (it is generated only for the embedded database)',
-    });
-  }
   if (Boolean(config.REDIS_SENTINELS) !== Boolean(config.REDIS_SENTINEL_MASTER)) {
     ctx.addIssue({
       code: 'custom',

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { sql } from 'kysely';
 import type { Handle } from '../db/repositories/handle.js';
@@ -16,8 +17,14 @@ export * from './sealed-profile.js';
 
 export interface KeyringConfig {
   DATA_DIR: string;
-  /** Unset: `DATA_DIR/keys/folio.key`, generated on first start. */
+  /**
+   * Unset: embedded, `DATA_DIR/keys/folio.key`, generated on first start; with
+   * `DATABASE_URL`, keys derived from `SECRET_KEY`, which every process sharing the
+   * database already shares (a file generated inside one container would die with it).
+   */
   KEY_FILE?: string | undefined;
+  DATABASE_URL?: string | undefined;
+  SECRET_KEY?: string | undefined;
   /** Unset: `erasure-ledger.jsonl` beside the key file. */
   ERASURE_LEDGER_FILE?: string | undefined;
   ENCRYPTION: boolean;
@@ -26,16 +33,31 @@ export interface KeyringConfig {
 export const keyFilePath = (config: Pick<KeyringConfig, 'DATA_DIR' | 'KEY_FILE'>) =>
   resolve(config.KEY_FILE ?? join(config.DATA_DIR, 'keys', 'folio.key'));
 
-/** The process's keyring, from the local key file (created when missing). */
+/**
+ * The process's keyring: from the key file (created when missing), or — with an external
+ * database and no `KEY_FILE` — derived from `SECRET_KEY`. The contract makes `SECRET_KEY`
+ * the one secret every process must share, so this keeps `DATABASE_URL` + `SECRET_KEY`
+ * enough to start; a separate `KEY_FILE` is still the better practice (the README says
+ * why: backed up apart, rotated apart). A process started with another `SECRET_KEY` is
+ * refused at start-up by `assertKeyFileMatches`, never left writing unreadable keys.
+ */
 export async function openKeyring(config: KeyringConfig): Promise<Keyring> {
+  const derived = !config.KEY_FILE && config.DATABASE_URL && config.SECRET_KEY;
   const path = keyFilePath(config);
-  const file = await loadKeyFile(path, { create: true });
+  const keys = derived ? deriveKeys(config.SECRET_KEY as string) : await loadKeyFile(path, { create: true });
   return new Keyring({
-    kms: new LocalKeyEncryption(file.kek),
-    emailLookupKey: file.emailLookupKey,
+    kms: new LocalKeyEncryption(keys.kek),
+    emailLookupKey: keys.emailLookupKey,
     sealWrites: config.ENCRYPTION,
     ledgerFile: resolve(config.ERASURE_LEDGER_FILE ?? join(dirname(path), 'erasure-ledger.jsonl')),
   });
+}
+
+/** The key-encryption and email-lookup keys as HKDF-SHA256 outputs of SECRET_KEY, apart from each other. */
+export function deriveKeys(secretKey: string): { kek: Buffer; emailLookupKey: Buffer } {
+  const derive = (purpose: string) =>
+    Buffer.from(hkdfSync('sha256', secretKey, 'folio keyring', `folio ${purpose} v1`, 32));
+  return { kek: derive('key-encryption key'), emailLookupKey: derive('email lookup key') };
 }
 
 /**

@@ -95,6 +95,19 @@ describe('keyring', () => {
     expect(JSON.parse(await readFile(join(dir, 'keys', 'folio.key'), 'utf8')).version).toBe(1);
   });
 
+  it('derives its keys from SECRET_KEY with an external database and no KEY_FILE, writing no file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'folio-derived-'));
+    const config = { DATA_DIR: dir, DATABASE_URL: 'postgres://db/x', ENCRYPTION: true };
+    const a = await openKeyring({ ...config, SECRET_KEY: 'a'.repeat(40) });
+    const again = await openKeyring({ ...config, SECRET_KEY: 'a'.repeat(40) });
+    const other = await openKeyring({ ...config, SECRET_KEY: 'b'.repeat(40) });
+    expect(again.kekId).toBe(a.kekId);
+    expect(other.kekId).not.toBe(a.kekId);
+    await expect(stat(join(dir, 'keys', 'folio.key'))).rejects.toThrow(/ENOENT/);
+    // A process with another SECRET_KEY is refused against this database's key store.
+    await expect(assertKeyFileMatches(database.db, other)).rejects.toThrow(/point KEY_FILE/);
+  });
+
   it('hashes emails case-insensitively under the lookup key', () => {
     const keyring = keyringOf(database.db);
     if (!keyring) throw new Error('no keyring');
