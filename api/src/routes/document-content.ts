@@ -10,18 +10,17 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { authorizeDocument } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
+import { presentContent } from './content-presenter.js';
 import {
   ContentInput,
   ContentQuery,
   ContentWriteHeaders,
   contentResponse,
-  DocumentIdParam,
-  errors,
-  json,
   WriteResult,
-} from '../schemas.js';
-import { presentContent } from './content-presenter.js';
+} from './document-content.schemas.js';
+import { DocumentIdParam } from './documents.schemas.js';
 
 /** Reading and writing a document's content over REST. */
 export function documentContentRoutes(deps: RouteDeps) {

@@ -9,13 +9,11 @@ import { listDocumentVersions } from '@folio/shared/db';
 import { createRoute, type z } from '@hono/zod-openapi';
 import { authorizeDocument } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
+import { presentContent } from './content-presenter.js';
+import { ContentQuery, contentResponse } from './document-content.schemas.js';
 import {
-  ContentQuery,
-  contentResponse,
-  DocumentIdParam,
-  errors,
-  json,
   RestoreRequest,
   RestoreResult,
   Version,
@@ -23,8 +21,8 @@ import {
   VersionList,
   VersionListQuery,
   VersionParams,
-} from '../schemas.js';
-import { presentContent } from './content-presenter.js';
+} from './document-versions.schemas.js';
+import { DocumentIdParam } from './documents.schemas.js';
 
 const presentVersion = (v: CreatedVersion): z.infer<typeof Version> => ({
   id: v.id,

@@ -3,11 +3,10 @@ import { listWorkspaceMembers, listWorkspacesOfUser } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { authorizeWorkspace, requireScope } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
 import {
-  errors,
   Invited,
-  json,
   Member,
   MemberList,
   MemberSet,
@@ -16,7 +15,7 @@ import {
   WorkspaceIdParam,
   WorkspaceList,
   WorkspaceUserParams,
-} from '../schemas.js';
+} from './workspaces.schemas.js';
 
 const presentWorkspace = (
   w: { id: string; name: string; personal_user_id: string | null; created_at: Date },

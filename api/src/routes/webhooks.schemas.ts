@@ -1,18 +1,11 @@
 import { webhookEventSchema } from '@folio/shared';
 import { z } from '@hono/zod-openapi';
+import { pathId } from '../http/openapi.js';
 
 /** Shapes of the webhook routes (contract, "Webhooks"). */
 
-const id = (name: string) =>
-  z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[\w-]+$/, 'must be an id')
-    .openapi({ param: { name, in: 'path' } });
-
-export const WebhookIdParam = z.object({ id: id('id') });
-export const DeliveryParams = z.object({ id: id('id'), deliveryId: id('deliveryId') });
+export const WebhookIdParam = z.object({ id: pathId('id') });
+export const DeliveryParams = z.object({ id: pathId('id'), deliveryId: pathId('deliveryId') });
 
 export const WebhookCreate = z
   .strictObject({

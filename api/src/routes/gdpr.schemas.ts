@@ -1,18 +1,6 @@
 import { emailSchema } from '@folio/shared';
 import { z } from '@hono/zod-openapi';
-
-/**
- * Shapes of the compliance routes (erasure, export). A file of their own so the GDPR
- * routes stay one concern; the shared helpers (`errors`, `json`) are in schemas.ts.
- */
-
-const pathId = (name: string) =>
-  z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[\w-]+$/, 'must be an id')
-    .openapi({ param: { name, in: 'path' }, example: '0192f1a0-7d2c-7c4e-9a5b-3f1e2d4c5b6a' });
+import { id, pathId, timestamp } from '../http/openapi.js';
 
 export const ErasureIdParam = z.object({ id: pathId('id') });
 export const ExportUserParam = z.object({ userId: pathId('userId') });
@@ -22,11 +10,7 @@ export const ErasureCreate = z
     [
       z.strictObject({ email: emailSchema }),
       z.strictObject({
-        userId: z
-          .string()
-          .min(1)
-          .max(64)
-          .regex(/^[\w-]+$/, 'must be an id'),
+        userId: id,
       }),
     ],
     { error: 'give exactly one of email or userId' },
@@ -34,7 +18,6 @@ export const ErasureCreate = z
   .openapi('ErasureCreate');
 
 const status = z.enum(['pending', 'running', 'done', 'failed']);
-const timestamp = z.string().openapi({ format: 'date-time' });
 
 export const ErasureAccepted = z.object({ id: z.string(), status }).openapi('ErasureAccepted');
 
