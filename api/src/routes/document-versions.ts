@@ -144,13 +144,17 @@ export function documentVersionRoutes(deps: RouteDeps) {
       const body = c.req.valid('json');
       const principal = c.get('principal');
       await authorizeDocument(deps.db, principal, id, 'document.write');
-      const result = await documentRestorer(deps.db, deps.bus, {
-        documentId: id,
-        actorId: principal.userId,
-        agent: principal.agent,
-        target: 'versionId' in body ? { versionId: body.versionId } : { at: new Date(body.at) },
-        maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
-      });
+      const result = await documentRestorer(
+        deps.db,
+        {
+          documentId: id,
+          actorId: principal.userId,
+          agent: principal.agent,
+          target: 'versionId' in body ? { versionId: body.versionId } : { at: new Date(body.at) },
+          maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
+        },
+        deps.bus,
+      );
       return c.json(result, 200);
     },
   );

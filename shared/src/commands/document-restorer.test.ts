@@ -1,3 +1,4 @@
+import { SelectQueryNode, TableNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { type CollabEvent, createCollabBus } from '../collab-bus.js';
@@ -5,10 +6,11 @@ import { documentText } from '../documents/content.js';
 import { createLogger } from '../logger.js';
 import { buildDocument, buildUser } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { documentContentReplacer } from './document-content-replacer.js';
 import { documentRestorer } from './document-restorer.js';
 import { documentCompactor, documentStateLoader } from './document-state.js';
+import { documentUpdateApplier } from './document-update-applier.js';
 import { documentVersionCreator, documentVersionLoader } from './document-versions.js';
-import { documentContentReplacer, documentUpdateApplier } from './document-writer.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -35,7 +37,7 @@ describe('documentVersionCreator and documentRestorer', () => {
     const owner = await buildUser(t.db);
     const editor = await buildUser(t.db);
     const doc = await buildDocument(t.db, owner);
-    await documentContentReplacer(t.db, undefined, {
+    await documentContentReplacer(t.db, {
       documentId: doc.id,
       actorId: owner.id,
       replacement: { markdown: '# Plan\n\nversion one' },
@@ -46,7 +48,7 @@ describe('documentVersionCreator and documentRestorer', () => {
       label: 'v1',
     });
     expect(version).toMatchObject({ label: 'v1', kind: 'manual', seq: 1 });
-    await documentContentReplacer(t.db, undefined, {
+    await documentContentReplacer(t.db, {
       documentId: doc.id,
       actorId: owner.id,
       replacement: { markdown: '# Plan\n\nversion two' },
@@ -58,11 +60,15 @@ describe('documentVersionCreator and documentRestorer', () => {
     const bus = createCollabBus({ prefix: 'test:', log: createLogger({ level: 'silent', name: 'test' }) });
     const seen: CollabEvent[] = [];
     await bus.subscribe((e) => seen.push(e));
-    const result = await documentRestorer(t.db, bus, {
-      documentId: doc.id,
-      actorId: editor.id,
-      target: { versionId: version.id },
-    });
+    const result = await documentRestorer(
+      t.db,
+      {
+        documentId: doc.id,
+        actorId: editor.id,
+        target: { versionId: version.id },
+      },
+      bus,
+    );
     expect(result).toMatchObject({ changed: true, seq: 3 });
     expect(await storedText(doc.id)).toBe('Plan\nversion one');
     await new Promise((r) => setImmediate(r));
@@ -105,7 +111,7 @@ describe('documentVersionCreator and documentRestorer', () => {
     const send = async (edit: () => void) => {
       const before = Y.encodeStateVector(client);
       edit();
-      await documentUpdateApplier(t.db, undefined, {
+      await documentUpdateApplier(t.db, {
         documentId: doc.id,
         actorId: owner.id,
         update: Y.encodeStateAsUpdate(client, before),
@@ -124,7 +130,7 @@ describe('documentVersionCreator and documentRestorer', () => {
     expect(Buffer.from(state.snapshot).toString('latin1')).not.toContain('secret');
     expect(await storedText(doc.id)).toBe('the plan');
 
-    await documentRestorer(t.db, undefined, {
+    await documentRestorer(t.db, {
       documentId: doc.id,
       actorId: owner.id,
       target: { at: beforeDeletion },
@@ -132,12 +138,87 @@ describe('documentVersionCreator and documentRestorer', () => {
     expect(await storedText(doc.id)).toBe('the secret plan');
 
     // Before the document had content: the restore empties it.
-    await documentRestorer(t.db, undefined, {
+    await documentRestorer(t.db, {
       documentId: doc.id,
       actorId: owner.id,
       target: { at: new Date(doc.created_at.getTime() - 1000) },
     });
     expect(await storedText(doc.id)).toBe('');
+  });
+
+  it('reads the document row and its current state once, and keeps nothing when the write fails', async () => {
+    const owner = await buildUser(t.db);
+    const doc = await buildDocument(t.db, owner);
+    await documentContentReplacer(t.db, {
+      documentId: doc.id,
+      actorId: owner.id,
+      replacement: { text: 'one' },
+    });
+    const version = await documentVersionCreator(t.db, {
+      documentId: doc.id,
+      actorId: owner.id,
+      label: 'v1',
+    });
+    await documentContentReplacer(t.db, {
+      documentId: doc.id,
+      actorId: owner.id,
+      replacement: { text: 'two' },
+    });
+    const reads = new Map<string, number>();
+    const counting = t.db.withPlugin({
+      transformQuery({ node }) {
+        if (SelectQueryNode.is(node)) {
+          for (const from of node.from?.froms ?? []) {
+            const table = TableNode.is(from) ? from.table.identifier.name : undefined;
+            if (table) reads.set(table, (reads.get(table) ?? 0) + 1);
+          }
+        }
+        return node;
+      },
+      async transformResult({ result }) {
+        return result;
+      },
+    });
+    await documentRestorer(counting, {
+      documentId: doc.id,
+      actorId: owner.id,
+      target: { versionId: version.id },
+    });
+    expect(await storedText(doc.id)).toBe('one');
+    expect(reads.get('documents')).toBe(1);
+    expect(reads.get('document_states')).toBe(1);
+
+    // Too large to store: neither the change nor the version before it nor an entry is kept.
+    const versions = async () =>
+      (await t.db.selectFrom('document_versions').select('id').where('document_id', '=', doc.id).execute())
+        .length;
+    await documentContentReplacer(t.db, {
+      documentId: doc.id,
+      actorId: owner.id,
+      replacement: { text: 'three' },
+    });
+    const kept = await versions();
+    const restores = async () =>
+      (
+        await t.db
+          .selectFrom('audit_events')
+          .select('id')
+          .where('document_id', '=', doc.id)
+          .where('action', 'in', ['document.restore', 'document.version'])
+          .execute()
+      ).length;
+    const audited = await restores();
+    await expect(
+      documentRestorer(t.db, {
+        documentId: doc.id,
+        actorId: owner.id,
+        target: { versionId: version.id },
+        maxDocumentBytes: 1,
+      }),
+    ).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(await versions()).toBe(kept);
+    expect(await restores()).toBe(audited);
+    expect(await storedText(doc.id)).toBe('three');
   });
 
   it('refuses an unknown version or another document’s version', async () => {
@@ -146,7 +227,7 @@ describe('documentVersionCreator and documentRestorer', () => {
     const b = await buildDocument(t.db, owner);
     const version = await documentVersionCreator(t.db, { documentId: a.id, actorId: owner.id, label: null });
     await expect(
-      documentRestorer(t.db, undefined, {
+      documentRestorer(t.db, {
         documentId: b.id,
         actorId: owner.id,
         target: { versionId: version.id },

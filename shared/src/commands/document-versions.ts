@@ -35,36 +35,61 @@ export async function documentVersionCreator(
   if (!document) throw new FolioError('NOT_FOUND', 'document not found');
   const loaded = await documentStateLoader(db, input.documentId);
   try {
-    const snapshot = Y.encodeStateAsUpdate(loaded.doc);
-    const row = await insertDocumentVersion(db, {
-      id: newId(),
-      documentId: input.documentId,
-      label: input.label,
-      kind: input.kind ?? 'manual',
-      snapshot,
+    return await keepDocumentVersion(db, {
+      ...input,
+      workspaceId: document.workspace_id,
+      snapshot: Y.encodeStateAsUpdate(loaded.doc),
       seq: loaded.seq,
       coversXid: loaded.horizon,
-      createdBy: input.actorId,
     });
-    await appendAuditEvent(db, {
-      actorId: input.actorId,
-      action: 'document.version',
-      documentId: input.documentId,
-      workspaceId: document.workspace_id,
-      details: { versionId: row.id, kind: row.kind, seq: loaded.seq, bytes: snapshot.byteLength },
-    });
-    return {
-      id: row.id,
-      label: row.label,
-      kind: row.kind,
-      seq: Number(row.seq),
-      createdBy: row.created_by,
-      createdAt: row.created_at,
-      bytes: snapshot.byteLength,
-    };
   } finally {
     loaded.doc.destroy();
   }
+}
+
+/**
+ * Stores an encoded state the caller already holds as a version, and audits it as
+ * `document.version` (a restore keeps the state it loaded, in its own transaction).
+ */
+export async function keepDocumentVersion(
+  db: Handle,
+  input: {
+    documentId: string;
+    workspaceId: string;
+    actorId: string | null;
+    label: string | null;
+    kind?: 'manual' | 'restore' | undefined;
+    snapshot: Uint8Array;
+    seq: number;
+    coversXid: string;
+  },
+): Promise<CreatedVersion> {
+  const row = await insertDocumentVersion(db, {
+    id: newId(),
+    documentId: input.documentId,
+    label: input.label,
+    kind: input.kind ?? 'manual',
+    snapshot: input.snapshot,
+    seq: input.seq,
+    coversXid: input.coversXid,
+    createdBy: input.actorId,
+  });
+  await appendAuditEvent(db, {
+    actorId: input.actorId,
+    action: 'document.version',
+    documentId: input.documentId,
+    workspaceId: input.workspaceId,
+    details: { versionId: row.id, kind: row.kind, seq: input.seq, bytes: input.snapshot.byteLength },
+  });
+  return {
+    id: row.id,
+    label: row.label,
+    kind: row.kind,
+    seq: Number(row.seq),
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    bytes: input.snapshot.byteLength,
+  };
 }
 
 /** A version's state as a document (the caller destroys it). */

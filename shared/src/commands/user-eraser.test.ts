@@ -16,8 +16,8 @@ import {
   testRedisPrefix,
 } from '../testing/index.js';
 import { authenticateApiToken } from './api-token-issuer.js';
+import { documentContentReplacer } from './document-content-replacer.js';
 import { documentCreator } from './document-creator.js';
-import { documentContentReplacer } from './document-writer.js';
 import { authenticateSession, sessionStarter } from './sessions.js';
 import { userEraser } from './user-eraser.js';
 import { userProvisioner } from './user-provisioner.js';
@@ -95,7 +95,7 @@ async function buildAccount() {
     actorId: bob.id,
   });
   await grantDocumentRole(t.db, bobsDoc.id, zelda.id, 'editor');
-  await documentContentReplacer(t.db, undefined, {
+  await documentContentReplacer(t.db, {
     documentId: bobsDoc.id,
     actorId: zelda.id,
     replacement: { text: 'zelda edited this' },

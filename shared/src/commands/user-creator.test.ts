@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
+import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { userCreator } from './user-creator.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t?.drop());
+
+const actionsOf = async (filter: { documentId?: string; workspaceId?: string }) =>
+  (
+    await t.db
+      .selectFrom('audit_events')
+      .select('action')
+      .$if(filter.documentId !== undefined, (q) => q.where('document_id', '=', filter.documentId as string))
+      .$if(filter.workspaceId !== undefined, (q) =>
+        q.where('workspace_id', '=', filter.workspaceId as string),
+      )
+      .orderBy('id')
+      .execute()
+  ).map((r) => r.action);
+
+describe('userCreator', () => {
+  it('creates the user with a personal workspace they administer, audited', async () => {
+    const user = await userCreator(t.db, { email: 'grace@example.test', name: 'Grace', actorId: null });
+    expect(user).toMatchObject({ email: 'grace@example.test', name: 'Grace', role: 'member' });
+    const workspace = await findPersonalWorkspace(t.db, user.id);
+    expect(workspace?.name).toBe("Grace's workspace");
+    const membership = await t.db
+      .selectFrom('workspace_members')
+      .select('role')
+      .where('user_id', '=', user.id)
+      .execute();
+    expect(membership).toEqual([{ role: 'admin' }]);
+    expect(await actionsOf({ workspaceId: workspace?.id as string })).toEqual(['user.create']);
+  });
+
+  it('refuses a second user with the same email in any case, naming the field', async () => {
+    await userCreator(t.db, { email: 'linus@example.test', actorId: null });
+    await expect(userCreator(t.db, { email: 'LINUS@example.test', actorId: null })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      field: 'email',
+    });
+    const rows = await t.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', 'ilike', 'linus@example.test')
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
+});
