@@ -4,7 +4,6 @@ import { createLogger } from '../logger.js';
 import { buildDocument, buildUser, buildWorkspace } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { documentDeleter, documentRenamer, permissionGranter, permissionRevoker } from './document-admin.js';
-import { documentCreator } from './document-creator.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -18,32 +17,6 @@ const recordingBus = () => {
   void bus.subscribe((e) => seen.push(e));
   return { bus, seen, settle: () => new Promise((r) => setImmediate(r)) };
 };
-
-describe('documentCreator', () => {
-  it('makes the creator owner and stores initial content as their first update', async () => {
-    const user = await buildUser(t.db);
-    const { findPersonalWorkspace } = await import('../db/repositories/workspaces.js');
-    const ws = await findPersonalWorkspace(t.db, user.id);
-    const doc = await documentCreator(t.db, {
-      workspaceId: ws?.id ?? '',
-      title: 'New',
-      content: { text: 'hi' },
-      actorId: user.id,
-    });
-    const permissions = await t.db
-      .selectFrom('document_permissions')
-      .select(['user_id', 'role'])
-      .where('document_id', '=', doc.id)
-      .execute();
-    expect(permissions).toEqual([{ user_id: user.id, role: 'owner' }]);
-    const rows = await t.db
-      .selectFrom('document_updates')
-      .select(['seq', 'actor_id'])
-      .where('document_id', '=', doc.id)
-      .execute();
-    expect(rows).toEqual([{ seq: 1, actor_id: user.id }]);
-  });
-});
 
 describe('permissions', () => {
   it('grants, downgrades and revokes, announcing revocations, and keeps an owner', async () => {
