@@ -13,7 +13,7 @@ import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ApiConfig } from './config.js';
 import { createErasureWorker } from './erasure-worker.js';
-import { authenticate } from './http/auth.js';
+import { authenticate } from './http/authenticate.js';
 import type { RouteDeps } from './http/deps.js';
 import { docsContentSecurityPolicy, type OpenApiDocument, renderDocsPage } from './http/docs-page.js';
 import type { AppEnv } from './http/env.js';

@@ -3,8 +3,8 @@ import { type ErasureReport, erasureRequester, userExporter } from '@folio/share
 import { type ErasureRequestRow, findErasureRequest } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { forbidUnless, requireScope } from '../http/access.js';
-import type { Principal } from '../http/auth.js';
 import type { RouteDeps } from '../http/deps.js';
+import type { Principal } from '../http/env.js';
 import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
 import {

@@ -13,8 +13,8 @@ import {
 import { QUEUES, webhookLaneKey } from '@folio/shared/jobs';
 import { createRoute } from '@hono/zod-openapi';
 import { authorizeWorkspace } from '../http/access.js';
-import type { Principal } from '../http/auth.js';
 import type { RouteDeps } from '../http/deps.js';
+import type { Principal } from '../http/env.js';
 import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
 import {

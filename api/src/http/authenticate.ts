@@ -1,4 +1,4 @@
-import { type Actor, FolioError } from '@folio/shared';
+import { FolioError } from '@folio/shared';
 import { authenticateApiToken, authenticateSession } from '@folio/shared/commands';
 import type { Db } from '@folio/shared/db';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -6,19 +6,6 @@ import { getCookie } from 'hono/cookie';
 import type { AppEnv } from './env.js';
 
 export const SESSION_COOKIE = 'folio_session';
-
-export interface Principal extends Actor {
-  via: 'token' | 'session';
-  /** Stable per credential: the token id or the session hash. */
-  credentialKey: string;
-  tokenId?: string;
-  /** When this credential stops working; null for an API token without expiry. */
-  expiresAt: Date | null;
-  /** The browser session's public id (sessions only). */
-  sessionId?: string;
-  /** An agent token's label, with what REST writes need to attribute and show it. */
-  agent?: { label: string; tokenId: string; userName: string };
-}
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
