@@ -131,10 +131,8 @@ export async function buildTestApi(
     },
     join,
     close: async () => {
-      await api.erasureWorker.stop();
+      await api.close();
       await jobs.stop();
-      await api.contentConverter.close();
-      await api.bus.close();
       redis?.disconnect();
       await t.drop();
     },

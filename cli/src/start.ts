@@ -6,7 +6,7 @@
  */
 
 import { join } from 'node:path';
-import { apiConfigSchema, createApi, serveApi } from '@folio/api';
+import { apiConfigSchema, createApi } from '@folio/api';
 import { collabConfigSchema, collabConsoleLevel, createCollabServer } from '@folio/server';
 import { createCollabBus } from '@folio/shared';
 import { ConfigError, parseConfig } from '@folio/shared/config';
@@ -75,10 +75,7 @@ async function main(): Promise<void> {
   // runs while the rest starts, and requests that queue work meanwhile wait for it.
   const jobsStarted = jobs.start();
   jobsStarted.catch(() => {}); // awaited below, after the banner
-  const api = await serveApi(restApi, {
-    port: config.api.API_PORT,
-    host: config.api.HOST,
-  });
+  const apiPort = await restApi.start();
   // The embedded database is this process's alone; the admin CLI reaches it through here.
   const adminSocket =
     infra.database.kind === 'pglite'
@@ -91,15 +88,15 @@ async function main(): Promise<void> {
       : undefined;
   stopOnSignals(infra.log, async () => {
     await adminSocket?.close();
-    await Promise.all([api.close(), collab.close(), worker.stop()]);
+    await Promise.all([restApi.close(), collab.close(), worker.stop()]);
     // Within the 10 s shutdown budget: a delivery still in flight is retried by the next start.
     await jobs.stop(2_000);
-    await restApi.contentConverter.close();
+    // Given to both servers, so neither closes it.
     await bus.close();
     await infra.close();
   });
 
-  const apiUrl = `http://${config.api.HOST}:${api.port}`;
+  const apiUrl = `http://${config.api.HOST}:${apiPort}`;
   const lines = [
     '',
     'Folio is running',
