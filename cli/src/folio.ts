@@ -7,14 +7,13 @@
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { createCollabBus, FolioError } from '@folio/shared';
-import { commonEnv, parseConfig } from '@folio/shared/config';
-import { type Db, LockedError, openDatabase } from '@folio/shared/db';
+import { parseConfig } from '@folio/shared/config';
+import { type Db, LockedError, openDatabase, usersTableExists } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis } from '@folio/shared/redis';
-import { sql } from 'kysely';
-import { z } from 'zod';
 import { executeAdminCommand, parseAdminCommand, UsageError, usage } from './admin-commands.js';
 import { runRemote } from './admin-socket.js';
+import { cliConfigSchema } from './config.js';
 import { describeFailure } from './errors.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -29,9 +28,9 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
-  const config = parseConfig(z.object(commonEnv), process.env);
+  const config = parseConfig(cliConfigSchema, process.env);
   const log = createLogger({
-    level: process.env.LOG_LEVEL ?? 'warn',
+    level: config.LOG_LEVEL,
     name: 'folio-cli',
     destination: process.stderr,
   });
@@ -99,10 +98,7 @@ async function main(argv: string[]): Promise<number> {
  * the first query's "relation users does not exist".
  */
 async function requireSchema(db: Db, config: { DATABASE_URL?: string | undefined; DATA_DIR: string }) {
-  const { rows } = await sql<{ users: string | null }>`select to_regclass('users')::text as users`.execute(
-    db,
-  );
-  if (rows[0]?.users) return;
+  if (await usersTableExists(db)) return;
   const where = config.DATABASE_URL
     ? `the Postgres database at ${describeDatabaseUrl(config.DATABASE_URL)} (DATABASE_URL)`
     : `the embedded database in ${resolve(config.DATA_DIR)} (DATA_DIR)`;

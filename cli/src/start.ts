@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { apiConfigSchema, createApi } from '@folio/api';
 import { collabConfigSchema, collabConsoleLevel, createCollabServer } from '@folio/server';
 import { createCollabBus } from '@folio/shared';
+import { FIRST_ADMIN_EMAIL, firstAdminCreator } from '@folio/shared/commands';
 import { ConfigError, parseConfig } from '@folio/shared/config';
 import { createJobQueue } from '@folio/shared/jobs';
 import { routeConsoleToLogger } from '@folio/shared/logger';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { createWorker } from '@folio/worker';
 import { serveAdminSocket } from './admin-socket.js';
-import { BOOTSTRAP_ADMIN_EMAIL, bootstrapFirstAdmin } from './bootstrap.js';
 import { describeFailure } from './errors.js';
 
 function loadConfigs() {
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   };
   // One queue for the API and the in-process worker (the embedded database has one connection).
   const jobs = createJobQueue(infra.database, infra.log, { role: 'worker' });
-  const first = await bootstrapFirstAdmin(db);
+  const first = await firstAdminCreator(db);
   const collab = createCollabServer({ ...deps, config: config.collab });
   const collabPort = await collab.listen();
   // COLLAB_PORT=0 picks a free port: connect tokens must name the one actually bound.
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   } else {
     lines.push(
       'The first admin token was shown on the first start only. A new one:',
-      `  export TOKEN=$(pnpm --silent folio token create --email ${BOOTSTRAP_ADMIN_EMAIL} --scopes read,write,admin)`,
+      `  export TOKEN=$(pnpm --silent folio token create --email ${FIRST_ADMIN_EMAIL} --scopes read,write,admin)`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

@@ -17,6 +17,7 @@ export * from './document-update-recorder.js';
 export * from './document-versions.js';
 export * from './document-writer.js';
 export * from './erasure-requests.js';
+export * from './first-admin-creator.js';
 export * from './redis-key-sweeper.js';
 export * from './sessions.js';
 export * from './user-creator.js';
