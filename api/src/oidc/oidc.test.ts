@@ -3,10 +3,13 @@
  * loopback: its development login and consent forms are driven with fetch and a
  * cookie jar; the API runs in-process.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { userCreator } from '@folio/shared/commands';
-import Provider from 'oidc-provider';
+import {
+  CookieJar,
+  type OidcTestProvider,
+  signInAtProvider,
+  startOidcProvider,
+} from '@folio/shared/testing/oidc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApi, type TestApi } from '../test-app.js';
 
@@ -24,106 +27,41 @@ const accountClaims = (id: string) => {
   };
 };
 
-let server: Server;
+let provider: OidcTestProvider;
 let issuer: string;
 let h: TestApi;
 
 beforeAll(async () => {
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: 'folio',
-        client_secret: 'folio-client-secret',
-        redirect_uris: [`${PUBLIC_URL}/auth/callback`],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-      },
-    ],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    findAccount: (_ctx, id) => ({
-      accountId: id,
-      claims: () => accountClaims(id),
-    }),
-    cookies: { keys: ['oidc-test-cookie-key'] },
-  });
-  server.on('request', provider.callback());
+  provider = await startOidcProvider({ redirectUri: `${PUBLIC_URL}/auth/callback`, claims: accountClaims });
+  issuer = provider.issuer;
   h = await buildTestApi({
     PUBLIC_URL,
     OIDC_ISSUER: issuer,
-    OIDC_CLIENT_ID: 'folio',
-    OIDC_CLIENT_SECRET: 'folio-client-secret',
+    OIDC_CLIENT_ID: provider.clientId,
+    OIDC_CLIENT_SECRET: provider.clientSecret,
   });
 });
 
 afterAll(async () => {
   await h?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await provider?.close();
 });
-
-/** A minimal cookie jar: name → value, from Set-Cookie headers. */
-class Jar {
-  private cookies = new Map<string, string>();
-  take(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const value = pair.slice(eq + 1);
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line))
-        this.cookies.delete(pair.slice(0, eq));
-      else this.cookies.set(pair.slice(0, eq), value);
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  get(name: string): string | undefined {
-    return this.cookies.get(name);
-  }
-}
 
 /**
  * Starts at /auth/login, signs in at the provider as `account` and returns the
  * API's cookie jar after the callback plus the final redirect.
  */
 async function signIn(account: string, returnTo?: string) {
-  const apiJar = new Jar();
+  const apiJar = new CookieJar();
   const login = await h.request(`/auth/login${returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''}`);
   expect(login.status).toBe(302);
   apiJar.take(login);
-  const providerJar = new Jar();
-  let url = new URL(login.headers.get('location') ?? '');
-  expect(url.origin).toBe(issuer);
-  expect(url.searchParams.get('code_challenge_method')).toBe('S256');
-  expect(url.searchParams.get('state')).toBeTruthy();
-  expect(url.searchParams.get('nonce')).toBeTruthy();
-  for (let step = 0; step < 20 && url.origin === issuer; step++) {
-    let response = await fetch(url, { redirect: 'manual', headers: { cookie: providerJar.header() } });
-    providerJar.take(response);
-    if (response.status === 200) {
-      // A development interaction form: login first, then consent.
-      const html = await response.text();
-      const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
-      const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
-      expect(action, html).toBeTruthy();
-      const form = new URLSearchParams({ prompt: prompt ?? '' });
-      if (prompt === 'login') {
-        form.set('login', account);
-        form.set('password', 'any');
-      }
-      response = await fetch(new URL(action ?? '', url), {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: providerJar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-        body: form,
-      });
-      providerJar.take(response);
-    }
-    expect([302, 303]).toContain(response.status);
-    url = new URL(response.headers.get('location') ?? '', url);
-  }
+  const start = new URL(login.headers.get('location') ?? '');
+  expect(start.origin).toBe(issuer);
+  expect(start.searchParams.get('code_challenge_method')).toBe('S256');
+  expect(start.searchParams.get('state')).toBeTruthy();
+  expect(start.searchParams.get('nonce')).toBeTruthy();
+  const url = await signInAtProvider(start, account);
   expect(`${url.origin}${url.pathname}`).toBe(`${PUBLIC_URL}/auth/callback`);
   const callback = await h.request(`/auth/callback${url.search}`, { headers: { cookie: apiJar.header() } });
   apiJar.take(callback);
@@ -242,7 +180,7 @@ describe('single sign-on', () => {
   });
 
   it('links an existing account only on email_verified === true, and never an admin or compliance one', async () => {
-    const me = async (jar: Jar) =>
+    const me = async (jar: CookieJar) =>
       (await (await h.request('/v1/me', { headers: { cookie: jar.header() } })).json()) as {
         id: string;
         email: string;
