@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CollabEvent, createCollabBus } from '../collab-bus.js';
-import { createLogger } from '../logger.js';
-import { buildDocument, buildUser, buildWorkspace } from '../testing/fixtures.js';
+import { buildDocument, buildUser, buildWorkspace, recordingBus } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { documentDeleter, documentRenamer, permissionGranter, permissionRevoker } from './document-admin.js';
 
@@ -10,13 +8,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t?.drop());
-
-const recordingBus = () => {
-  const bus = createCollabBus({ prefix: 'test:', log: createLogger({ level: 'silent', name: 'test' }) });
-  const seen: CollabEvent[] = [];
-  void bus.subscribe((e) => seen.push(e));
-  return { bus, seen, settle: () => new Promise((r) => setImmediate(r)) };
-};
 
 describe('permissions', () => {
   it('grants, downgrades and revokes, announcing revocations, and keeps an owner', async () => {

@@ -1,14 +1,12 @@
 import { SelectQueryNode, TableNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { type CollabEvent, createCollabBus } from '../collab-bus.js';
 import { documentText } from '../documents/content.js';
-import { createLogger } from '../logger.js';
-import { buildDocument, buildUser } from '../testing/fixtures.js';
+import { buildDocument, buildUser, databaseNow, recordingBus, storedText } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { documentContentReplacer } from './document-content-replacer.js';
 import { documentRestorer } from './document-restorer.js';
-import { documentCompactor, documentStateLoader } from './document-state.js';
+import { documentCompactor } from './document-state.js';
 import { documentUpdateApplier } from './document-update-applier.js';
 import { documentVersionCreator, documentVersionLoader } from './document-versions.js';
 
@@ -17,20 +15,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t?.drop());
-
-const storedText = async (documentId: string) => {
-  const loaded = await documentStateLoader(t.db, documentId);
-  try {
-    return documentText(loaded.doc);
-  } finally {
-    loaded.doc.destroy();
-  }
-};
-
-/** Postgres' clock, so "a time between two writes" never depends on this process's clock. */
-const databaseNow = async () =>
-  (await t.db.selectNoFrom((eb) => eb.fn<Date>('clock_timestamp', []).as('now')).executeTakeFirstOrThrow())
-    .now;
 
 describe('documentVersionCreator and documentRestorer', () => {
   it('restores a version as a new change by the caller: stored, announced, audited', async () => {
@@ -57,9 +41,7 @@ describe('documentVersionCreator and documentRestorer', () => {
     expect(documentText(versionDoc.doc)).toBe('Plan\nversion one');
     versionDoc.doc.destroy();
 
-    const bus = createCollabBus({ prefix: 'test:', log: createLogger({ level: 'silent', name: 'test' }) });
-    const seen: CollabEvent[] = [];
-    await bus.subscribe((e) => seen.push(e));
+    const { bus, seen, settle } = recordingBus();
     const result = await documentRestorer(
       t.db,
       {
@@ -70,8 +52,8 @@ describe('documentVersionCreator and documentRestorer', () => {
       bus,
     );
     expect(result).toMatchObject({ changed: true, seq: 3 });
-    expect(await storedText(doc.id)).toBe('Plan\nversion one');
-    await new Promise((r) => setImmediate(r));
+    expect(await storedText(t.db, doc.id)).toBe('Plan\nversion one');
+    await settle();
     expect(seen).toEqual([{ type: 'document-updated', documentId: doc.id, seq: 3 }]);
 
     const last = await t.db
@@ -118,7 +100,7 @@ describe('documentVersionCreator and documentRestorer', () => {
       });
     };
     await send(() => text.insert(0, 'the secret plan'));
-    const beforeDeletion = await databaseNow();
+    const beforeDeletion = await databaseNow(t.db);
     await send(() => text.delete(4, 7));
     // The snapshot is garbage-collected: the deleted word is no longer in it.
     await documentCompactor(t.db, doc.id);
@@ -128,14 +110,14 @@ describe('documentVersionCreator and documentRestorer', () => {
       .where('document_id', '=', doc.id)
       .executeTakeFirstOrThrow();
     expect(Buffer.from(state.snapshot).toString('latin1')).not.toContain('secret');
-    expect(await storedText(doc.id)).toBe('the plan');
+    expect(await storedText(t.db, doc.id)).toBe('the plan');
 
     await documentRestorer(t.db, {
       documentId: doc.id,
       actorId: owner.id,
       target: { at: beforeDeletion },
     });
-    expect(await storedText(doc.id)).toBe('the secret plan');
+    expect(await storedText(t.db, doc.id)).toBe('the secret plan');
 
     // Before the document had content: the restore empties it.
     await documentRestorer(t.db, {
@@ -143,7 +125,7 @@ describe('documentVersionCreator and documentRestorer', () => {
       actorId: owner.id,
       target: { at: new Date(doc.created_at.getTime() - 1000) },
     });
-    expect(await storedText(doc.id)).toBe('');
+    expect(await storedText(t.db, doc.id)).toBe('');
   });
 
   it('reads the document row and its current state once, and keeps nothing when the write fails', async () => {
@@ -184,7 +166,7 @@ describe('documentVersionCreator and documentRestorer', () => {
       actorId: owner.id,
       target: { versionId: version.id },
     });
-    expect(await storedText(doc.id)).toBe('one');
+    expect(await storedText(t.db, doc.id)).toBe('one');
     expect(reads.get('documents')).toBe(1);
     expect(reads.get('document_states')).toBe(1);
 
@@ -218,7 +200,7 @@ describe('documentVersionCreator and documentRestorer', () => {
     ).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     expect(await versions()).toBe(kept);
     expect(await restores()).toBe(audited);
-    expect(await storedText(doc.id)).toBe('three');
+    expect(await storedText(t.db, doc.id)).toBe('three');
   });
 
   it('refuses an unknown version or another document’s version', async () => {

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { type CollabEvent, createCollabBus } from '../collab-bus.js';
 import { documentText } from '../documents/content.js';
-import { createLogger } from '../logger.js';
-import { buildDocument, buildUser } from '../testing/fixtures.js';
+import { buildDocument, buildUser, recordingBus } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { documentStateLoader } from './document-state.js';
 import { documentUpdateApplier } from './document-update-applier.js';
@@ -14,18 +12,11 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.drop());
 
-const bus = () => {
-  const b = createCollabBus({ prefix: 'test:', log: createLogger({ level: 'silent', name: 'test' }) });
-  const seen: CollabEvent[] = [];
-  void b.subscribe((e) => seen.push(e));
-  return { bus: b, seen };
-};
-
 describe('documentUpdateApplier', () => {
   it('stores what changed as the caller, announces it, and refuses garbage', async () => {
     const user = await buildUser(t.db);
     const doc = await buildDocument(t.db, user);
-    const { bus: b, seen } = bus();
+    const { bus: b, seen } = recordingBus();
     const editor = new Y.Doc();
     editor.getText('t').insert(0, 'hello');
     const result = await documentUpdateApplier(

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
-import { buildDocument, buildUser } from '../testing/fixtures.js';
+import { buildDocument, buildUser, textUpdate } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { documentUpdateAuditor } from './document-update-auditor.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
@@ -11,12 +10,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t?.drop());
-
-const update = (text: string) => {
-  const doc = new Y.Doc();
-  doc.getText('t').insert(0, text);
-  return Y.encodeStateAsUpdate(doc);
-};
 
 describe('documentUpdateAuditor', () => {
   it('audits each row once, one entry per document and actor, skipping rows audited inline', async () => {
@@ -33,7 +26,7 @@ describe('documentUpdateAuditor', () => {
     });
     const row = (actorId: string) => ({
       documentId: doc.id,
-      update: update('x'),
+      update: textUpdate('x'),
       actorId,
       connectionId: null,
     });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
-import { buildDocument, buildUser } from '../testing/fixtures.js';
+import { buildDocument, buildUser, textUpdate } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
 
@@ -10,22 +9,16 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.drop());
 
-const update = (text: string) => {
-  const doc = new Y.Doc();
-  doc.getText('t').insert(0, text);
-  return Y.encodeStateAsUpdate(doc);
-};
-
 describe('documentUpdateRecorder', () => {
   it('appends a batch of several documents in input order, undefined where the document is gone', async () => {
     const user = await buildUser(t.db);
     const a = await buildDocument(t.db, user);
     const b = await buildDocument(t.db, user);
     const seqs = await documentUpdateRecorder(t.db, [
-      { documentId: a.id, update: update('a1'), actorId: user.id, connectionId: 'c1' },
-      { documentId: 'missing-document', update: update('x'), actorId: user.id, connectionId: 'c1' },
-      { documentId: b.id, update: update('b1'), actorId: user.id, connectionId: 'c2' },
-      { documentId: a.id, update: update('a2'), actorId: null, connectionId: null },
+      { documentId: a.id, update: textUpdate('a1'), actorId: user.id, connectionId: 'c1' },
+      { documentId: 'missing-document', update: textUpdate('x'), actorId: user.id, connectionId: 'c1' },
+      { documentId: b.id, update: textUpdate('b1'), actorId: user.id, connectionId: 'c2' },
+      { documentId: a.id, update: textUpdate('a2'), actorId: null, connectionId: null },
     ]);
     expect(seqs[1]).toBeUndefined();
     const [a1, , b1, a2] = seqs as number[];
@@ -54,8 +47,8 @@ describe('documentUpdateRecorder', () => {
   it('with auditInline, writes one entry per document, actor and agent with the rows, marked as audited', async () => {
     const user = await buildUser(t.db);
     const doc = await buildDocument(t.db, user);
-    const first = update('one');
-    const second = update('two');
+    const first = textUpdate('one');
+    const second = textUpdate('two');
     await documentUpdateRecorder(
       t.db,
       [

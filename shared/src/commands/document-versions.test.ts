@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentText } from '../documents/content.js';
-import { buildDocument, buildUser } from '../testing/fixtures.js';
+import { buildDocument, buildUser, databaseNow } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { documentContentReplacer } from './document-content-replacer.js';
 import { documentStateAt, documentVersionCreator, documentVersionReader } from './document-versions.js';
@@ -10,10 +10,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t?.drop());
-
-const databaseNow = async () =>
-  (await t.db.selectNoFrom((eb) => eb.fn<Date>('clock_timestamp', []).as('now')).executeTakeFirstOrThrow())
-    .now;
 
 describe('document versions', () => {
   it('keeps the stored state as a version, reads it back audited, and rebuilds any past instant', async () => {
@@ -25,7 +21,7 @@ describe('document versions', () => {
       actorId: owner.id,
       replacement: { text: 'draft' },
     });
-    const between = await databaseNow();
+    const between = await databaseNow(t.db);
     const version = await documentVersionCreator(t.db, {
       documentId: doc.id,
       actorId: owner.id,

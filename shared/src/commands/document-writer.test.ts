@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CollabEvent, createCollabBus } from '../collab-bus.js';
 import { appendAuditEvent } from '../db/repositories/audit.js';
-import { createLogger } from '../logger.js';
-import { buildDocument, buildUser } from '../testing/fixtures.js';
+import { buildDocument, buildUser, recordingBus } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { changeInPlace, documentWriter } from './document-writer.js';
 
@@ -11,13 +9,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t?.drop());
-
-const bus = () => {
-  const b = createCollabBus({ prefix: 'test:', log: createLogger({ level: 'silent', name: 'test' }) });
-  const seen: CollabEvent[] = [];
-  void b.subscribe((e) => seen.push(e));
-  return { bus: b, seen };
-};
 
 const rowsOf = (documentId: string) =>
   t.db
@@ -39,7 +30,7 @@ describe('documentWriter', () => {
   it('stores the change once as the caller, audits and announces it once, and indexes it', async () => {
     const user = await buildUser(t.db);
     const doc = await buildDocument(t.db, user);
-    const { bus: b, seen } = bus();
+    const { bus: b, seen } = recordingBus();
     const result = await documentWriter(
       t.db,
       { documentId: doc.id, actorId: user.id, agent: { label: 'bot', tokenId: 'tok', userName: 'U' } },
@@ -72,7 +63,7 @@ describe('documentWriter', () => {
   it('commits the steps with the change: a failing step leaves no row, no entry and no announcement', async () => {
     const user = await buildUser(t.db);
     const doc = await buildDocument(t.db, user);
-    const { bus: b, seen } = bus();
+    const { bus: b, seen } = recordingBus();
     const write = documentWriter(
       t.db,
       {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
+import { auditActions } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { userCreator } from './user-creator.js';
 
@@ -8,19 +9,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t?.drop());
-
-const actionsOf = async (filter: { documentId?: string; workspaceId?: string }) =>
-  (
-    await t.db
-      .selectFrom('audit_events')
-      .select('action')
-      .$if(filter.documentId !== undefined, (q) => q.where('document_id', '=', filter.documentId as string))
-      .$if(filter.workspaceId !== undefined, (q) =>
-        q.where('workspace_id', '=', filter.workspaceId as string),
-      )
-      .orderBy('id')
-      .execute()
-  ).map((r) => r.action);
 
 describe('userCreator', () => {
   it('creates the user with a personal workspace they administer, audited', async () => {
@@ -34,7 +22,7 @@ describe('userCreator', () => {
       .where('user_id', '=', user.id)
       .execute();
     expect(membership).toEqual([{ role: 'admin' }]);
-    expect(await actionsOf({ workspaceId: workspace?.id as string })).toEqual(['user.create']);
+    expect(await auditActions(t.db, { workspaceId: workspace?.id as string })).toEqual(['user.create']);
   });
 
   it('refuses a second user with the same email in any case, naming the field', async () => {

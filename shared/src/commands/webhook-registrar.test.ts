@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildUser, buildWorkspace } from '../testing/fixtures.js';
+import { auditActions, buildUser, buildWorkspace } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { webhookDeleter, webhookRegistrar } from './webhook-registrar.js';
 
@@ -8,19 +8,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t?.drop());
-
-const actionsOf = async (filter: { documentId?: string; workspaceId?: string }) =>
-  (
-    await t.db
-      .selectFrom('audit_events')
-      .select('action')
-      .$if(filter.documentId !== undefined, (q) => q.where('document_id', '=', filter.documentId as string))
-      .$if(filter.workspaceId !== undefined, (q) =>
-        q.where('workspace_id', '=', filter.workspaceId as string),
-      )
-      .orderBy('id')
-      .execute()
-  ).map((r) => r.action);
 
 describe('webhookRegistrar and webhookDeleter', () => {
   it('registers an endpoint with a fresh secret and its events once each, then deletes it; both audited', async () => {
@@ -39,7 +26,10 @@ describe('webhookRegistrar and webhookDeleter', () => {
     await expect(webhookDeleter(t.db, { webhookId: webhook.id, actorId: admin.id })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    expect(await actionsOf({ workspaceId: workspace.id })).toEqual(['webhook.create', 'webhook.delete']);
+    expect(await auditActions(t.db, { workspaceId: workspace.id })).toEqual([
+      'webhook.create',
+      'webhook.delete',
+    ]);
   });
 
   it('refuses a private target unless allowed, before storing anything', async () => {

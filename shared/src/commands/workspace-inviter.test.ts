@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMembership } from '../db/repositories/workspace-members.js';
 import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
-import { buildUser, buildWorkspace } from '../testing/fixtures.js';
+import { auditActions, buildUser, buildWorkspace } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import {
   workspaceInvitationAccepter,
@@ -14,19 +14,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t?.drop());
-
-const actionsOf = async (filter: { documentId?: string; workspaceId?: string }) =>
-  (
-    await t.db
-      .selectFrom('audit_events')
-      .select('action')
-      .$if(filter.documentId !== undefined, (q) => q.where('document_id', '=', filter.documentId as string))
-      .$if(filter.workspaceId !== undefined, (q) =>
-        q.where('workspace_id', '=', filter.workspaceId as string),
-      )
-      .orderBy('id')
-      .execute()
-  ).map((r) => r.action);
 
 describe('workspaceInviter', () => {
   it('invites a stranger, who joins only by accepting; a declined invitation is gone', async () => {
@@ -64,7 +51,7 @@ describe('workspaceInviter', () => {
     await expect(
       workspaceInvitationAccepter(t.db, { invitationId: declined.invitationId, userId: other.id }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(await actionsOf({ workspaceId: workspace.id })).toEqual([
+    expect(await auditActions(t.db, { workspaceId: workspace.id })).toEqual([
       'workspace.invitation.create',
       'workspace.invitation.accept',
       'workspace.invitation.create',
