@@ -24,6 +24,7 @@ import {
   refuseNulCharacters,
   traceRequest,
 } from './http/request-middleware.js';
+import { routeNotFound } from './http/route-not-found.js';
 import { createRouter } from './http/router.js';
 import { createApiMetrics } from './metrics.js';
 import { auditRoutes } from './routes/audit.js';
@@ -209,15 +210,7 @@ export function createApi(deps: ApiDeps) {
 
   app.get('/', (c) => c.redirect('/docs', 302));
   // A path that exists with other methods is a 405 naming them, not a 404.
-  const allowedMethods = methodsByPath(app.routes);
-  app.notFound((c) => {
-    const allow = allowedMethods(c.req.path);
-    if (allow.length > 0) {
-      c.header('Allow', allow.join(', '));
-      return problem(c, 405, `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}`);
-    }
-    return problem(c, 404, `no route for ${c.req.method} ${c.req.path}`);
-  });
+  app.notFound(routeNotFound(app.routes));
   app.onError(renderError);
 
   let served: RunningApi | undefined;
@@ -260,28 +253,3 @@ export function createApi(deps: ApiDeps) {
 }
 
 export type Api = ReturnType<typeof createApi>;
-
-/**
- * The methods registered for a concrete path (`/v1/documents/abc/content` → GET, PUT),
- * from the router's route list; middleware (method ALL) does not count. Read on first
- * use, when every route is registered.
- */
-function methodsByPath(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
-  let table: { pattern: RegExp; method: string }[] | undefined;
-  return (path) => {
-    table ??= routes
-      .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
-      .map((r) => ({
-        method: r.method,
-        pattern: new RegExp(
-          `^${r.path
-            .split('/')
-            .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-            .join('/')}/?$`,
-        ),
-      }));
-    const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
-    if (methods.has('GET')) methods.add('HEAD');
-    return [...methods].sort();
-  };
-}
