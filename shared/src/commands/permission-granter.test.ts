@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDocument, buildUser, buildWorkspace, recordingBus } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { documentDeleter, documentRenamer, permissionGranter, permissionRevoker } from './document-admin.js';
+import { permissionGranter } from './permission-granter.js';
+import { permissionRevoker } from './permission-revoker.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -58,21 +59,5 @@ describe('permissions', () => {
       .orderBy('id')
       .execute();
     expect(audit.map((a) => a.action)).toEqual(['permission.grant', 'permission.grant', 'permission.revoke']);
-  });
-});
-
-describe('documentRenamer and documentDeleter', () => {
-  it('renames with the search row, and deletes announcing it', async () => {
-    const owner = await buildUser(t.db);
-    const doc = await buildDocument(t.db, owner);
-    const renamed = await documentRenamer(t.db, { documentId: doc.id, title: 'Renamed', actorId: owner.id });
-    expect(renamed.title).toBe('Renamed');
-    const { bus, seen, settle } = recordingBus();
-    await documentDeleter(t.db, { documentId: doc.id, actorId: owner.id }, bus);
-    await settle();
-    expect(seen).toEqual([{ type: 'document-deleted', documentId: doc.id }]);
-    await expect(documentDeleter(t.db, { documentId: doc.id, actorId: owner.id })).rejects.toMatchObject({
-      code: 'NOT_FOUND',
-    });
   });
 });
