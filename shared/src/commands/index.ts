@@ -28,5 +28,7 @@ export * from './user-eraser.js';
 export * from './user-exporter.js';
 export * from './user-provisioner.js';
 export * from './webhook-registrar.js';
-export * from './workspace-admin.js';
+export * from './workspace-creator.js';
 export * from './workspace-inviter.js';
+export * from './workspace-member-remover.js';
+export * from './workspace-member-setter.js';

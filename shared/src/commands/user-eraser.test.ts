@@ -21,7 +21,8 @@ import { documentCreator } from './document-creator.js';
 import { authenticateSession, sessionStarter } from './sessions.js';
 import { userEraser } from './user-eraser.js';
 import { userProvisioner } from './user-provisioner.js';
-import { workspaceCreator, workspaceMemberSetter } from './workspace-admin.js';
+import { workspaceCreator } from './workspace-creator.js';
+import { workspaceMemberSetter } from './workspace-member-setter.js';
 
 const log = createLogger({ level: 'silent', name: 'test' });
 let t: TestDatabase;

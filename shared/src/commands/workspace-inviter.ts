@@ -18,7 +18,7 @@ import { findWorkspace } from '../db/repositories/workspaces.js';
 import type { InstanceRole, WorkspaceRole } from '../db/schema.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';
-import { workspaceMemberSetter } from './workspace-admin.js';
+import { workspaceMemberSetter } from './workspace-member-setter.js';
 
 /** An invitation not accepted within this long lapses. */
 export const INVITATION_TTL_MS = 14 * 24 * 60 * 60 * 1000;

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPersonalWorkspace, listWorkspacesOfUser } from '../db/repositories/workspaces.js';
 import { buildUser } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { workspaceCreator, workspaceMemberRemover, workspaceMemberSetter } from './workspace-admin.js';
+import { workspaceCreator } from './workspace-creator.js';
+import { workspaceMemberRemover } from './workspace-member-remover.js';
+import { workspaceMemberSetter } from './workspace-member-setter.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
