@@ -27,6 +27,7 @@ export * from './user-creator.js';
 export * from './user-eraser.js';
 export * from './user-exporter.js';
 export * from './user-provisioner.js';
+export * from './webhook-deleter.js';
 export * from './webhook-registrar.js';
 export * from './workspace-creator.js';
 export * from './workspace-inviter.js';

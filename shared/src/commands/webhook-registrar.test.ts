@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditActions, buildUser, buildWorkspace } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { webhookDeleter, webhookRegistrar } from './webhook-registrar.js';
+import { webhookDeleter } from './webhook-deleter.js';
+import { webhookRegistrar } from './webhook-registrar.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
