@@ -30,6 +30,8 @@ export * from './user-provisioner.js';
 export * from './webhook-deleter.js';
 export * from './webhook-registrar.js';
 export * from './workspace-creator.js';
+export * from './workspace-invitation-accepter.js';
+export * from './workspace-invitation-decliner.js';
 export * from './workspace-inviter.js';
 export * from './workspace-member-remover.js';
 export * from './workspace-member-setter.js';

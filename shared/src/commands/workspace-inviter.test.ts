@@ -3,11 +3,9 @@ import { findMembership } from '../db/repositories/workspace-members.js';
 import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
 import { auditActions, buildUser, buildWorkspace } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import {
-  workspaceInvitationAccepter,
-  workspaceInvitationDecliner,
-  workspaceInviter,
-} from './workspace-inviter.js';
+import { workspaceInvitationAccepter } from './workspace-invitation-accepter.js';
+import { workspaceInvitationDecliner } from './workspace-invitation-decliner.js';
+import { workspaceInviter } from './workspace-inviter.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
