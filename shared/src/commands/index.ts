@@ -29,6 +29,7 @@ export * from './user-exporter.js';
 export * from './user-provisioner.js';
 export * from './webhook-deleter.js';
 export * from './webhook-registrar.js';
+export * from './workspace-agent-token-revoker.js';
 export * from './workspace-creator.js';
 export * from './workspace-invitation-accepter.js';
 export * from './workspace-invitation-decliner.js';
