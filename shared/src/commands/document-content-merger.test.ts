@@ -6,11 +6,12 @@ import { documentText } from '../documents/content.js';
 import { documentMarkdown } from '../documents/markdown.js';
 import { buildDocument, buildUser } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { documentCompactor } from './document-compactor.js';
 import { documentContentMerger } from './document-content-merger.js';
 import { documentContentReader } from './document-content-reader.js';
 import { documentContentReplacer } from './document-content-replacer.js';
 import { documentStateRebuilder, stateEtag } from './document-etag.js';
-import { documentCompactor, documentStateLoader } from './document-state.js';
+import { documentStateLoader } from './document-state-loader.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
 
 let t: TestDatabase;

@@ -1,6 +1,6 @@
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import type { Handle } from '../db/repositories/handle.js';
-import { documentStateLoader, type LoadedDocumentState } from './document-state.js';
+import { documentStateLoader, type LoadedDocumentState } from './document-state-loader.js';
 
 /**
  * A REST read of the content: the durable state (what was acknowledged), audited as

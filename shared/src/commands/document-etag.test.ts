@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentText } from '../documents/content.js';
 import { buildDocument, buildUser } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { documentCompactor } from './document-compactor.js';
 import { documentContentReader } from './document-content-reader.js';
 import { documentContentReplacer } from './document-content-replacer.js';
 import { documentStateRebuilder, parseEtag, stateEtag, versionEtag } from './document-etag.js';
-import { documentCompactor } from './document-state.js';
 import { documentVersionCreator } from './document-versions.js';
 
 let t: TestDatabase;

@@ -4,9 +4,9 @@ import * as Y from 'yjs';
 import { documentText } from '../documents/content.js';
 import { buildDocument, buildUser, databaseNow, recordingBus, storedText } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { documentCompactor } from './document-compactor.js';
 import { documentContentReplacer } from './document-content-replacer.js';
 import { documentRestorer } from './document-restorer.js';
-import { documentCompactor } from './document-state.js';
 import { documentUpdateApplier } from './document-update-applier.js';
 import { documentVersionCreator, documentVersionLoader } from './document-versions.js';
 

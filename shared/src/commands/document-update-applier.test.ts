@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { documentText } from '../documents/content.js';
 import { buildDocument, buildUser, recordingBus } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { documentStateLoader } from './document-state.js';
+import { documentStateLoader } from './document-state-loader.js';
 import { documentUpdateApplier } from './document-update-applier.js';
 
 let t: TestDatabase;

@@ -10,7 +10,7 @@ import { findDocument } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';
-import { documentStateLoader, EMPTY_HORIZON } from './document-state.js';
+import { documentStateLoader, EMPTY_HORIZON } from './document-state-loader.js';
 
 export interface CreatedVersion {
   id: string;

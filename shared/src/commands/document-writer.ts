@@ -8,7 +8,7 @@ import { upsertSearchText } from '../db/repositories/search.js';
 import type { Database, DocumentRow } from '../db/schema.js';
 import { documentText } from '../documents/content.js';
 import { FolioError } from '../errors.js';
-import { documentStateLoader, type LoadedDocumentState } from './document-state.js';
+import { documentStateLoader, type LoadedDocumentState } from './document-state-loader.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
 
 export interface DocumentWriteResult {

@@ -1,5 +1,6 @@
 export * from './api-token-issuer.js';
 export * from './api-token-revoker.js';
+export * from './document-compactor.js';
 export * from './document-content-merger.js';
 export * from './document-content-reader.js';
 export * from './document-content-replacer.js';
@@ -11,7 +12,7 @@ export * from './document-renamer.js';
 export * from './document-restorer.js';
 export * from './document-search-indexer.js';
 export * from './document-searcher.js';
-export * from './document-state.js';
+export * from './document-state-loader.js';
 export * from './document-update-applier.js';
 export * from './document-update-auditor.js';
 export * from './document-update-recorder.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import { type CollabEvent, createCollabBus } from '../collab-bus.js';
 import { apiTokenIssuer } from '../commands/api-token-issuer.js';
-import { documentStateLoader } from '../commands/document-state.js';
+import { documentStateLoader } from '../commands/document-state-loader.js';
 import { userCreator } from '../commands/user-creator.js';
 import { setDocumentPermission } from '../db/repositories/document-permissions.js';
 import { insertDocument } from '../db/repositories/documents.js';

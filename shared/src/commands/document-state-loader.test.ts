@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { documentText } from '../documents/content.js';
 import { buildDocument, buildUser } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { documentCompactor, documentStateLoader, EMPTY_HORIZON } from './document-state.js';
+import { documentStateLoader, EMPTY_HORIZON } from './document-state-loader.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
 
 let t: TestDatabase;
@@ -12,8 +12,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.drop());
 
-describe('documentStateLoader and documentCompactor', () => {
-  it('loads snapshot plus log, and compaction folds the log into the snapshot without changing the text', async () => {
+describe('documentStateLoader', () => {
+  it('loads an empty document, and snapshot plus log across pages of rows', async () => {
     const user = await buildUser(t.db);
     const doc = await buildDocument(t.db, user);
     const empty = await documentStateLoader(t.db, doc.id);
@@ -35,23 +35,5 @@ describe('documentStateLoader and documentCompactor', () => {
     expect(loaded.rowsAfterSnapshot).toBe(2_100);
     expect(documentText(loaded.doc)).toBe(text.toString());
     loaded.doc.destroy();
-
-    expect(await documentCompactor(t.db, doc.id, { minRows: 5_000 })).toBeUndefined();
-    const compacted = await documentCompactor(t.db, doc.id);
-    expect(compacted?.seq).toBe(loaded.seq);
-    const after = await documentStateLoader(t.db, doc.id);
-    // The snapshot alone holds the text now. (Rows may still be read again after it:
-    // the horizon is the cluster's oldest running transaction, which other tests move.)
-    const state = await t.db
-      .selectFrom('document_states')
-      .select('snapshot')
-      .where('document_id', '=', doc.id)
-      .executeTakeFirstOrThrow();
-    const fromSnapshot = new Y.Doc();
-    Y.applyUpdate(fromSnapshot, state.snapshot);
-    expect(documentText(fromSnapshot)).toBe(text.toString());
-    expect(after.basis.coversXid).toBe(compacted?.horizon);
-    expect(documentText(after.doc)).toBe(text.toString());
-    after.doc.destroy();
   });
 });
