@@ -5,7 +5,7 @@ import { documentContentReader } from './document-content-reader.js';
 import { documentContentReplacer } from './document-content-replacer.js';
 import { documentDiffer, parseDiffEnd } from './document-differ.js';
 import { parseEtag, stateEtag } from './document-etag.js';
-import { documentVersionCreator } from './document-versions.js';
+import { documentVersionCreator } from './document-version-creator.js';
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { documentCompactor } from './document-compactor.js';
 import { documentContentReader } from './document-content-reader.js';
 import { documentContentReplacer } from './document-content-replacer.js';
 import { documentStateRebuilder, parseEtag, stateEtag, versionEtag } from './document-etag.js';
-import { documentVersionCreator } from './document-versions.js';
+import { documentVersionCreator } from './document-version-creator.js';
 
 let t: TestDatabase;
 beforeAll(async () => {

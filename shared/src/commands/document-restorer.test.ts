@@ -8,7 +8,8 @@ import { documentCompactor } from './document-compactor.js';
 import { documentContentReplacer } from './document-content-replacer.js';
 import { documentRestorer } from './document-restorer.js';
 import { documentUpdateApplier } from './document-update-applier.js';
-import { documentVersionCreator, documentVersionLoader } from './document-versions.js';
+import { documentVersionCreator } from './document-version-creator.js';
+import { documentVersionLoader } from './document-version-reader.js';
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -4,12 +4,9 @@ import { appendAuditEvent } from '../db/repositories/audit.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { recordWebhookEvent } from '../db/repositories/webhooks.js';
 import { transferDocumentState } from '../documents/state-transfer.js';
-import {
-  type CreatedVersion,
-  documentStateAt,
-  documentVersionLoader,
-  keepDocumentVersion,
-} from './document-versions.js';
+import { documentStateAt } from './document-state-at.js';
+import { type CreatedVersion, keepDocumentVersion } from './document-version-creator.js';
+import { documentVersionLoader } from './document-version-reader.js';
 import {
   changeInPlace,
   type DocumentSizeLimit,

@@ -3,7 +3,9 @@ import { documentText } from '../documents/content.js';
 import { buildDocument, buildUser, databaseNow } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { documentContentReplacer } from './document-content-replacer.js';
-import { documentStateAt, documentVersionCreator, documentVersionReader } from './document-versions.js';
+import { documentStateAt } from './document-state-at.js';
+import { documentVersionCreator } from './document-version-creator.js';
+import { documentVersionReader } from './document-version-reader.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
