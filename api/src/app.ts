@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type CollabBus, createCollabBus } from '@folio/shared';
 import type { Db } from '@folio/shared/db';
 import { createContentConverter } from '@folio/shared/documents';
@@ -15,16 +14,23 @@ import {
 } from '@folio/shared/tracing';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ApiConfig } from './config.js';
 import { createErasureWorker } from './erasure-worker.js';
-import { authenticate } from './http/auth.js';
+import { authenticate } from './http/authenticate.js';
 import type { RouteDeps } from './http/deps.js';
 import { docsContentSecurityPolicy, type OpenApiDocument, renderDocsPage } from './http/docs-page.js';
 import type { AppEnv } from './http/env.js';
 import { problem, renderError } from './http/problem.js';
 import { createRateLimiter, rateLimit } from './http/rate-limit.js';
+import {
+  assignRequestId,
+  logRequest,
+  measureRequest,
+  refuseNulCharacters,
+  traceRequest,
+} from './http/request-middleware.js';
+import { routeNotFound } from './http/route-not-found.js';
 import { createRouter } from './http/router.js';
 import { createApiMetrics } from './metrics.js';
 import { auditRoutes } from './routes/audit.js';
@@ -44,6 +50,7 @@ import { defaultWebAppRoot, webAppRoutes } from './routes/web-app.js';
 import { webhookRoutes, workspaceWebhookRoutes } from './routes/webhooks.js';
 import { workspaceAgentTokenRoutes } from './routes/workspace-agent-tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
+import { type RunningApi, serveApi } from './serve.js';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -65,7 +72,8 @@ export interface ApiDeps {
   jobs: JobQueue;
   /**
    * Carry out erasure requests in this process (`erasureWorker.kick()` on each request)
-   * instead of through the queue's workers: for tests that run no worker.
+   * instead of through the queue's workers: for tests that run no worker. Only then is
+   * an erasure worker built.
    */
   inProcessErasures?: boolean | undefined;
   /**
@@ -82,39 +90,12 @@ export function createApi(deps: ApiDeps) {
   const metrics = createApiMetrics(deps.jobs, deps.db);
   const app = createRouter();
 
-  const tracing = deps.tracing ?? noopTracing;
-  app.use(async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    const method = c.req.method;
-    // The span is named by the route template once routing has happened; a caller's
-    // W3C traceparent makes this request part of the caller's trace.
-    const header = (name: string) => c.req.header(name);
-    const spanOptions = {
-      kind: 'server' as const,
-      headers: header,
-      attributes: {
-        ...httpServerAttributes({ method, path: c.req.path, header }),
-        'folio.request_id': requestId,
-      },
-    };
-    await tracing.inSpan(httpMethod(method), spanOptions, async (span) => {
-      const log = deps.log.child(span.traceId ? { requestId, traceId: span.traceId } : { requestId });
-      c.set('requestId', requestId);
-      c.set('log', log);
-      c.header('x-request-id', requestId);
-      const started = performance.now();
-      await next();
-      const seconds = (performance.now() - started) / 1000;
-      const route = routePath(c);
-      const status = c.res.status;
-      span.updateName(`${httpMethod(method)} ${route}`);
-      span.setAttributes(httpResponseAttributes(route, status));
-      if (status >= 500) span.fail(c.error);
-      metrics.httpSeconds.observe({ method, route, status: String(status) }, seconds);
-      log.info({ method, route, status, ms: Math.round(seconds * 1000) }, 'request');
-    });
-  });
+  app.use(
+    assignRequestId(deps.log),
+    traceRequest(deps.tracing ?? noopTracing, deps.log),
+    measureRequest(metrics.httpSeconds),
+    logRequest(),
+  );
   // nosniff, no framing, no referrer, same-origin resource policy and friends on every
   // response. Responses are JSON or problem+json, never meant to be rendered: the default
   // policy allows nothing. /docs sets its own policy (overwrite: false keeps it).
@@ -125,19 +106,7 @@ export function createApi(deps: ApiDeps) {
       contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
     }),
   );
-  // Postgres text cannot hold NUL; without this a NUL in any parameter surfaced as a 500
-  // from the driver. Rejected once here, for every route, naming the parameter.
-  app.use(async (c, next) => {
-    if (/%00|\0/.test(c.req.path)) {
-      return problem(c, 400, 'path: must not contain NUL characters', { field: 'path' });
-    }
-    for (const [name, values] of Object.entries(c.req.queries())) {
-      if (values.some((v) => v.includes('\0'))) {
-        return problem(c, 400, `${name}: must not contain NUL characters`, { field: name });
-      }
-    }
-    await next();
-  });
+  app.use(refuseNulCharacters());
   app.use(
     bodyLimit({
       maxSize: deps.config.MAX_BODY_BYTES,
@@ -160,7 +129,13 @@ export function createApi(deps: ApiDeps) {
 
   const bus =
     deps.bus ??
-    createCollabBus({ redis: deps.redis, prefix: deps.config.REDIS_KEY_PREFIX, log: deps.log, tracing });
+    createCollabBus({
+      redis: deps.redis,
+      prefix: deps.config.REDIS_KEY_PREFIX,
+      log: deps.log,
+      tracing: deps.tracing ?? noopTracing,
+    });
+  const ownsBus = deps.bus === undefined;
   // Its worker threads start on the first large body and stop when idle; the process's
   // launcher closes it on shutdown.
   const contentConverter = createContentConverter();
@@ -173,15 +148,18 @@ export function createApi(deps: ApiDeps) {
     contentConverter,
     jobs: deps.jobs,
   };
-  // Carries out erasure requests; the process's launcher calls start() (tests kick it).
-  const erasureWorker = createErasureWorker({
-    db: deps.db,
-    log: deps.log,
-    bus,
-    redis: deps.redis,
-    redisPrefix: deps.config.REDIS_KEY_PREFIX,
-  });
-  const kickErasures = deps.inProcessErasures
+  // Erasure requests go on the job queue, where workers carry them out; a test that runs
+  // no worker asks for them to be carried out here instead.
+  const erasureWorker = deps.inProcessErasures
+    ? createErasureWorker({
+        db: deps.db,
+        log: deps.log,
+        bus,
+        redis: deps.redis,
+        redisPrefix: deps.config.REDIS_KEY_PREFIX,
+      })
+    : undefined;
+  const kickErasures = erasureWorker
     ? async () => {
         // Not awaited: the erasure runs after the 202.
         void erasureWorker.kick();
@@ -258,42 +236,46 @@ export function createApi(deps: ApiDeps) {
 
   app.get('/', (c) => c.redirect('/docs', 302));
   // A path that exists with other methods is a 405 naming them, not a 404.
-  const allowedMethods = methodsByPath(app.routes);
-  app.notFound((c) => {
-    const allow = allowedMethods(c.req.path);
-    if (allow.length > 0) {
-      c.header('Allow', allow.join(', '));
-      return problem(c, 405, `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}`);
-    }
-    return problem(c, 404, `no route for ${c.req.method} ${c.req.path}`);
-  });
+  app.notFound(routeNotFound(app.routes));
   app.onError(renderError);
-  return { app, metrics, bus, erasureWorker, contentConverter };
+
+  let served: RunningApi | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    metrics,
+    bus,
+    /** Present with `inProcessErasures` only. */
+    erasureWorker,
+    contentConverter,
+    /**
+     * Serves the API (on API_PORT and HOST unless given) and starts what it owns; resolves
+     * with the bound port (API_PORT may be 0). In-process use (`app.request()`) needs no start.
+     */
+    async start(at: { port?: number; host?: string } = {}): Promise<number> {
+      if (closing) throw new Error('the API was closed');
+      served ??= await serveApi(app, {
+        port: at.port ?? deps.config.API_PORT,
+        host: at.host ?? deps.config.HOST,
+      });
+      erasureWorker?.start();
+      return served.port;
+    },
+    /**
+     * Stops accepting requests (those in flight finish), then stops the erasure worker,
+     * the content converter's threads and the bus it built (not one it was given).
+     * Idempotent; the job queue, database and Redis belong to the launcher.
+     */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await served?.close();
+        await erasureWorker?.stop();
+        await contentConverter.close();
+        if (ownsBus) await bus.close();
+      })();
+      return closing;
+    },
+  };
 }
 
 export type Api = ReturnType<typeof createApi>;
-
-/**
- * The methods registered for a concrete path (`/v1/documents/abc/content` → GET, PUT),
- * from the router's route list; middleware (method ALL) does not count. Read on first
- * use, when every route is registered.
- */
-function methodsByPath(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
-  let table: { pattern: RegExp; method: string }[] | undefined;
-  return (path) => {
-    table ??= routes
-      .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
-      .map((r) => ({
-        method: r.method,
-        pattern: new RegExp(
-          `^${r.path
-            .split('/')
-            .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-            .join('/')}/?$`,
-        ),
-      }));
-    const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
-    if (methods.has('GET')) methods.add('HEAD');
-    return [...methods].sort();
-  };
-}

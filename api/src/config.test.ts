@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig } from '@folio/shared/config';
 import { describe, expect, it } from 'vitest';
-import { isLoopbackUrl } from './auth/loopback.js';
 import { apiConfigSchema } from './config.js';
+import { isLoopbackUrl } from './oidc/loopback.js';
 
 const base = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/unused',

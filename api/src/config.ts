@@ -1,6 +1,6 @@
 import { checkCommon, commonEnv, withPublicUrls } from '@folio/shared/config';
 import { z } from 'zod';
-import { insecureIssuerProblem } from './auth/loopback.js';
+import { insecureIssuerProblem } from './oidc/loopback.js';
 
 export const apiConfigSchema = z
   .object({

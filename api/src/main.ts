@@ -5,7 +5,6 @@ import { routeConsoleToLogger } from '@folio/shared/logger';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { createApi } from './app.js';
 import { apiConfigSchema } from './config.js';
-import { serveApi } from './serve.js';
 
 const config = loadConfigOrExit(apiConfigSchema);
 const infra = await openInfrastructure(config, 'folio-api');
@@ -24,12 +23,10 @@ const api = createApi({
   tracing: infra.tracing,
   jobs,
 });
-const running = await serveApi(api, { port: config.API_PORT, host: config.HOST });
-infra.log.info({ url: `http://${config.HOST}:${running.port}` }, 'API listening');
+const port = await api.start();
+infra.log.info({ url: `http://${config.HOST}:${port}` }, 'API listening');
 stopOnSignals(infra.log, async () => {
-  await running.close();
-  await api.contentConverter.close();
+  await api.close();
   await jobs.stop();
-  await api.bus.close();
   await infra.close();
 });

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Api } from './app.js';
+import type { Hono } from 'hono';
 
 export interface RunningApi {
   port: number;
@@ -8,10 +8,13 @@ export interface RunningApi {
 }
 
 /** Serves the API over Node's HTTP server; resolves once listening. */
-export function serveApi(api: Api, options: { port: number; host: string }): Promise<RunningApi> {
+export function serveApi(
+  app: Pick<Hono, 'fetch'>,
+  options: { port: number; host: string },
+): Promise<RunningApi> {
   return new Promise((resolve, reject) => {
     const server = serve(
-      { fetch: api.app.fetch, port: options.port, hostname: options.host },
+      { fetch: app.fetch, port: options.port, hostname: options.host },
       (info: AddressInfo) => {
         server.off('error', reject);
         let closing: Promise<void> | undefined;

@@ -44,6 +44,13 @@ export interface TestApi {
     member: { id: string; token: string },
     role?: 'admin' | 'member',
   ): Promise<void>;
+  /** POST /v1/documents as `token`; the created document (fails unless 201). */
+  createDocument(
+    token: string,
+    body: Record<string, unknown>,
+  ): Promise<{ id: string; title: string; workspaceId: string; role?: string }>;
+  /** A document's content as text, read as `token` (fails unless 200). */
+  text(token: string, documentId: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -93,24 +100,40 @@ export async function buildTestApi(
       await call(member.token, 'POST', `/v1/invitations/${put.invitationId}/accept`);
     }
   };
+  const expectStatus = async (response: Response, status: number, what: string) => {
+    if (response.status !== status) {
+      throw new Error(`${what}: ${response.status}, not ${status}: ${await response.text()}`);
+    }
+    return response;
+  };
+  const request: TestApi['request'] = (path, init = {}) => {
+    const { token, json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    if (json !== undefined) headers.set('content-type', 'application/json');
+    return Promise.resolve(
+      api.app.request(path, {
+        ...rest,
+        headers,
+        ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+      }),
+    );
+  };
   return {
     t,
     api,
     config,
     redis,
     jobs,
-    request: (path, init = {}) => {
-      const { token, json, ...rest } = init;
-      const headers = new Headers(rest.headers);
-      if (token) headers.set('authorization', `Bearer ${token}`);
-      if (json !== undefined) headers.set('content-type', 'application/json');
-      return Promise.resolve(
-        api.app.request(path, {
-          ...rest,
-          headers,
-          ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
-        }),
-      );
+    request,
+    createDocument: async (token, body) => {
+      const response = await request('/v1/documents', { method: 'POST', token, json: body });
+      await expectStatus(response, 201, 'POST /v1/documents');
+      return (await response.json()) as { id: string; title: string; workspaceId: string; role?: string };
+    },
+    text: async (token, documentId) => {
+      const response = await request(`/v1/documents/${documentId}/content?format=text`, { token });
+      return (await expectStatus(response, 200, 'GET …/content')).text();
     },
     user: async (email, options = {}) => {
       const user = await userCreator(t.db, {
@@ -133,10 +156,8 @@ export async function buildTestApi(
     },
     join,
     close: async () => {
-      await api.erasureWorker.stop();
+      await api.close();
       await jobs.stop();
-      await api.contentConverter.close();
-      await api.bus.close();
       redis?.disconnect();
       await t.drop();
     },

@@ -7,15 +7,14 @@
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { createCollabBus, FolioError } from '@folio/shared';
-import { ConfigError, commonEnv, parseConfig, withPublicUrls } from '@folio/shared/config';
+import { parseConfig, withPublicUrls } from '@folio/shared/config';
 import { assertKeyFileMatches, openKeyring } from '@folio/shared/crypto';
-import { type Db, LockedError, openDatabase } from '@folio/shared/db';
+import { type Db, LockedError, openDatabase, usersTableExists } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis } from '@folio/shared/redis';
-import { sql } from 'kysely';
-import { z } from 'zod';
 import { executeAdminCommand, parseAdminCommand, UsageError, usage } from './admin-commands.js';
 import { runRemote } from './admin-socket.js';
+import { cliConfigSchema } from './config.js';
 import { describeFailure } from './errors.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -30,9 +29,9 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
-  const config = parseConfig(z.object(commonEnv), process.env);
+  const config = parseConfig(cliConfigSchema, process.env);
   const log = createLogger({
-    level: process.env.LOG_LEVEL ?? 'warn',
+    level: config.LOG_LEVEL,
     name: 'folio-cli',
     destination: process.stderr,
   });
@@ -110,10 +109,7 @@ function withOrigin(kind: string, stdout: string, config: Parameters<typeof with
  * the first query's "relation users does not exist".
  */
 async function requireSchema(db: Db, config: { DATABASE_URL?: string | undefined; DATA_DIR: string }) {
-  const { rows } = await sql<{ users: string | null }>`select to_regclass('users')::text as users`.execute(
-    db,
-  );
-  if (rows[0]?.users) return;
+  if (await usersTableExists(db)) return;
   const where = config.DATABASE_URL
     ? `the Postgres database at ${describeDatabaseUrl(config.DATABASE_URL)} (DATABASE_URL)`
     : `the embedded database in ${resolve(config.DATA_DIR)} (DATA_DIR)`;

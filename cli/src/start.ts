@@ -6,17 +6,16 @@
  */
 
 import { join } from 'node:path';
-import { apiConfigSchema, createApi, serveApi } from '@folio/api';
+import { apiConfigSchema, createApi } from '@folio/api';
 import { collabConfigSchema, collabConsoleLevel, createCollabServer } from '@folio/server';
 import { createCollabBus } from '@folio/shared';
-import { versionPolicyFromConfig } from '@folio/shared/commands';
+import { FIRST_ADMIN_EMAIL, firstAdminCreator, versionPolicyFromConfig } from '@folio/shared/commands';
 import { ConfigError, parseConfig } from '@folio/shared/config';
 import { createJobQueue } from '@folio/shared/jobs';
 import { routeConsoleToLogger } from '@folio/shared/logger';
 import { openInfrastructure, stopOnSignals } from '@folio/shared/runtime';
 import { createWorker } from '@folio/worker';
 import { serveAdminSocket } from './admin-socket.js';
-import { BOOTSTRAP_ADMIN_EMAIL, bootstrapFirstAdmin } from './bootstrap.js';
 import { describeFailure } from './errors.js';
 
 function loadConfigs() {
@@ -62,7 +61,7 @@ async function main(): Promise<void> {
   // One queue for the API and the in-process worker (the embedded database has one connection).
   const jobs = createJobQueue(infra.database, infra.log, { role: 'worker', tracing: infra.tracing });
   // With SSO configured people sign in through it; the link is for the embedded default.
-  const first = await bootstrapFirstAdmin(db, { signInLink: config.api.OIDC_ISSUER === undefined });
+  const first = await firstAdminCreator(db, { signInLink: config.api.OIDC_ISSUER === undefined });
   const collab = createCollabServer({ ...deps, config: config.collab, jobs });
   const collabPort = await collab.listen();
   // COLLAB_PORT=0 picks a free port: connect tokens must name the one actually bound.
@@ -83,10 +82,7 @@ async function main(): Promise<void> {
   // runs while the rest starts, and requests that queue work meanwhile wait for it.
   const jobsStarted = jobs.start();
   jobsStarted.catch(() => {}); // awaited below, after the banner
-  const api = await serveApi(restApi, {
-    port: config.api.API_PORT,
-    host: config.api.HOST,
-  });
+  const apiPort = await restApi.start();
   // The embedded database is this process's alone; the admin CLI reaches it through here.
   const adminSocket =
     infra.database.kind === 'pglite'
@@ -101,15 +97,15 @@ async function main(): Promise<void> {
   stopOnSignals(infra.log, async () => {
     stopping = true;
     await adminSocket?.close();
-    await Promise.all([api.close(), collab.close(), worker.stop()]);
+    await Promise.all([restApi.close(), collab.close(), worker.stop()]);
     // Within the 10 s shutdown budget: a delivery still in flight is retried by the next start.
     await jobs.stop(2_000);
-    await restApi.contentConverter.close();
+    // Given to both servers, so neither closes it.
     await bus.close();
     await infra.close();
   });
 
-  const apiUrl = `http://${config.api.HOST}:${api.port}`;
+  const apiUrl = `http://${config.api.HOST}:${apiPort}`;
   const lines = [
     '',
     'Folio is running',
@@ -138,9 +134,9 @@ async function main(): Promise<void> {
   } else {
     lines.push(
       'The first admin token was shown on the first start only. A new one:',
-      `  export TOKEN=$(pnpm --silent folio token create --email ${BOOTSTRAP_ADMIN_EMAIL} --scopes read,write,admin)`,
+      `  export TOKEN=$(pnpm --silent folio token create --email ${FIRST_ADMIN_EMAIL} --scopes read,write,admin)`,
       'and a one-time sign-in link to the web app:',
-      `  pnpm --silent folio login-link --email ${BOOTSTRAP_ADMIN_EMAIL}`,
+      `  pnpm --silent folio login-link --email ${FIRST_ADMIN_EMAIL}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { type ApiProcess, freePort, isAddressInUse, spawnApi } from './api-process.js';
 import { type CollabProcess, spawnCollab, yWebsocketClient } from './harness.js';
-import { type CookieJar, type OidcTestProvider, signIn, startOidcProvider } from './sso.js';
+import { type CookieJar, type OidcTestProvider, signIn, startE2eOidcProvider } from './sso.js';
 
 let db: TestDatabase;
 let oidc: OidcTestProvider;
@@ -32,7 +32,10 @@ beforeAll(async () => {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
-    oidc = await startOidcProvider(`${publicUrl}/auth/callback`, { alice: 'Alice Owner', bob: 'Bob Viewer' });
+    oidc = await startE2eOidcProvider(`${publicUrl}/auth/callback`, {
+      alice: 'Alice Owner',
+      bob: 'Bob Viewer',
+    });
     try {
       api = await spawnApi(port, {
         DATABASE_URL: db.url,

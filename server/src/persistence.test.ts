@@ -1,5 +1,5 @@
 import { createCollabBus } from '@folio/shared';
-import { documentStateLoader, documentUpdateRecorder, liveDocumentUpdater } from '@folio/shared/commands';
+import { documentStateLoader, documentUpdateApplier, documentUpdateRecorder } from '@folio/shared/commands';
 import { deleteDocument } from '@folio/shared/db';
 import { buildDocument, buildUser } from '@folio/shared/testing';
 import { sql } from 'kysely';
@@ -67,7 +67,7 @@ describe('persistence and anti-entropy', () => {
     source.getText('t').insert(0, 'via REST');
     const update = Y.encodeStateAsUpdate(source, Y.encodeStateVector(client.doc));
     const bus = createCollabBus({ redis: ctx.redis, prefix: ctx.prefix, log: ctx.log });
-    await liveDocumentUpdater(ctx.db.db, bus, { documentId: document.id, update, actorId: owner.id });
+    await documentUpdateApplier(ctx.db.db, { documentId: document.id, update, actorId: owner.id }, bus);
     // The anti-entropy period is a minute here: only the notification can be this fast
     // (the bound is generous for a loaded machine, and still far below that minute).
     await eventually(() => expect(client.doc.getText('t').toString()).toBe('via REST'), {
@@ -80,11 +80,11 @@ describe('persistence and anti-entropy', () => {
       .executeTakeFirst();
     expect(indexed?.body).toBe('via REST');
     await expect(
-      liveDocumentUpdater(ctx.db.db, bus, {
-        documentId: document.id,
-        update: Y.encodeStateAsUpdateV2(source),
-        actorId: null,
-      }),
+      documentUpdateApplier(
+        ctx.db.db,
+        { documentId: document.id, update: Y.encodeStateAsUpdateV2(source), actorId: owner.id },
+        bus,
+      ),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await bus.close();
   });
@@ -198,7 +198,7 @@ describe('persistence and anti-entropy', () => {
     Y.applyUpdate(source, Y.encodeStateAsUpdate(client.doc));
     source.getText('t').insert(0, 'REST ');
     const update = Y.encodeStateAsUpdate(source, Y.encodeStateVector(client.doc));
-    await liveDocumentUpdater(ctx.db.db, undefined, { documentId: document.id, update, actorId: owner.id });
+    await documentUpdateApplier(ctx.db.db, { documentId: document.id, update, actorId: owner.id });
     await eventually(() => expect(client.doc.getText('t').toString()).toBe(`REST ${'x'.repeat(20)}`));
     // Several follower rounds later, the 20 own rows were never fetched.
     await new Promise((resolve) => setTimeout(resolve, 600));

@@ -63,7 +63,7 @@ describe('search indexing of collaborative edits', () => {
     const document = await buildDocument(ctx.db.db, owner);
     const client = new Y.Doc();
     client.getText('body').insert(0, 'manatee');
-    await documentUpdateApplier(ctx.db.db, undefined, {
+    await documentUpdateApplier(ctx.db.db, {
       documentId: document.id,
       actorId: owner.id,
       update: Y.encodeStateAsUpdate(client),

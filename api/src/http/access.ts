@@ -7,7 +7,7 @@ import {
   type Subject,
 } from '@folio/shared';
 import { findDocumentAccess, findMembership, findWorkspace, type Handle, type Scope } from '@folio/shared/db';
-import type { Principal } from './auth.js';
+import type { Principal } from './env.js';
 
 /**
  * Authorization for handlers, through the shared policy. Existence is only revealed to

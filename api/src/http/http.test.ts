@@ -122,7 +122,7 @@ describe('rate limit per user', () => {
       expect((await me(h.api.app)).status).toBe(429);
       expect(await h.redis?.exists(`${h.config.REDIS_KEY_PREFIX}ratelimit:${user.id}`)).toBe(1);
     } finally {
-      await other.bus.close();
+      await other.close();
       redis?.disconnect();
     }
   });

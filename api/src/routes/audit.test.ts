@@ -25,12 +25,6 @@ async function audit(token: string, params: Record<string, string> = {}): Promis
   return (await response.json()) as Page;
 }
 
-async function createDoc(token: string, body: Record<string, unknown>) {
-  const response = await h.request('/v1/documents', { method: 'POST', token, json: body });
-  expect(response.status).toBe(201);
-  return (await response.json()) as { id: string };
-}
-
 describe('GET /v1/audit', () => {
   let owner: User;
   let editor: User;
@@ -46,7 +40,11 @@ describe('GET /v1/audit', () => {
     compliance = await h.user('compliance.audit@example.com', { role: 'compliance' });
     teamId = (await h.team(owner, [editor])).id;
     documentId = (
-      await createDoc(owner.token, { title: 'Audited', workspaceId: teamId, content: { text: 'hello' } })
+      await h.createDocument(owner.token, {
+        title: 'Audited',
+        workspaceId: teamId,
+        content: { text: 'hello' },
+      })
     ).id;
     const grant = await h.request(`/v1/documents/${documentId}/permissions/${editor.id}`, {
       method: 'PUT',
@@ -105,7 +103,7 @@ describe('GET /v1/audit', () => {
   });
 
   it('a deletion and a token revocation are audited too', async () => {
-    const doomed = await createDoc(owner.token, { title: 'Doomed' });
+    const doomed = await h.createDocument(owner.token, { title: 'Doomed' });
     expect(
       (await h.request(`/v1/documents/${doomed.id}`, { method: 'DELETE', token: owner.token })).status,
     ).toBe(204);
@@ -180,7 +178,7 @@ describe('GET /v1/audit', () => {
     expect(await status(viewer, `?documentId=${documentId}`)).toBe(403);
     // Contract: reading one's own document's audit entries is a read of that document.
     const ownerReadWrite = await h.user('rw.audit@example.com', { scopes: ['read', 'write'] });
-    const own = await createDoc(ownerReadWrite.token, { title: 'Mine' });
+    const own = await h.createDocument(ownerReadWrite.token, { title: 'Mine' });
     const mint = await h.request('/v1/tokens', {
       method: 'POST',
       token: ownerReadWrite.token,

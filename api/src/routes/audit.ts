@@ -2,10 +2,11 @@ import { can, FolioError } from '@folio/shared';
 import { type AuditEvent, type AuditFilter, listAuditEvents, verifyAuditChain } from '@folio/shared/db';
 import { createRoute, z } from '@hono/zod-openapi';
 import { authorizeDocument, forbidUnless } from '../http/access.js';
-import type { Principal } from '../http/auth.js';
 import type { RouteDeps } from '../http/deps.js';
+import type { Principal } from '../http/env.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
-import { type AuditEntry, AuditList, AuditQuery, AuditVerification, errors, json } from '../schemas.js';
+import { type AuditEntry, AuditList, AuditQuery, AuditVerification } from './audit.schemas.js';
 
 /** Rows per database round trip when streaming the whole selection. */
 const STREAM_PAGE = 1_000;

@@ -11,11 +11,11 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as client from 'openid-client';
-import { oidcConfiguration } from '../auth/oidc-client.js';
-import { SESSION_COOKIE, sameOrigin } from '../http/auth.js';
+import { SESSION_COOKIE, sameOrigin } from '../http/authenticate.js';
 import type { RouteDeps } from '../http/deps.js';
 import type { AppEnv } from '../http/env.js';
 import { signValue, verifyValue } from '../http/signed-cookie.js';
+import { oidcConfiguration } from '../oidc/oidc-client.js';
 
 const LOGIN_COOKIE = 'folio_oidc';
 const LOGIN_PURPOSE = 'oidc-login';

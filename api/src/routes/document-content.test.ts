@@ -8,20 +8,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-type Doc = { id: string; title: string; workspaceId: string; role?: string };
-
-async function createDoc(token: string, body: Record<string, unknown>): Promise<Doc> {
-  const response = await h.request('/v1/documents', { method: 'POST', token, json: body });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return (await response.json()) as Doc;
-}
-
-const text = async (token: string, id: string) => {
-  const response = await h.request(`/v1/documents/${id}/content?format=text`, { token });
-  expect(response.status).toBe(200);
-  return response.text();
-};
-
 /** The document's binary state, as an editor would sync it. */
 async function editorDoc(token: string, id: string): Promise<Y.Doc> {
   const response = await h.request(`/v1/documents/${id}/content?format=yjs`, { token });
@@ -42,7 +28,7 @@ const postUpdate = (token: string, id: string, update: Uint8Array) =>
 describe('content', () => {
   it('reads text and ProseMirror JSON of XML fragments and text types', async () => {
     const owner = await h.user('content@example.com');
-    const doc = await createDoc(owner.token, {
+    const doc = await h.createDocument(owner.token, {
       title: 'Rich',
       content: { markdown: '# Title\n\nSome **bold** and [a link](https://example.com).\n\n- one\n- two' },
     });
@@ -65,14 +51,14 @@ describe('content', () => {
       '"marks":[{"type":"link","attrs":{"href":"https://example.com","target":"_blank","rel":"noopener noreferrer nofollow","class":null,"title":null}}]',
     );
     // The trailing empty paragraph is an empty last line.
-    expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo\n');
+    expect(await h.text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo\n');
 
     // An editor adds a Y.Text next to the fragment: both are in the text output.
     const editor = await editorDoc(owner.token, doc.id);
     const before = Y.encodeStateVector(editor);
     editor.getText('notes').insert(0, 'side note');
     expect((await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor, before))).status).toBe(200);
-    expect(await text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo\n\n\nside note');
+    expect(await h.text(owner.token, doc.id)).toBe('Title\nSome bold and a link.\none\ntwo\n\n\nside note');
     const both = (await (
       await h.request(`/v1/documents/${doc.id}/content?format=json`, { token: owner.token })
     ).json()) as Record<string, unknown>;
@@ -81,7 +67,7 @@ describe('content', () => {
 
   it('stores binary updates attributed to the caller and reflects them in every format', async () => {
     const owner = await h.user('bin@example.com');
-    const doc = await createDoc(owner.token, { title: 'Binary' });
+    const doc = await h.createDocument(owner.token, { title: 'Binary' });
     const editor = new Y.Doc();
     editor.getText('body').insert(0, 'typed by an editor');
     const response = await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor));
@@ -89,7 +75,7 @@ describe('content', () => {
     // seq: the row's place in the one global log sequence.
     const stored = (await response.json()) as { changed: boolean; seq: number };
     expect(stored).toMatchObject({ changed: true, seq: expect.any(Number) });
-    expect(await text(owner.token, doc.id)).toBe('typed by an editor');
+    expect(await h.text(owner.token, doc.id)).toBe('typed by an editor');
     const replica = await editorDoc(owner.token, doc.id);
     expect(replica.getText('body').toString()).toBe('typed by an editor');
 
@@ -113,7 +99,7 @@ describe('content', () => {
 
   it('rejects malformed, forged and dangling updates without storing anything', async () => {
     const owner = await h.user('evil@example.com');
-    const doc = await createDoc(owner.token, { title: 'Target' });
+    const doc = await h.createDocument(owner.token, { title: 'Target' });
     // A struct count claiming millions of structs in a few bytes (Yjs would preallocate).
     const forged = Uint8Array.of(1, 0xff, 0xff, 0xff, 0x7f, 1, 0, 4, 1, 1, 97, 0);
     const cases = [forged, Uint8Array.of(0xff, 0xff, 0xff), Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)];
@@ -145,7 +131,7 @@ describe('content', () => {
 
   it('replaces text minimally in a Y.Text so concurrent edits elsewhere survive', async () => {
     const owner = await h.user('merge@example.com');
-    const doc = await createDoc(owner.token, { title: 'Merge' });
+    const doc = await h.createDocument(owner.token, { title: 'Merge' });
     const editor = new Y.Doc();
     editor.getText('body').insert(0, 'alpha beta gamma');
     await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor));
@@ -159,6 +145,6 @@ describe('content', () => {
     editor.getText('body').insert(16, '!');
     const sv = Y.encodeStateVector(await editorDoc(owner.token, doc.id));
     await postUpdate(owner.token, doc.id, Y.encodeStateAsUpdate(editor, sv));
-    expect(await text(owner.token, doc.id)).toBe('alpha BETA gamma!');
+    expect(await h.text(owner.token, doc.id)).toBe('alpha BETA gamma!');
   });
 });

@@ -10,18 +10,17 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { authorizeDocument } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
+import { presentContent } from './content-presenter.js';
 import {
   ContentInput,
   ContentQuery,
   ContentWriteHeaders,
   contentResponse,
-  DocumentIdParam,
-  errors,
-  json,
   WriteResult,
-} from '../schemas.js';
-import { presentContent } from './content-presenter.js';
+} from './document-content.schemas.js';
+import { DocumentIdParam } from './documents.schemas.js';
 
 /** Reading and writing a document's content over REST. */
 export function documentContentRoutes(deps: RouteDeps) {
@@ -92,8 +91,8 @@ export function documentContentRoutes(deps: RouteDeps) {
       // `If-Match: *` asks only that the document exists, which authorization settled.
       const result =
         ifMatch && ifMatch !== '*'
-          ? await documentContentMerger(deps.db, deps.bus, { ...write, ifMatch })
-          : await documentContentReplacer(deps.db, deps.bus, write);
+          ? await documentContentMerger(deps.db, { ...write, ifMatch }, deps.bus)
+          : await documentContentReplacer(deps.db, write, deps.bus);
       return c.json(result, 200);
     },
   );
@@ -123,13 +122,17 @@ export function documentContentRoutes(deps: RouteDeps) {
       await authorizeDocument(deps.db, principal, id, 'document.write');
       const update = new Uint8Array(await c.req.arrayBuffer());
       if (update.byteLength === 0) throw new FolioError('BAD_REQUEST', 'empty update', { field: 'body' });
-      const result = await documentUpdateApplier(deps.db, deps.bus, {
-        documentId: id,
-        actorId: principal.userId,
-        agent: principal.agent,
-        update,
-        maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
-      });
+      const result = await documentUpdateApplier(
+        deps.db,
+        {
+          documentId: id,
+          actorId: principal.userId,
+          agent: principal.agent,
+          update,
+          maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
+        },
+        deps.bus,
+      );
       return c.json(result, 200);
     },
   );

@@ -2,8 +2,10 @@ import { documentDiffer, parseDiffEnd } from '@folio/shared/commands';
 import { createRoute } from '@hono/zod-openapi';
 import { authorizeDocument } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
-import { DiffQuery, DiffResult, DocumentIdParam, errors, json } from '../schemas.js';
+import { DiffQuery, DiffResult } from './document-diff.schemas.js';
+import { DocumentIdParam } from './documents.schemas.js';
 
 /** Who changed what between two states of a document. */
 export function documentDiffRoutes(deps: RouteDeps) {

@@ -4,16 +4,15 @@ import { listDocumentPermissions } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { authorizeDocument } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
 import {
-  DocumentIdParam,
   DocumentUserParams,
-  errors,
-  json,
   Permission,
   PermissionList,
   PermissionSet,
-} from '../schemas.js';
+} from './document-permissions.schemas.js';
+import { DocumentIdParam } from './documents.schemas.js';
 
 /** Who has which role on a document. Reading needs access; changing needs ownership. */
 export function documentPermissionRoutes(deps: RouteDeps) {

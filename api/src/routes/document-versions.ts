@@ -10,13 +10,11 @@ import { listDocumentVersions } from '@folio/shared/db';
 import { createRoute, type z } from '@hono/zod-openapi';
 import { authorizeDocument } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
+import { presentContent } from './content-presenter.js';
+import { ContentQuery, contentResponse } from './document-content.schemas.js';
 import {
-  ContentQuery,
-  contentResponse,
-  DocumentIdParam,
-  errors,
-  json,
   RestoreRequest,
   RestoreResult,
   StateAtQuery,
@@ -25,8 +23,8 @@ import {
   VersionList,
   VersionListQuery,
   VersionParams,
-} from '../schemas.js';
-import { presentContent } from './content-presenter.js';
+} from './document-versions.schemas.js';
+import { DocumentIdParam } from './documents.schemas.js';
 
 const presentVersion = (v: CreatedVersion): z.infer<typeof Version> => ({
   id: v.id,
@@ -174,13 +172,17 @@ export function documentVersionRoutes(deps: RouteDeps) {
       const body = c.req.valid('json');
       const principal = c.get('principal');
       await authorizeDocument(deps.db, principal, id, 'document.write');
-      const result = await documentRestorer(deps.db, deps.bus, {
-        documentId: id,
-        actorId: principal.userId,
-        agent: principal.agent,
-        target: 'versionId' in body ? { versionId: body.versionId } : { at: new Date(body.at) },
-        maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
-      });
+      const result = await documentRestorer(
+        deps.db,
+        {
+          documentId: id,
+          actorId: principal.userId,
+          agent: principal.agent,
+          target: 'versionId' in body ? { versionId: body.versionId } : { at: new Date(body.at) },
+          maxDocumentBytes: deps.config.MAX_DOCUMENT_BYTES,
+        },
+        deps.bus,
+      );
       return c.json(result, 200);
     },
   );

@@ -9,24 +9,15 @@ afterAll(async () => h?.close());
 
 type Doc = { id: string; title: string; workspaceId: string; role?: string };
 
-async function createDoc(token: string, body: Record<string, unknown>): Promise<Doc> {
-  const response = await h.request('/v1/documents', { method: 'POST', token, json: body });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return (await response.json()) as Doc;
-}
-
-const text = async (token: string, id: string) => {
-  const response = await h.request(`/v1/documents/${id}/content?format=text`, { token });
-  expect(response.status).toBe(200);
-  return response.text();
-};
-
 describe('documents', () => {
   it('creates in the personal workspace, reads, renames and lists with a cursor', async () => {
     const ann = await h.user('ann@example.com');
-    const created = await createDoc(ann.token, { title: 'Plan', content: { text: 'line one\nline two' } });
+    const created = await h.createDocument(ann.token, {
+      title: 'Plan',
+      content: { text: 'line one\nline two' },
+    });
     expect(created).toMatchObject({ title: 'Plan', role: 'owner' });
-    expect(await text(ann.token, created.id)).toBe('line one\nline two');
+    expect(await h.text(ann.token, created.id)).toBe('line one\nline two');
 
     const renamed = await h.request(`/v1/documents/${created.id}`, {
       method: 'PATCH',
@@ -37,7 +28,7 @@ describe('documents', () => {
     const read = (await (await h.request(`/v1/documents/${created.id}`, { token: ann.token })).json()) as Doc;
     expect(read).toMatchObject({ id: created.id, title: 'Roadmap', createdBy: ann.id });
 
-    for (let i = 0; i < 4; i++) await createDoc(ann.token, { title: `Doc ${i}` });
+    for (let i = 0; i < 4; i++) await h.createDocument(ann.token, { title: `Doc ${i}` });
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -95,7 +86,7 @@ describe('documents', () => {
     const stranger = await h.user('stranger@example.com');
     // Document roles are for members of the document's workspace.
     const team = await h.team(owner, [viewer, editor]);
-    const doc = await createDoc(owner.token, {
+    const doc = await h.createDocument(owner.token, {
       title: 'Shared',
       workspaceId: team.id,
       content: { text: 'hello' },
@@ -125,7 +116,7 @@ describe('documents', () => {
       ].sort(),
     );
 
-    expect(await text(viewer.token, doc.id)).toBe('hello');
+    expect(await h.text(viewer.token, doc.id)).toBe('hello');
     expect((await h.request(`/v1/documents/${doc.id}`, { token: stranger.token })).status).toBe(404);
     expect((await h.request(`/v1/documents/${doc.id}/content`, { token: stranger.token })).status).toBe(404);
 
@@ -151,7 +142,7 @@ describe('documents', () => {
       json: { text: 'hello world' },
     });
     expect(editorWrite.status).toBe(200);
-    expect(await text(owner.token, doc.id)).toBe('hello world');
+    expect(await h.text(owner.token, doc.id)).toBe('hello world');
 
     // Revoking takes access away entirely: the document disappears (404).
     const revoke = await h.request(`/v1/documents/${doc.id}/permissions/${viewer.id}`, {
@@ -191,7 +182,7 @@ describe('documents', () => {
     const member = await h.user('wsmember@example.com');
     const author = await h.user('author@example.com');
     const ws = await h.team(admin, [member, author]);
-    const doc = await createDoc(author.token, { title: 'Team doc', workspaceId: ws.id });
+    const doc = await h.createDocument(author.token, { title: 'Team doc', workspaceId: ws.id });
     expect((await h.request(`/v1/documents/${doc.id}`, { token: member.token })).status).toBe(404);
     const asAdmin = (await (
       await h.request(`/v1/documents/${doc.id}`, { token: admin.token })
@@ -210,7 +201,7 @@ describe('documents', () => {
 
   it('hands out connect tokens bound to the effective role, narrowed by token scopes', async () => {
     const owner = await h.user('ct-owner@example.com');
-    const doc = await createDoc(owner.token, { title: 'Live' });
+    const doc = await h.createDocument(owner.token, { title: 'Live' });
     const response = await h.request(`/v1/documents/${doc.id}/connect-token`, {
       method: 'POST',
       token: owner.token,
@@ -242,7 +233,7 @@ describe('documents', () => {
 
   it('deletes a document with all of its history', async () => {
     const owner = await h.user('del@example.com');
-    const doc = await createDoc(owner.token, { title: 'Temp', content: { text: 'secret plans' } });
+    const doc = await h.createDocument(owner.token, { title: 'Temp', content: { text: 'secret plans' } });
     await h.request(`/v1/documents/${doc.id}/content`, {
       method: 'PUT',
       token: owner.token,

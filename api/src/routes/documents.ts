@@ -9,6 +9,7 @@ import {
 import { createRoute } from '@hono/zod-openapi';
 import { authorizeDocument, authorizeWorkspace, requireScope } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
 import {
   ConnectToken,
@@ -18,9 +19,7 @@ import {
   DocumentList,
   DocumentListQuery,
   DocumentPatch,
-  errors,
-  json,
-} from '../schemas.js';
+} from './documents.schemas.js';
 
 /** Long enough to connect and reconnect after a blip; short enough that a leak soon expires. */
 const CONNECT_TOKEN_TTL_SECONDS = 10 * 60;

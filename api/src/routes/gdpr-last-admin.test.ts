@@ -31,7 +31,7 @@ describe('erasing instance admins', () => {
     const accepted = await erase({ userId: first.id });
     expect(accepted.status).toBe(202);
     const { id } = (await accepted.json()) as { id: string };
-    await h.api.erasureWorker.kick();
+    await h.api.erasureWorker?.kick();
     await vi.waitFor(
       async () => {
         const current = await h.request(`/v1/gdpr/erasures/${id}`, { token: officer.token });

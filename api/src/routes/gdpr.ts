@@ -2,6 +2,11 @@ import { FolioError } from '@folio/shared';
 import { type ErasureReport, erasureRequester, userExporter } from '@folio/shared/commands';
 import { type ErasureRequestRow, findErasureRequest } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
+import { forbidUnless, requireScope } from '../http/access.js';
+import type { RouteDeps } from '../http/deps.js';
+import type { Principal } from '../http/env.js';
+import { errors, json } from '../http/openapi.js';
+import { createRouter } from '../http/router.js';
 import {
   Erasure,
   ErasureAccepted,
@@ -9,12 +14,7 @@ import {
   ErasureIdParam,
   ExportUserParam,
   UserExport,
-} from '../gdpr-schemas.js';
-import { forbidUnless, requireScope } from '../http/access.js';
-import type { Principal } from '../http/auth.js';
-import type { RouteDeps } from '../http/deps.js';
-import { createRouter } from '../http/router.js';
-import { errors, json } from '../schemas.js';
+} from './gdpr.schemas.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

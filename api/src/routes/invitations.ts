@@ -3,8 +3,10 @@ import { listInvitationsOfUser } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { requireScope } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
-import { errors, InvitationIdParam, InvitationList, json, Member } from '../schemas.js';
+import { InvitationIdParam, InvitationList } from './invitations.schemas.js';
+import { Member } from './workspaces.schemas.js';
 
 /**
  * The caller's own workspace invitations. Someone else's invitation, a lapsed one and

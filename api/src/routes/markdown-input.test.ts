@@ -151,7 +151,7 @@ describe('GET /content?format=markdown', () => {
 describe('the event loop while a large body is parsed', () => {
   let served: RunningApi;
   beforeAll(async () => {
-    served = await serveApi(h.api, { port: 0, host: '127.0.0.1' });
+    served = await serveApi(h.api.app, { port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => served?.close());
 

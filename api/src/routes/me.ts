@@ -2,8 +2,9 @@ import { FolioError } from '@folio/shared';
 import { findUserById } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
-import { errors, json, Me } from '../schemas.js';
+import { Me } from './me.schemas.js';
 
 export function meRoutes(deps: RouteDeps) {
   const app = createRouter();

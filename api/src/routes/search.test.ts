@@ -10,15 +10,6 @@ afterAll(async () => h?.close());
 type Hit = { documentId: string; title: string; snippet: string; rank: number };
 type User = Awaited<ReturnType<TestApi['user']>>;
 
-async function createDoc(
-  token: string,
-  body: Record<string, unknown>,
-): Promise<{ id: string; workspaceId: string }> {
-  const response = await h.request('/v1/documents', { method: 'POST', token, json: body });
-  expect(response.status, await response.clone().text()).toBe(201);
-  return (await response.json()) as { id: string; workspaceId: string };
-}
-
 async function search(token: string, params: Record<string, string>): Promise<Hit[]> {
   const response = await h.request(`/v1/search?${new URLSearchParams(params)}`, { token });
   expect(response.status, await response.clone().text()).toBe(200);
@@ -38,15 +29,18 @@ describe('GET /v1/search', () => {
     alice = await h.user('alice.search@example.com');
     bob = await h.user('bob.search@example.com');
     admin = await h.user('admin.search@example.com', { role: 'admin' });
-    aliceDoc = await createDoc(alice.token, {
+    aliceDoc = await h.createDocument(alice.token, {
       title: 'Quarterly budget',
       content: { text: 'The marketing budget is 5 < 6 & rising.' },
     });
-    fruitDoc = await createDoc(alice.token, {
+    fruitDoc = await h.createDocument(alice.token, {
       title: 'Groceries',
       content: { text: 'We buy apples and oranges for the budget meeting.' },
     });
-    bobDoc = await createDoc(bob.token, { title: 'Budget of Bob', content: { text: 'budget bananas' } });
+    bobDoc = await h.createDocument(bob.token, {
+      title: 'Budget of Bob',
+      content: { text: 'budget bananas' },
+    });
   });
 
   it('finds only what the caller may read, ranked, with an escaped, highlighted snippet', async () => {
@@ -65,11 +59,11 @@ describe('GET /v1/search', () => {
   });
 
   it('ranks a title match above any body match, however often the body repeats the word', async () => {
-    const body = await createDoc(alice.token, {
+    const body = await h.createDocument(alice.token, {
       title: 'Notes',
       content: { text: 'quokka quokka quokka quokka quokka quokka quokka quokka' },
     });
-    const title = await createDoc(alice.token, {
+    const title = await h.createDocument(alice.token, {
       title: 'Quokka',
       content: { text: 'a marsupial, mentioned once in a much longer body of unrelated prose about weather' },
     });
@@ -81,11 +75,14 @@ describe('GET /v1/search', () => {
 
     // A title match is the title alone matching the whole query: half of it in the
     // title and half in the body is a body match.
-    const split = await createDoc(alice.token, {
+    const split = await h.createDocument(alice.token, {
       title: 'Wombat sightings',
       content: { text: 'a burrow of the wombat near a numbat colony, numbat numbat numbat' },
     });
-    const whole = await createDoc(alice.token, { title: 'Numbat and wombat', content: { text: 'animals' } });
+    const whole = await h.createDocument(alice.token, {
+      title: 'Numbat and wombat',
+      content: { text: 'animals' },
+    });
     await vi.waitFor(
       async () =>
         expect((await search(alice.token, { q: 'wombat numbat' })).map((hit) => hit.documentId)).toEqual([
@@ -144,7 +141,7 @@ describe('GET /v1/search', () => {
     expect(promoted.status).toBe(200);
 
     // Bob's own workspace filter hides the team's documents even once one is shared with him.
-    const shared = await createDoc(alice.token, {
+    const shared = await h.createDocument(alice.token, {
       title: 'Shared budget',
       workspaceId: team.id,
       content: { text: 'budget for the team' },
@@ -161,7 +158,7 @@ describe('GET /v1/search', () => {
     ]);
     expect(await search(bob.token, { q: 'marketing' })).toEqual([]);
 
-    const teamDoc = await createDoc(alice.token, {
+    const teamDoc = await h.createDocument(alice.token, {
       title: 'Team roadmap',
       workspaceId: team.id,
       content: { text: 'roadmap budget' },
@@ -177,7 +174,7 @@ describe('GET /v1/search', () => {
   });
 
   it('finds a REST write within 5 seconds, and forgets replaced text', async () => {
-    const doc = await createDoc(alice.token, { title: 'Notes' });
+    const doc = await h.createDocument(alice.token, { title: 'Notes' });
     const put = (text: string) =>
       h.request(`/v1/documents/${doc.id}/content`, { method: 'PUT', token: alice.token, json: { text } });
     expect((await put('a zeppelin over the harbour')).status).toBe(200);
@@ -209,7 +206,7 @@ describe('GET /v1/search', () => {
     const words = Array.from({ length: 90_000 }, (_, i) => `w${i.toString(36)}x${(i * 7919).toString(36)}`);
     const body = `aardvark ${words.join(' ')} zebrafish`;
     expect(body.length).toBeGreaterThan(900_000);
-    const doc = await createDoc(alice.token, { title: 'Long', content: { text: body } });
+    const doc = await h.createDocument(alice.token, { title: 'Long', content: { text: body } });
     const write = await h.request(`/v1/documents/${doc.id}/content`, {
       method: 'PUT',
       token: alice.token,

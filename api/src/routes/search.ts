@@ -3,8 +3,9 @@ import { START_MARK, STOP_MARK } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { requireScope } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
-import { errors, json, SearchQuery, SearchResults } from '../schemas.js';
+import { SearchQuery, SearchResults } from './search.schemas.js';
 
 const escapeHtml = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');

@@ -4,8 +4,9 @@ import { listApiTokens, type Scope } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { requireScope } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
-import { CreatedToken, errors, json, TokenCreate, TokenIdParam, TokenList } from '../schemas.js';
+import { CreatedToken, TokenCreate, TokenIdParam, TokenList } from './tokens.schemas.js';
 
 const SCOPE_ORDER: Scope[] = ['read', 'write', 'admin'];
 

@@ -3,8 +3,9 @@ import { findUserByEmail, sharesWorkspace } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { requireScope } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
-import { errors, json, UserList, UserLookupQuery } from '../schemas.js';
+import { UserList, UserLookupQuery } from './users.schemas.js';
 
 /**
  * Finding a person to share with by their email, within what the caller may see: their

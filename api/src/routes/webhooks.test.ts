@@ -210,8 +210,7 @@ describe('webhook registration', () => {
         expect(((await response.json()) as { field: string }).field).toBe('url');
       }
     } finally {
-      await strict.bus.close();
-      await strict.contentConverter.close();
+      await strict.close();
     }
   });
 });

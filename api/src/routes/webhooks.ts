@@ -13,10 +13,10 @@ import {
 import { QUEUES, webhookLaneKey } from '@folio/shared/jobs';
 import { createRoute } from '@hono/zod-openapi';
 import { authorizeWorkspace } from '../http/access.js';
-import type { Principal } from '../http/auth.js';
 import type { RouteDeps } from '../http/deps.js';
+import type { Principal } from '../http/env.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
-import { errors, json, WorkspaceIdParam } from '../schemas.js';
 import {
   Accepted,
   CreatedWebhook,
@@ -26,7 +26,8 @@ import {
   WebhookCreate,
   WebhookIdParam,
   WebhookList,
-} from '../webhook-schemas.js';
+} from './webhooks.schemas.js';
+import { WorkspaceIdParam } from './workspaces.schemas.js';
 
 const presentWebhook = (w: WebhookRow) => ({
   id: w.id,

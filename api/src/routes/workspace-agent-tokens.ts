@@ -4,8 +4,10 @@ import { listWorkspaceAgentTokens } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { authorizeWorkspace } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
-import { AgentTokenList, errors, json, WorkspaceIdParam, WorkspaceTokenParams } from '../schemas.js';
+import { AgentTokenList, WorkspaceTokenParams } from './workspace-agent-tokens.schemas.js';
+import { WorkspaceIdParam } from './workspaces.schemas.js';
 
 /** Workspace admins oversee the agent tokens of their members: list and revoke. */
 export function workspaceAgentTokenRoutes(deps: RouteDeps) {

@@ -9,11 +9,10 @@ import { listWorkspaceMembers, listWorkspacesOfUser } from '@folio/shared/db';
 import { createRoute } from '@hono/zod-openapi';
 import { authorizeWorkspace, requireScope } from '../http/access.js';
 import type { RouteDeps } from '../http/deps.js';
+import { errors, json } from '../http/openapi.js';
 import { createRouter } from '../http/router.js';
 import {
-  errors,
   Invited,
-  json,
   Member,
   MemberList,
   MemberSet,
@@ -23,7 +22,7 @@ import {
   WorkspaceList,
   WorkspacePatch,
   WorkspaceUserParams,
-} from '../schemas.js';
+} from './workspaces.schemas.js';
 
 const presentWorkspace = (w: WorkspaceRow, role: 'admin' | 'member' | null) => ({
   id: w.id,

@@ -6,11 +6,13 @@ import { documentText } from '../documents/content.js';
 import { documentMarkdown } from '../documents/markdown.js';
 import { buildDocument, buildUser } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { documentCompactor } from './document-compactor.js';
 import { documentContentMerger } from './document-content-merger.js';
+import { documentContentReader } from './document-content-reader.js';
+import { documentContentReplacer } from './document-content-replacer.js';
 import { documentStateRebuilder, stateEtag } from './document-etag.js';
-import { documentCompactor, documentStateLoader } from './document-state.js';
+import { documentStateLoader } from './document-state-loader.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
-import { documentContentReader, documentContentReplacer } from './document-writer.js';
 
 let t: TestDatabase;
 let owner: User;
@@ -24,7 +26,7 @@ afterAll(async () => t?.drop());
 
 async function documentWith(markdown: string): Promise<DocumentRow> {
   const doc = await buildDocument(t.db, owner);
-  await documentContentReplacer(t.db, undefined, {
+  await documentContentReplacer(t.db, {
     documentId: doc.id,
     actorId: owner.id,
     replacement: { markdown },
@@ -108,7 +110,7 @@ describe('documentContentMerger', () => {
       addParagraph(fragment, 0, 'A new paragraph');
     });
     const body = markdown.replace('Bravo two', 'Bravo **2**').replace('\n\nCharlie three', '');
-    const result = await documentContentMerger(t.db, undefined, {
+    const result = await documentContentMerger(t.db, {
       documentId: doc.id,
       actorId: owner.id,
       replacement: { markdown: `${body}\n\nDelta four` },
@@ -117,7 +119,7 @@ describe('documentContentMerger', () => {
     expect(result.changed).toBe(true);
     expect(await stored(doc.id)).toBe('Alpha typed one\nA new paragraph\nBravo 2\nDelta four');
     // Without If-Match the same body replaces the content, as before.
-    await documentContentReplacer(t.db, undefined, {
+    await documentContentReplacer(t.db, {
       documentId: doc.id,
       actorId: owner.id,
       replacement: { markdown: 'Only this' },
@@ -189,7 +191,7 @@ describe('documentContentMerger', () => {
             }
           }
           const body = paragraphs.map((p) => p.text).join('\n\n');
-          await documentContentMerger(t.db, undefined, {
+          await documentContentMerger(t.db, {
             documentId: doc.id,
             actorId: owner.id,
             replacement: { markdown: body },

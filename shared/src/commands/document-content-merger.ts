@@ -1,16 +1,9 @@
 import * as Y from 'yjs';
 import type { CollabBus } from '../collab-bus.js';
 import type { Handle } from '../db/repositories/handle.js';
+import { type ContentWrite, contentChange, refuseContentBeyondLimits } from './document-content-replacer.js';
 import { documentStateRebuilder } from './document-etag.js';
-import {
-  type ContentWrite,
-  changeInPlace,
-  contentChange,
-  type DocumentWriteResult,
-  REST_ORIGIN,
-  refuseContentBeyondLimits,
-  writeDocument,
-} from './document-writer.js';
+import { changeInPlace, type DocumentWriteResult, documentWriter, REST_ORIGIN } from './document-writer.js';
 
 /**
  * `PUT /v1/documents/:id/content` with `If-Match`: the body is what the caller made of
@@ -30,11 +23,11 @@ import {
  */
 export async function documentContentMerger(
   db: Handle,
-  bus: CollabBus | undefined,
   input: ContentWrite & {
     /** The `If-Match` header: an ETag of a content read of this document. */
     ifMatch: string;
   },
+  bus?: CollabBus,
 ): Promise<DocumentWriteResult> {
   const field = 'text' in input.replacement ? 'text' : 'markdown';
   refuseContentBeyondLimits(input.replacement);
@@ -45,15 +38,20 @@ export async function documentContentMerger(
   } finally {
     base.destroy();
   }
-  return writeDocument(db, bus, { ...input, field }, ({ doc }) => {
-    if (!change) return { update: undefined };
-    const update = change;
-    return changeInPlace(doc, () => {
-      Y.applyUpdate(doc, update, REST_ORIGIN);
-      // The live state holds every row of the named one, so nothing can be missing.
-      if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) {
-        throw new Error('a merged change depends on state the live document lacks');
-      }
-    });
-  });
+  return documentWriter(
+    db,
+    { ...input, field },
+    ({ doc }) => {
+      if (!change) return { update: undefined };
+      const update = change;
+      return changeInPlace(doc, () => {
+        Y.applyUpdate(doc, update, REST_ORIGIN);
+        // The live state holds every row of the named one, so nothing can be missing.
+        if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) {
+          throw new Error('a merged change depends on state the live document lacks');
+        }
+      });
+    },
+    bus,
+  );
 }

@@ -9,12 +9,8 @@ import type { DocumentRow } from '../db/schema.js';
 import type { ContentConverter } from '../documents/content-converter.js';
 import type { ContentReplacement } from '../documents/writer.js';
 import { newId } from '../ids.js';
-import {
-  contentChange,
-  type DocumentSizeLimit,
-  refuseContentBeyondLimits,
-  refuseOversizedDocument,
-} from './document-writer.js';
+import { contentChange, refuseContentBeyondLimits } from './document-content-replacer.js';
+import { type DocumentSizeLimit, refuseOversizedDocument } from './document-writer.js';
 
 export interface DocumentCreation extends DocumentSizeLimit {
   workspaceId: string;

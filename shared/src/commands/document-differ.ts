@@ -5,7 +5,7 @@ import { findDocumentVersion } from '../db/repositories/document-versions.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { FolioError } from '../errors.js';
 import { type DocumentStateName, parseEtag, rebuildNamedState } from './document-etag.js';
-import { documentStateAt } from './document-versions.js';
+import { documentStateAt } from './document-state-at.js';
 
 /** One end of a diff: a content ETag, a version id, an instant, or the live document. */
 export type DiffEnd = DocumentStateName | { kind: 'time'; at: Date } | { kind: 'live' };

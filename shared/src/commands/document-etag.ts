@@ -4,7 +4,7 @@ import { type LogPosition, listDocumentUpdatesFrom } from '../db/repositories/do
 import { findDocumentVersion } from '../db/repositories/document-versions.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { FolioError } from '../errors.js';
-import { EMPTY_HORIZON, type LoadedDocumentState } from './document-state.js';
+import { EMPTY_HORIZON, type LoadedDocumentState } from './document-state-loader.js';
 
 /**
  * ETags of document content. A tag names one exact state, so that a later write can be

@@ -6,7 +6,8 @@ import { documentText } from '../documents/content.js';
 import { buildDocument, buildUser, createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { documentMaintainer } from './document-maintainer.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
-import { documentVersionCreator, documentVersionLoader } from './document-versions.js';
+import { documentVersionCreator } from './document-version-creator.js';
+import { documentVersionLoader } from './document-version-reader.js';
 import { defaultVersionPolicy } from './version-retention.js';
 
 let t: TestDatabase;

@@ -8,7 +8,8 @@ import {
 import { findDocument } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { newId } from '../ids.js';
-import { documentStateLoader, storeCompactedState } from './document-state.js';
+import { storeCompactedState } from './document-compactor.js';
+import { documentStateLoader } from './document-state-loader.js';
 import { autoVersionsToPrune, type VersionPolicy } from './version-retention.js';
 
 export interface MaintenanceOutcome {

@@ -3,7 +3,7 @@ import { findDocument } from '../db/repositories/documents.js';
 import type { Handle } from '../db/repositories/handle.js';
 import { upsertSearchText } from '../db/repositories/search.js';
 import { documentText } from '../documents/content.js';
-import { documentStateLoader } from './document-state.js';
+import { documentStateLoader } from './document-state-loader.js';
 
 /**
  * Writes a document's title and plain text to the search index. Pass the live `doc`

@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as Y from 'yjs';
-import { type CollabEvent, createCollabBus } from '../collab-bus.js';
-import { documentText } from '../documents/content.js';
-import { createLogger } from '../logger.js';
-import { buildDocument, buildUser } from '../testing/fixtures.js';
+import { appendAuditEvent } from '../db/repositories/audit.js';
+import { buildDocument, buildUser, recordingBus } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { documentStateLoader } from './document-state.js';
-import { documentContentReader, documentContentReplacer, documentUpdateApplier } from './document-writer.js';
+import { changeInPlace, documentWriter } from './document-writer.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -14,75 +10,143 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.drop());
 
-const bus = () => {
-  const b = createCollabBus({ prefix: 'test:', log: createLogger({ level: 'silent', name: 'test' }) });
-  const seen: CollabEvent[] = [];
-  void b.subscribe((e) => seen.push(e));
-  return { bus: b, seen };
-};
+const rowsOf = (documentId: string) =>
+  t.db
+    .selectFrom('document_updates')
+    .select(['actor_id', 'agent'])
+    .where('document_id', '=', documentId)
+    .execute();
+const auditOf = (documentId: string) =>
+  t.db
+    .selectFrom('audit_events')
+    .select(['action', 'actor_id', 'details'])
+    .where('document_id', '=', documentId)
+    .orderBy('id')
+    .execute();
+const insertText = (text: string) => (loaded: { doc: import('yjs').Doc }) =>
+  changeInPlace(loaded.doc, () => loaded.doc.getText('t').insert(0, text));
 
-describe('documentUpdateApplier', () => {
-  it('stores what changed as the caller, announces it, and refuses garbage', async () => {
+describe('documentWriter', () => {
+  it('stores the change once as the caller, audits and announces it once, and indexes it', async () => {
     const user = await buildUser(t.db);
     const doc = await buildDocument(t.db, user);
-    const { bus: b, seen } = bus();
-    const editor = new Y.Doc();
-    editor.getText('t').insert(0, 'hello');
-    const result = await documentUpdateApplier(t.db, b, {
-      documentId: doc.id,
-      actorId: user.id,
-      update: Y.encodeStateAsUpdate(editor),
-    });
-    expect(result).toMatchObject({ changed: true, seq: 1 });
+    const { bus: b, seen } = recordingBus();
+    const result = await documentWriter(
+      t.db,
+      { documentId: doc.id, actorId: user.id, agent: { label: 'bot', tokenId: 'tok', userName: 'U' } },
+      insertText('written once'),
+      b,
+    );
+    expect(result).toMatchObject({ changed: true });
+    expect(await rowsOf(doc.id)).toEqual([{ actor_id: user.id, agent: 'bot' }]);
+    expect(await auditOf(doc.id)).toEqual([
+      {
+        action: 'document.update',
+        actor_id: user.id,
+        details: { updates: 1, bytes: result.bytes, agent: 'bot' },
+      },
+    ]);
     await new Promise((r) => setImmediate(r));
-    expect(seen).toEqual([{ type: 'document-updated', documentId: doc.id, seq: 1 }]);
-    const stored = await documentStateLoader(t.db, doc.id);
-    expect(documentText(stored.doc)).toBe('hello');
+    expect(seen.filter((e) => e.type === 'document-updated')).toEqual([
+      { type: 'document-updated', documentId: doc.id, seq: result.seq },
+    ]);
+    expect(seen.filter((e) => e.type === 'agent-presence')).toHaveLength(1);
     const search = await t.db
       .selectFrom('document_search')
-      .select('body')
+      .select(['title', 'body', 'workspace_id'])
       .where('document_id', '=', doc.id)
-      .executeTakeFirst();
-    expect(search?.body).toBe('hello');
-    await expect(
-      documentUpdateApplier(t.db, b, {
-        documentId: doc.id,
-        actorId: user.id,
-        update: Uint8Array.of(9, 9, 9),
-      }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST', field: 'body' });
+      .executeTakeFirstOrThrow();
+    expect(search).toEqual({ title: doc.title, body: 'written once', workspace_id: doc.workspace_id });
+    await b.close();
   });
-});
 
-describe('documentContentReplacer and documentContentReader', () => {
-  it('replaces the text as one attributed change and audits reads', async () => {
+  it('commits the steps with the change: a failing step leaves no row, no entry and no announcement', async () => {
     const user = await buildUser(t.db);
     const doc = await buildDocument(t.db, user);
-    await documentContentReplacer(t.db, undefined, {
-      documentId: doc.id,
-      actorId: user.id,
-      replacement: { markdown: '# A\n\nb' },
+    const { bus: b, seen } = recordingBus();
+    const write = documentWriter(
+      t.db,
+      {
+        documentId: doc.id,
+        actorId: user.id,
+        beforeRecord: async (trx, { document }) => {
+          await appendAuditEvent(trx, {
+            actorId: user.id,
+            action: 'document.version',
+            documentId: document.id,
+          });
+        },
+        afterRecord: async () => {
+          throw new Error('step failed');
+        },
+      },
+      insertText('never stored'),
+      b,
+    );
+    await expect(write).rejects.toThrow('step failed');
+    expect(await rowsOf(doc.id)).toEqual([]);
+    expect(await auditOf(doc.id)).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([]);
+    await b.close();
+  });
+
+  it('stores nothing when nothing changed, and still runs the steps when there are some', async () => {
+    const user = await buildUser(t.db);
+    const doc = await buildDocument(t.db, user);
+    const nothing = () => ({ update: undefined });
+    expect(await documentWriter(t.db, { documentId: doc.id, actorId: user.id }, nothing)).toEqual({
+      changed: false,
+      seq: 0,
+      bytes: 0,
     });
-    const unchanged = await documentContentReplacer(t.db, undefined, {
-      documentId: doc.id,
-      actorId: user.id,
-      replacement: { text: 'A\nb' },
-    });
-    // Same text but different structure (heading → paragraph): still a change.
-    expect(unchanged.changed).toBe(true);
-    const loaded = await documentContentReader(t.db, {
-      documentId: doc.id,
-      workspaceId: doc.workspace_id,
-      actorId: user.id,
-      format: 'text',
-    });
-    expect(documentText(loaded.doc)).toBe('A\nb');
-    const actions = await t.db
-      .selectFrom('audit_events')
-      .select('action')
-      .where('document_id', '=', doc.id)
-      .orderBy('id')
-      .execute();
-    expect(actions.map((a) => a.action)).toEqual(['document.update', 'document.update', 'document.read']);
+    expect(await auditOf(doc.id)).toEqual([]);
+    const ran: string[] = [];
+    await documentWriter(
+      t.db,
+      {
+        documentId: doc.id,
+        actorId: user.id,
+        beforeRecord: async () => {
+          ran.push('before');
+        },
+        afterRecord: async (_trx, _write, result) => {
+          ran.push(`after changed=${result.changed}`);
+        },
+      },
+      nothing,
+    );
+    expect(ran).toEqual(['before', 'after changed=false']);
+    expect(await rowsOf(doc.id)).toEqual([]);
+  });
+
+  it('refuses a change that would outgrow the size limit before anything is stored', async () => {
+    const user = await buildUser(t.db);
+    const doc = await buildDocument(t.db, user);
+    let stepRan = false;
+    await expect(
+      documentWriter(
+        t.db,
+        {
+          documentId: doc.id,
+          actorId: user.id,
+          maxDocumentBytes: 100,
+          field: 'text',
+          beforeRecord: async () => {
+            stepRan = true;
+          },
+        },
+        insertText('x'.repeat(500)),
+      ),
+    ).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'text' });
+    expect(stepRan).toBe(false);
+    expect(await rowsOf(doc.id)).toEqual([]);
+  });
+
+  it('is a 404 for a document that does not exist', async () => {
+    const user = await buildUser(t.db);
+    await expect(
+      documentWriter(t.db, { documentId: 'no-such-document', actorId: user.id }, insertText('x')),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -1,22 +1,15 @@
+import type { Transaction } from 'kysely';
 import * as Y from 'yjs';
 import type { CollabBus } from '../collab-bus.js';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from '../config/index.js';
-import { appendAuditEvent } from '../db/repositories/audit.js';
 import { findDocument } from '../db/repositories/documents.js';
-import type { Handle } from '../db/repositories/handle.js';
+import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import { upsertSearchText } from '../db/repositories/search.js';
+import type { Database, DocumentRow } from '../db/schema.js';
 import { documentText } from '../documents/content.js';
-import {
-  type ContentConverter,
-  ContentRefusedError,
-  createContentConverter,
-} from '../documents/content-converter.js';
-import { checkMarkdownLines, MarkdownLimitError } from '../documents/markdown-limits.js';
-import type { ContentReplacement } from '../documents/writer.js';
 import { FolioError } from '../errors.js';
-import { InvalidUpdateError, validateUpdateV1 } from '../yjs/update-validator.js';
-import { documentStateLoader, type LoadedDocumentState } from './document-state.js';
-import { liveDocumentUpdater } from './live-document-updater.js';
+import { documentStateLoader, type LoadedDocumentState } from './document-state-loader.js';
+import { documentUpdateRecorder } from './document-update-recorder.js';
 
 export interface DocumentWriteResult {
   /** False when the write changed nothing (nothing was stored). */
@@ -79,52 +72,103 @@ export function changeInPlace(doc: Y.Doc, apply: () => void): PreparedChange {
   return { update, bytes: Y.encodeStateAsUpdate(doc).byteLength, text: documentText(doc) };
 }
 
+/** What a write sees: the document row and the durable state it was computed against. */
+export interface LoadedWrite {
+  document: DocumentRow;
+  loaded: LoadedDocumentState;
+}
+
 /**
- * The REST write path. Loads the document's durable state, lets `change` compute the
- * update (in place, or in a worker thread from the encoded state), refuses it when the
- * document would outgrow `maxDocumentBytes`, runs `beforeStore` (restore keeps the state
- * before it), and stores exactly that update — the one Yjs emitted, never the caller's
- * bytes — through `liveDocumentUpdater`, the same path the collaboration server
- * follows: one update-log row attributed to the actor, audited, and announced to every
- * instance holding the document so connected clients see it. Nothing is stored when
- * nothing changed or the write is refused. The search row is refreshed from the
- * resulting text.
+ * Steps of a write beyond storing its change, committed in the change's transaction.
+ * When nothing changed they still run (in a transaction of their own): a restore to the
+ * state the document already has is still a restore.
  */
-export async function writeDocument(
+export interface WriteSteps {
+  /** Before the change is recorded (a restore keeps the state before it as a version). */
+  beforeRecord?: (trx: Transaction<Database>, write: LoadedWrite) => Promise<void>;
+  /** After it is recorded (a restore's own audit entry and webhook event). */
+  afterRecord?: (
+    trx: Transaction<Database>,
+    write: LoadedWrite,
+    result: DocumentWriteResult,
+  ) => Promise<void>;
+}
+
+export interface DocumentWrite extends DocumentSizeLimit, WriteAttribution, WriteSteps {
+  documentId: string;
+  actorId: string;
+  /** Which request field a size refusal names. */
+  field?: string | undefined;
+}
+
+/**
+ * The REST write path, and its only one: updates, content, merges and restores all come
+ * through here. Reads the document row and its durable state once; `change` builds the
+ * update once (in place, or in a worker thread from the encoded state) — the one Yjs
+ * emitted, never the caller's bytes, so it is not validated again; a change that would
+ * make the document outgrow `maxDocumentBytes` is refused. Then, in one transaction, the
+ * update-log row attributed to the actor and its `document.update` audit entry (with
+ * the caller's `steps`). After the commit the change is announced once to every
+ * instance holding the document (connected clients see it within milliseconds; an
+ * instance that misses the announcement reads the row within its anti-entropy interval)
+ * and the search row is written once, from the row and the text at hand. Nothing is
+ * stored when nothing changed or the write is refused. Authorization is the caller's job.
+ */
+export async function documentWriter(
   db: Handle,
-  bus: CollabBus | undefined,
-  input: DocumentSizeLimit &
-    WriteAttribution & {
-      documentId: string;
-      actorId: string;
-      /** Which request field a size refusal names. */
-      field?: string;
-      beforeStore?: () => Promise<void>;
-    },
+  input: DocumentWrite,
   change: (loaded: LoadedDocumentState) => PreparedChange | Promise<PreparedChange>,
+  bus?: CollabBus,
 ): Promise<DocumentWriteResult> {
   const document = await findDocument(db, input.documentId);
   if (!document) throw new FolioError('NOT_FOUND', 'document not found');
   const loaded = await documentStateLoader(db, input.documentId);
+  const write: LoadedWrite = { document, loaded };
   try {
     const prepared = await change(loaded);
-    if (!prepared.update) return { changed: false, seq: loaded.seq, bytes: 0 };
+    if (!prepared.update) {
+      const unchanged = { changed: false, seq: loaded.seq, bytes: 0 };
+      if (input.beforeRecord || input.afterRecord) {
+        await inTransaction(db, async (trx) => {
+          await input.beforeRecord?.(trx, write);
+          await input.afterRecord?.(trx, write, unchanged);
+        });
+      }
+      return unchanged;
+    }
     refuseOversizedDocument(prepared.bytes, input, input.field);
-    await input.beforeStore?.();
-    const { seq } = await liveDocumentUpdater(db, bus, {
-      documentId: input.documentId,
-      update: prepared.update,
-      actorId: input.actorId,
-      agent: input.agent?.label ?? null,
-      // Indexed just below from the text at hand, rather than reloaded from Postgres.
-      index: false,
-      encodedHere: true,
+    const update = prepared.update;
+    const result = await inTransaction(db, async (trx) => {
+      await input.beforeRecord?.(trx, write);
+      const [seq] = await documentUpdateRecorder(
+        trx,
+        [
+          {
+            documentId: input.documentId,
+            update,
+            actorId: input.actorId,
+            agent: input.agent?.label ?? null,
+            connectionId: null,
+          },
+        ],
+        { auditInline: true },
+      ).catch((error) => {
+        // Deleted between the load and the write (the foreign key's check).
+        if ((error as { code?: string }).code === '23503') return [undefined];
+        throw error;
+      });
+      if (seq === undefined) throw new FolioError('NOT_FOUND', 'document not found');
+      const stored = { changed: true, seq, bytes: update.byteLength };
+      await input.afterRecord?.(trx, write, stored);
+      return stored;
     });
+    await bus?.publish({ type: 'document-updated', documentId: input.documentId, seq: result.seq });
+    // Searchable at once, whether or not an instance holds the document; the same text
+    // the collaboration server indexes.
     await upsertSearchText(db, {
       documentId: document.id,
       workspaceId: document.workspace_id,
       title: document.title,
-      // The same text the collaboration server indexes.
       body: prepared.text,
     });
     if (input.agent) {
@@ -137,133 +181,8 @@ export async function writeDocument(
         key: input.agent.tokenId,
       });
     }
-    return { changed: true, seq, bytes: prepared.update.byteLength };
+    return result;
   } finally {
     loaded.doc.destroy();
   }
-}
-
-/**
- * `POST /v1/documents/:id/updates`: an untrusted binary Yjs update, validated
- * structurally before Yjs sees it (V1 only). An update that depends on state the
- * document does not have is refused rather than stored pending.
- */
-export async function documentUpdateApplier(
-  db: Handle,
-  bus: CollabBus | undefined,
-  input: DocumentSizeLimit & WriteAttribution & { documentId: string; actorId: string; update: Uint8Array },
-): Promise<DocumentWriteResult> {
-  try {
-    validateUpdateV1(input.update);
-  } catch (error) {
-    if (error instanceof InvalidUpdateError) {
-      throw new FolioError('BAD_REQUEST', `not a valid Yjs V1 update: ${error.message}`, { field: 'body' });
-    }
-    throw error;
-  }
-  return writeDocument(db, bus, { ...input, field: 'body' }, ({ doc }) =>
-    changeInPlace(doc, () => {
-      try {
-        Y.applyUpdate(doc, input.update, REST_ORIGIN);
-      } catch (error) {
-        throw new FolioError('BAD_REQUEST', 'not a valid Yjs update', { field: 'body', cause: error });
-      }
-      if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) {
-        throw new FolioError('BAD_REQUEST', 'the update depends on changes the document does not have', {
-          field: 'body',
-        });
-      }
-    }),
-  );
-}
-
-/**
- * Refuses a body with an over-long line at once, before the document is loaded or a
- * worker is asked (the full limits are checked again while parsing).
- */
-export function refuseContentBeyondLimits(replacement: ContentReplacement, prefix = ''): void {
-  if (!('markdown' in replacement)) return;
-  try {
-    checkMarkdownLines(replacement.markdown);
-  } catch (error) {
-    if (!(error instanceof MarkdownLimitError)) throw error;
-    throw new FolioError('BAD_REQUEST', `${prefix}markdown: ${error.message}`, {
-      field: `${prefix}markdown`,
-    });
-  }
-}
-
-/** Converts without threads when the caller has no converter (scripts, tests). */
-const inlineConverter = createContentConverter({ inlineBelowChars: Number.POSITIVE_INFINITY });
-
-/**
- * A `{text|markdown}` body as the change it makes to the document encoded as `state`,
- * with refusals as API errors naming the field (`prefix` locates the body in the
- * request, e.g. `content.` for document creation).
- */
-export async function contentChange(
-  converter: ContentConverter | undefined,
-  state: Uint8Array,
-  replacement: ContentReplacement,
-  prefix = '',
-): Promise<PreparedChange> {
-  const field = `${prefix}${'text' in replacement ? 'text' : 'markdown'}`;
-  try {
-    return await (converter ?? inlineConverter).convert(state, replacement);
-  } catch (error) {
-    if (!(error instanceof ContentRefusedError)) throw error;
-    switch (error.kind) {
-      case 'target':
-        throw new FolioError('BAD_REQUEST', error.message, { field: `${prefix}field` });
-      case 'limit':
-        throw new FolioError('BAD_REQUEST', `${field}: ${error.message}`, { field });
-      case 'timeout':
-      case 'memory':
-        throw new FolioError('PAYLOAD_TOO_LARGE', `${field}: ${error.message}`, { field });
-      case 'busy':
-        throw new FolioError('UNAVAILABLE', error.message);
-    }
-  }
-}
-
-/** A `PUT /v1/documents/:id/content` body and who writes it. */
-export type ContentWrite = DocumentSizeLimit &
-  WriteAttribution & {
-    documentId: string;
-    actorId: string;
-    replacement: ContentReplacement;
-    converter?: ContentConverter | undefined;
-  };
-
-/**
- * `PUT /v1/documents/:id/content {text|markdown}`: replaces the text as a new change.
- * Markdown is parsed by `converter` (large bodies in a worker thread); without one, on
- * the calling thread.
- */
-export function documentContentReplacer(
-  db: Handle,
-  bus: CollabBus | undefined,
-  input: ContentWrite,
-): Promise<DocumentWriteResult> {
-  const field = 'text' in input.replacement ? 'text' : 'markdown';
-  refuseContentBeyondLimits(input.replacement);
-  return writeDocument(db, bus, { ...input, field }, ({ doc }) =>
-    contentChange(input.converter, Y.encodeStateAsUpdate(doc), input.replacement),
-  );
-}
-
-/** A REST read of the content: the durable state (what was acknowledged), audited as `document.read`. */
-export async function documentContentReader(
-  db: Handle,
-  input: { documentId: string; workspaceId: string; actorId: string; format: string },
-): Promise<LoadedDocumentState> {
-  const loaded = await documentStateLoader(db, input.documentId);
-  await appendAuditEvent(db, {
-    actorId: input.actorId,
-    action: 'document.read',
-    documentId: input.documentId,
-    workspaceId: input.workspaceId,
-    details: { format: input.format },
-  });
-  return loaded;
 }

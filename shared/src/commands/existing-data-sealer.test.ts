@@ -6,9 +6,11 @@ import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
 import { documentText } from '../documents/content.js';
 import { createLogger } from '../logger.js';
 import { buildUser, createTestDatabase, type TestDatabase, testKeyring } from '../testing/index.js';
+import { documentCompactor } from './document-compactor.js';
 import { documentCreator } from './document-creator.js';
-import { documentCompactor, documentStateLoader } from './document-state.js';
-import { documentVersionCreator, documentVersionLoader } from './document-versions.js';
+import { documentStateLoader } from './document-state-loader.js';
+import { documentVersionCreator } from './document-version-creator.js';
+import { documentVersionLoader } from './document-version-reader.js';
 import { existingDataSealer } from './existing-data-sealer.js';
 
 // Written with ENCRYPTION=off (as before encryption existed), then sealed in place.

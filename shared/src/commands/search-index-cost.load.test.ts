@@ -3,7 +3,8 @@ import * as Y from 'yjs';
 import { upsertSearchText } from '../db/repositories/search.js';
 import { documentText } from '../documents/content.js';
 import { buildDocument, buildUser, createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { documentCompactor, documentStateLoader } from './document-state.js';
+import { documentCompactor } from './document-compactor.js';
+import { documentStateLoader } from './document-state-loader.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
 
 /**

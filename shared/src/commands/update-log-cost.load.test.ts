@@ -9,7 +9,8 @@ import {
   createTestDatabase,
   type TestDatabase,
 } from '../testing/index.js';
-import { documentCompactor, EMPTY_HORIZON } from './document-state.js';
+import { documentCompactor } from './document-compactor.js';
+import { EMPTY_HORIZON } from './document-state-loader.js';
 import { documentUpdateAuditor } from './document-update-auditor.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
 

@@ -4,10 +4,13 @@ import * as Y from 'yjs';
 import { verifyAuditChain } from '../db/repositories/audit.js';
 import { documentText } from '../documents/content.js';
 import { buildDocument, buildUser, createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { documentCompactor, documentStateLoader } from './document-state.js';
+import { documentCompactor } from './document-compactor.js';
+import { documentStateAt } from './document-state-at.js';
+import { documentStateLoader } from './document-state-loader.js';
 import { documentUpdateAuditor } from './document-update-auditor.js';
 import { documentUpdateRecorder } from './document-update-recorder.js';
-import { documentStateAt, documentVersionCreator, documentVersionLoader } from './document-versions.js';
+import { documentVersionCreator } from './document-version-creator.js';
+import { documentVersionLoader } from './document-version-reader.js';
 
 let t: TestDatabase;
 beforeAll(async () => {

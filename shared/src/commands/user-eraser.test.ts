@@ -24,12 +24,13 @@ import {
   testRedisPrefix,
 } from '../testing/index.js';
 import { authenticateApiToken } from './api-token-issuer.js';
+import { documentContentReplacer } from './document-content-replacer.js';
 import { documentCreator } from './document-creator.js';
-import { documentContentReplacer } from './document-writer.js';
 import { authenticateSession, sessionStarter } from './sessions.js';
 import { userEraser } from './user-eraser.js';
 import { userProvisioner } from './user-provisioner.js';
-import { workspaceCreator, workspaceMemberSetter } from './workspace-admin.js';
+import { workspaceCreator } from './workspace-creator.js';
+import { workspaceMemberSetter } from './workspace-member-setter.js';
 
 const log = createLogger({ level: 'silent', name: 'test' });
 let t: TestDatabase;
@@ -103,7 +104,7 @@ async function buildAccount() {
     actorId: bob.id,
   });
   await grantDocumentRole(t.db, bobsDoc.id, zelda.id, 'editor');
-  await documentContentReplacer(t.db, undefined, {
+  await documentContentReplacer(t.db, {
     documentId: bobsDoc.id,
     actorId: zelda.id,
     replacement: { text: 'zelda edited this' },

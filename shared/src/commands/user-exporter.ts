@@ -10,7 +10,7 @@ import { listWorkspacesOfUser } from '../db/repositories/workspaces.js';
 import { documentJson, documentText } from '../documents/content.js';
 import { FolioError } from '../errors.js';
 import { presentApiToken } from './api-token-issuer.js';
-import { documentStateLoader } from './document-state.js';
+import { documentStateLoader } from './document-state-loader.js';
 
 /** Bounds of one export; `truncated` says when one was reached. */
 export const EXPORT_LIMITS = { documents: 1_000, auditEntries: 50_000 } as const;

@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendAuditEvent } from '../db/repositories/audit.js';
 import { type Handle, inTransaction } from '../db/repositories/handle.js';
-import {
-  countWebhooks,
-  deleteWebhook,
-  findWebhook,
-  insertWebhook,
-  MAX_WEBHOOKS_PER_WORKSPACE,
-} from '../db/repositories/webhooks.js';
+import { countWebhooks, insertWebhook, MAX_WEBHOOKS_PER_WORKSPACE } from '../db/repositories/webhooks.js';
 import type { WebhookRow } from '../db/schema.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -53,24 +47,5 @@ export async function webhookRegistrar(
       details: { webhookId: webhook.id, events },
     });
     return webhook;
-  });
-}
-
-/** Deletes an endpoint with its delivery log; pending deliveries are dropped. */
-export async function webhookDeleter(
-  db: Handle,
-  input: { webhookId: string; actorId: string },
-): Promise<void> {
-  await inTransaction(db, async (trx) => {
-    const webhook = await findWebhook(trx, input.webhookId);
-    if (!webhook || !(await deleteWebhook(trx, input.webhookId))) {
-      throw new FolioError('NOT_FOUND', 'webhook not found');
-    }
-    await appendAuditEvent(trx, {
-      actorId: input.actorId,
-      action: 'webhook.delete',
-      workspaceId: webhook.workspace_id,
-      details: { webhookId: webhook.id },
-    });
   });
 }

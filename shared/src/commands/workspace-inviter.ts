@@ -4,21 +4,15 @@ import { type Handle, inTransaction } from '../db/repositories/handle.js';
 import {
   countPendingInvitations,
   deleteExpiredInvitations,
-  deleteInvitation,
-  findInvitationOfUserForUpdate,
   hasPendingInvitation,
   upsertWorkspaceInvitation,
 } from '../db/repositories/workspace-invitations.js';
-import {
-  findMembership,
-  sharesWorkspace,
-  upsertWorkspaceMember,
-} from '../db/repositories/workspace-members.js';
+import { sharesWorkspace } from '../db/repositories/workspace-members.js';
 import { findWorkspace } from '../db/repositories/workspaces.js';
 import type { InstanceRole, WorkspaceRole } from '../db/schema.js';
 import { FolioError } from '../errors.js';
 import { newId } from '../ids.js';
-import { workspaceMemberSetter } from './workspace-admin.js';
+import { workspaceMemberSetter } from './workspace-member-setter.js';
 
 /** An invitation not accepted within this long lapses. */
 export const INVITATION_TTL_MS = 14 * 24 * 60 * 60 * 1000;
@@ -91,50 +85,4 @@ export async function workspaceInviter(
     return id;
   });
   return { status: 'invited', invitationId };
-}
-
-/** A live invitation addressed to the caller, locked; someone else's, a lapsed or an unknown one is 404. */
-async function loadOwnInvitation(trx: Handle, input: { invitationId: string; userId: string; now?: Date }) {
-  const now = input.now ?? new Date();
-  const invitation = await findInvitationOfUserForUpdate(trx, input.invitationId, input.userId, now);
-  if (!invitation) throw new FolioError('NOT_FOUND', 'invitation not found');
-  return invitation;
-}
-
-/** The invitee joins: they become a member with the invited role (or keep a stronger one). */
-export async function workspaceInvitationAccepter(
-  db: Handle,
-  input: { invitationId: string; userId: string; now?: Date },
-): Promise<{ workspaceId: string; userId: string; role: WorkspaceRole }> {
-  return inTransaction(db, async (trx) => {
-    const invitation = await loadOwnInvitation(trx, input);
-    const current = await findMembership(trx, invitation.workspace_id, input.userId);
-    const role: WorkspaceRole = current === 'admin' ? 'admin' : invitation.role;
-    await upsertWorkspaceMember(trx, invitation.workspace_id, input.userId, role);
-    await deleteInvitation(trx, invitation.id);
-    await appendAuditEvent(trx, {
-      actorId: input.userId,
-      action: 'workspace.invitation.accept',
-      workspaceId: invitation.workspace_id,
-      details: { invitationId: invitation.id, userId: input.userId, role, invitedBy: invitation.invited_by },
-    });
-    return { workspaceId: invitation.workspace_id, userId: input.userId, role };
-  });
-}
-
-/** The invitee says no: the invitation goes. */
-export async function workspaceInvitationDecliner(
-  db: Handle,
-  input: { invitationId: string; userId: string; now?: Date },
-): Promise<void> {
-  await inTransaction(db, async (trx) => {
-    const invitation = await loadOwnInvitation(trx, input);
-    await deleteInvitation(trx, invitation.id);
-    await appendAuditEvent(trx, {
-      actorId: input.userId,
-      action: 'workspace.invitation.decline',
-      workspaceId: invitation.workspace_id,
-      details: { invitationId: invitation.id, userId: input.userId },
-    });
-  });
 }

@@ -12,7 +12,7 @@ import { createJobQueue, type JobQueue } from '../jobs/job-queue.js';
 import { QUEUES } from '../jobs/queues.js';
 import { createLogger } from '../logger.js';
 import { buildUser, createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { workspaceCreator } from './workspace-admin.js';
+import { workspaceCreator } from './workspace-creator.js';
 import { workspaceSearchReindexer } from './workspace-search-reindexer.js';
 import { workspaceUpdater } from './workspace-updater.js';
 

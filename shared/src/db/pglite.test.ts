@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { migrateToLatest, migrations } from '@folio/migrations';
 import { sql } from 'kysely';
 import { afterAll, expect, it } from 'vitest';
-import { EMPTY_HORIZON } from '../commands/document-state.js';
+import { EMPTY_HORIZON } from '../commands/document-state-loader.js';
 import { documentUpdateAuditor } from '../commands/document-update-auditor.js';
 import { documentUpdateRecorder } from '../commands/document-update-recorder.js';
 import { userCreator } from '../commands/user-creator.js';

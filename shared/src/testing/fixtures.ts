@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import * as Y from 'yjs';
+import { type CollabEvent, createCollabBus } from '../collab-bus.js';
 import { apiTokenIssuer } from '../commands/api-token-issuer.js';
+import { documentStateLoader } from '../commands/document-state-loader.js';
 import { userCreator } from '../commands/user-creator.js';
 import { setDocumentPermission } from '../db/repositories/document-permissions.js';
 import { insertDocument } from '../db/repositories/documents.js';
@@ -7,7 +10,9 @@ import type { Handle } from '../db/repositories/handle.js';
 import { upsertWorkspaceMember } from '../db/repositories/workspace-members.js';
 import { findPersonalWorkspace, insertWorkspace } from '../db/repositories/workspaces.js';
 import type { DocumentRole, DocumentRow, InstanceRole, Scope, User, Workspace } from '../db/schema.js';
+import { documentText } from '../documents/content.js';
 import { newId } from '../ids.js';
+import { createLogger } from '../logger.js';
 
 /** Test factories: rows with sensible defaults, overridable per test. */
 
@@ -63,4 +68,47 @@ export async function grantDocumentRole(
 
 export async function buildApiToken(db: Handle, user: User, scopes: Scope[] = ['read', 'write']) {
   return apiTokenIssuer(db, { userId: user.id, scopes, actorId: null });
+}
+
+/** The actions of a document's or a workspace's audit entries, oldest first. */
+export async function auditActions(db: Handle, filter: { documentId?: string; workspaceId?: string }) {
+  let q = db.selectFrom('audit_events').select('action');
+  if (filter.documentId !== undefined) q = q.where('document_id', '=', filter.documentId);
+  if (filter.workspaceId !== undefined) q = q.where('workspace_id', '=', filter.workspaceId);
+  return (await q.orderBy('id').execute()).map((r) => r.action);
+}
+
+/** A Yjs update that inserts `text` into a fresh document's Y.Text `t`. */
+export function textUpdate(text: string): Uint8Array {
+  const doc = new Y.Doc();
+  doc.getText('t').insert(0, text);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+/** The stored text of a document (snapshot plus log). */
+export async function storedText(db: Handle, documentId: string): Promise<string> {
+  const loaded = await documentStateLoader(db, documentId);
+  try {
+    return documentText(loaded.doc);
+  } finally {
+    loaded.doc.destroy();
+  }
+}
+
+/** Postgres' clock, so "a time between two writes" never depends on this process's clock. */
+export async function databaseNow(db: Handle): Promise<Date> {
+  const row = await db
+    .selectNoFrom((eb) => eb.fn<Date>('clock_timestamp', []).as('now'))
+    .executeTakeFirstOrThrow();
+  return row.now;
+}
+
+/** An in-process bus that records what is published on it. */
+export function recordingBus() {
+  const bus = createCollabBus({ prefix: 'test:', log: createLogger({ level: 'silent', name: 'test' }) });
+  const seen: CollabEvent[] = [];
+  void bus.subscribe((e) => seen.push(e));
+  /** Lets the in-process delivery of what was published run. */
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  return { bus, seen, settle };
 }

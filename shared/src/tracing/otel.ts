@@ -21,8 +21,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import type { SpanAttributes, SpanHandle, SpanOptions, Tracing, TracingOptions } from './index.js';
 import { ReportingExporter } from './reporting-exporter.js';
+import type { SpanAttributes, SpanHandle, SpanOptions, Tracing, TracingOptions } from './tracing.js';
 
 /** Per export request; the exporter retries within it, then gives the batch up. */
 const EXPORT_TIMEOUT_MS = 5_000;

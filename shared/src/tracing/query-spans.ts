@@ -1,6 +1,6 @@
 import type { LogEvent } from 'kysely';
-import type { Tracing } from './index.js';
 import { databaseAttributes } from './semantic-conventions.js';
+import type { Tracing } from './tracing.js';
 
 /** Long enough to recognise a statement; values are never included (they are parameters). */
 const MAX_SQL_CHARS = 2_000;

@@ -4,7 +4,7 @@
  * the query spans name things alike. Values never include secrets: no query strings (a
  * y-websocket URL carries its token there), no SQL parameters, no message bodies.
  */
-import type { SpanAttributes } from './index.js';
+import type { SpanAttributes } from './tracing.js';
 
 const KNOWN_METHODS = new Set([
   'CONNECT',

@@ -1,4 +1,5 @@
 import * as decoding from 'lib0/decoding';
+import { FolioError } from '../errors.js';
 
 /**
  * A strict, allocation-free reader of Yjs V1 updates, run on every update a client sends
@@ -169,6 +170,20 @@ export function validateUpdateV1(update: Uint8Array): UpdateSummary {
     fail(`${update.length - decoder.pos} trailing bytes (not a V1 update)`);
   }
   return { clockEnds, structCount, deleteRangeCount, deleteSetOffset };
+}
+
+/**
+ * `validateUpdateV1` for an update a caller sent (REST): a failure is the API's 400
+ * naming `field`, with the validator's reason. The one place that maps
+ * `InvalidUpdateError` to an API error.
+ */
+export function validateSubmittedUpdate(update: Uint8Array, field = 'body'): UpdateSummary {
+  try {
+    return validateUpdateV1(update);
+  } catch (error) {
+    if (!(error instanceof InvalidUpdateError)) throw error;
+    throw new FolioError('BAD_REQUEST', `not a valid Yjs V1 update: ${error.message}`, { field });
+  }
 }
 
 /** Whether the update carries structs the document (given its state vector) lacks. */

@@ -92,6 +92,14 @@ export function appendAuditEvents(db: Handle, entries: AuditEntry[]): Promise<vo
 
 export const appendAuditEvent = (db: Handle, entry: AuditEntry) => appendAuditEvents(db, [entry]);
 
+/**
+ * Locks the chain head for the rest of the transaction, as an append would: what the
+ * caller decides before appending cannot race another appender (a first start).
+ */
+export async function lockAuditChainHead(db: Handle): Promise<void> {
+  await db.selectFrom('audit_chain_head').select('last_id').forUpdate().execute();
+}
+
 export interface AuditFilter {
   documentId?: string | undefined;
   actorId?: string | undefined;

@@ -233,3 +233,11 @@ export async function pseudonymizeUser(
     .where('id', '=', userId)
     .execute();
 }
+
+/** Whether the database has Folio's tables at all (the `users` table stands for them). */
+export async function usersTableExists(db: Handle): Promise<boolean> {
+  const { rows } = await sql<{ users: string | null }>`select to_regclass('users')::text as users`.execute(
+    db,
+  );
+  return Boolean(rows[0]?.users);
+}
