@@ -1,6 +1,6 @@
 import { createCollabBus } from '@folio/shared';
 import { documentStateLoader, documentUpdateApplier, documentUpdateRecorder } from '@folio/shared/commands';
-import { deleteDocument } from '@folio/shared/db';
+import { deleteDocument, findDocumentState } from '@folio/shared/db';
 import { buildDocument, buildUser } from '@folio/shared/testing';
 import { sql } from 'kysely';
 import * as encoding from 'lib0/encoding';
@@ -120,11 +120,9 @@ describe('persistence and anti-entropy', () => {
     expect(memory.values.find((v) => v.labels.source === 'memory')?.value).toBe(1);
     // The snapshot holds what memory held, and claims no coverage of the other row:
     // a load from Postgres alone still finds it.
-    const state = await ctx.db.db
-      .selectFrom('document_states')
-      .select('snapshot')
-      .where('document_id', '=', document.id)
-      .executeTakeFirstOrThrow();
+    // Through the repository: the stored snapshot is sealed with the document's key.
+    const state = await findDocumentState(ctx.db.db, document.id);
+    if (!state) throw new Error('no snapshot stored');
     const fromSnapshot = new Y.Doc();
     Y.applyUpdate(fromSnapshot, state.snapshot);
     expect(fromSnapshot.getText('t').toString()).toBe('typed ');

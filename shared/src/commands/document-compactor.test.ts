@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { findDocumentState } from '../db/repositories/document-states.js';
 import { documentText } from '../documents/content.js';
 import { buildDocument, buildUser } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
@@ -38,11 +39,9 @@ describe('documentCompactor', () => {
     loaded.doc.destroy();
     // The snapshot alone holds the text now. (Rows may still be read again after it:
     // the horizon is the cluster's oldest running transaction, which other tests move.)
-    const state = await t.db
-      .selectFrom('document_states')
-      .select('snapshot')
-      .where('document_id', '=', doc.id)
-      .executeTakeFirstOrThrow();
+    // Through the repository: the stored snapshot is sealed with the document's key.
+    const state = await findDocumentState(t.db, doc.id);
+    if (!state) throw new Error('no snapshot stored');
     const fromSnapshot = new Y.Doc();
     Y.applyUpdate(fromSnapshot, state.snapshot);
     expect(documentText(fromSnapshot)).toBe(text.toString());

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countUsers, findUserByEmail } from '../db/repositories/users.js';
 import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
 import { auditActions } from '../testing/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
@@ -15,7 +16,8 @@ describe('userCreator', () => {
     const user = await userCreator(t.db, { email: 'grace@example.test', name: 'Grace', actorId: null });
     expect(user).toMatchObject({ email: 'grace@example.test', name: 'Grace', role: 'member' });
     const workspace = await findPersonalWorkspace(t.db, user.id);
-    expect(workspace?.name).toBe("Grace's workspace");
+    // Named without personal data: workspace names are not sealed, the user's name is.
+    expect(workspace?.name).toBe('Personal');
     const membership = await t.db
       .selectFrom('workspace_members')
       .select('role')
@@ -31,11 +33,8 @@ describe('userCreator', () => {
       code: 'CONFLICT',
       field: 'email',
     });
-    const rows = await t.db
-      .selectFrom('users')
-      .select('id')
-      .where('email', 'ilike', 'linus@example.test')
-      .execute();
-    expect(rows).toHaveLength(1);
+    // Emails are sealed; lookups go through their keyed hash, case-insensitively.
+    expect(await findUserByEmail(t.db, 'Linus@Example.test')).toMatchObject({ email: 'linus@example.test' });
+    expect(await countUsers(t.db)).toBe(2);
   });
 });

@@ -127,15 +127,25 @@ export async function sealStoredVersion(db: Handle, id: string, snapshot: Uint8A
 }
 
 /** The newest version's state (any kind), to tell whether the document changed since. */
-export function findLatestVersionSnapshot(db: Handle, documentId: string) {
-  return db
+export async function findLatestVersionSnapshot(db: Handle, documentId: string) {
+  const row = await db
     .selectFrom('document_versions')
-    .select(['id', 'snapshot', 'created_at'])
+    .select(['id', 'snapshot', 'sealed', 'created_at'])
     .where('document_id', '=', documentId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
+  if (!row) return undefined;
+  // Sealed with the document's key like every version (see findDocumentVersion).
+  const snapshot = await openOne(
+    db,
+    documentId,
+    VERSION_SNAPSHOT,
+    { bytes: row.snapshot, sealed: row.sealed },
+    row.id,
+  );
+  return { id: row.id, snapshot, created_at: row.created_at };
 }
 
 /** A document's automatic versions, newest first (retention thins them; never the others). */
