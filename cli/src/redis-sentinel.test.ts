@@ -90,7 +90,7 @@ it.runIf(hasRedis)(
           ]);
         }
       },
-      { timeout: 20_000, interval: 200 },
+      { timeout: 40_000, interval: 200 },
     );
 
     // Folio's client, configured as the ConfigMap configures it
@@ -103,7 +103,7 @@ it.runIf(hasRedis)(
     await client?.set('folio-test:before', '1');
     // replication is asynchronous: let both replicas have it before the master dies (WAIT's
     // own timeout stays under the client's 5 s command timeout)
-    await vi.waitFor(async () => expect(await client?.wait(2, 2_000)).toBe(2), { timeout: 20_000 });
+    await vi.waitFor(async () => expect(await client?.wait(2, 2_000)).toBe(2), { timeout: 40_000 });
 
     process.kill(-(servers[0]?.pid as number), 'SIGKILL');
     const promoted = await vi.waitFor(
@@ -118,10 +118,12 @@ it.runIf(hasRedis)(
         expect([String(redisPorts[1]), String(redisPorts[2])]).toContain(port);
         return Number(port);
       },
-      { timeout: 30_000, interval: 200 },
+      // A failover takes a few seconds idle; on a loaded 2-core machine (the whole suite
+      // running) elections have been seen to take far longer.
+      { timeout: 60_000, interval: 200 },
     );
     await vi.waitFor(async () => expect(await client?.set('folio-test:after', '2')).toBe('OK'), {
-      timeout: 20_000,
+      timeout: 40_000,
       interval: 200,
     });
     expect(cli(promoted, 'get', 'folio-test:before')).toBe('1');
@@ -134,8 +136,8 @@ it.runIf(hasRedis)(
         expect(/^role:(\w+)/m.exec(info)?.[1]).toBe('slave');
         expect(/^master_port:(\d+)/m.exec(info)?.[1]).toBe(String(promoted));
       },
-      { timeout: 20_000, interval: 200 },
+      { timeout: 40_000, interval: 200 },
     );
   },
-  90_000,
+  220_000,
 );
