@@ -10,7 +10,7 @@ import { createCollabBus, FolioError } from '@folio/shared';
 import { commonEnv, parseConfig } from '@folio/shared/config';
 import { type Db, LockedError, openDatabase } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
-import { createRedis } from '@folio/shared/redis';
+import { createRedis, redisConnection } from '@folio/shared/redis';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { executeAdminCommand, parseAdminCommand, UsageError, usage } from './admin-commands.js';
@@ -66,14 +66,7 @@ async function main(argv: string[]): Promise<number> {
   // sockets, and sweeps Redis; other commands need no Redis connection.
   const redis =
     command.kind === 'gdpr erase'
-      ? createRedis({
-          url: config.REDIS_URL,
-          sentinels: config.REDIS_SENTINELS,
-          sentinelMaster: config.REDIS_SENTINEL_MASTER,
-          caFile: config.REDIS_CA_FILE,
-          log,
-          name: 'folio-cli',
-        })
+      ? createRedis({ ...redisConnection(config), log, name: 'folio-cli' })
       : undefined;
   const bus = redis ? createCollabBus({ redis, prefix: config.REDIS_KEY_PREFIX, log }) : undefined;
   try {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from './logger.js';
 import type { Redis } from './redis.js';
+import { collabEventsChannel } from './redis-keys.js';
 
 /**
  * How the REST API (or the CLI) tells every collaboration instance that something
@@ -41,8 +42,6 @@ export interface CollabBus {
   subscribe(listener: (event: CollabEvent) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
-
-export const collabEventsChannel = (prefix: string) => `${prefix}collab:events`;
 
 const MAX_EVENT_BYTES = 16 * 1024;
 const PUBLISH_WAIT_MS = 2_000;
