@@ -151,6 +151,34 @@ export class PrivatePostgres extends Supervised {
     return server;
   }
 
+  /**
+   * A streaming replica of `primary`: `pg_basebackup -R` (standby.signal and
+   * primary_conninfo written for us) into a directory of its own, started on another
+   * free port. Hot standby: it answers reads, and `pg_wal_replay_pause()` on it makes lag
+   * on demand.
+   */
+  static async replicaOf(primary: PrivatePostgres): Promise<PrivatePostgres> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'folio-replica-pg-'));
+    const server = new PrivatePostgres(primary.bin, dataDir, await freePort());
+    if (server.runAs.length > 0) {
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+      chownSync(dataDir, uid, gid);
+    }
+    const [command, ...prefix] = [...server.runAs, join(primary.bin, 'pg_basebackup')];
+    execFileSync(
+      command as string,
+      [
+        ...prefix,
+        ...['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres'],
+        ...['-D', dataDir, '-R', '-X', 'stream', '--no-sync', '--checkpoint=fast'],
+      ],
+      { stdio: 'ignore' },
+    );
+    await server.restart();
+    return server;
+  }
+
   /** Starts the postmaster (after a stop or a crash) and waits until it answers. */
   async restart(): Promise<void> {
     await this.kill('SIGQUIT');

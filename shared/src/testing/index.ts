@@ -11,6 +11,14 @@ import type { Database } from '../db/schema.js';
 import { createLogger } from '../logger.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * Set (`postgres://user@host:port`) to run the tests through a connection pooler: test
+ * databases are still created and dropped on TEST_DATABASE_URL's server directly (a
+ * pooler runs no CREATE DATABASE … TEMPLATE for us), but every test — its handle, the
+ * URL it hands to servers it starts — connects through the pooler.
+ * e2e/src/pgbouncer.test.ts sets it.
+ */
+export const TEST_DATABASE_POOLER_URL = process.env.TEST_DATABASE_POOLER_URL || undefined;
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /**
  * Set (`host:port,…`) to run the Redis-using tests against a Redis Cluster instead of
@@ -92,7 +100,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await withAdminClient((c) =>
     c.query(`create database ${quoteIdent(name)} template ${quoteIdent(template)}`),
   );
-  const url = databaseUrl(name);
+  const url = databaseUrl(name, TEST_DATABASE_POOLER_URL ?? TEST_DATABASE_URL);
   const handle = await openDatabase({
     url,
     dataDir: '.',
@@ -122,5 +130,6 @@ export const testRedisPrefix = () => `folio-test:${process.pid}:${randomBytes(4)
 export * from './fixtures.js';
 export * from './otlp-collector.js';
 export * from './personal-data.js';
+export * from './pgbouncer.js';
 export * from './redis-cluster.js';
 export * from './tcp-proxy.js';
