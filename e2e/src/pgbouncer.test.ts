@@ -12,17 +12,22 @@
  * pg-boss workers, which poll as well), named prepared statements (none: node-postgres
  * prepares unnamed statements unless given a name), session SETs (only SET LOCAL).
  */
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import {
+  databaseUrl,
   type PrivatePgBouncer,
   pgBouncerAvailable,
   startPgBouncer,
   TEST_DATABASE_URL,
+  withAdminClient,
 } from '@folio/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNestedVitest } from './nested-vitest.js';
 
+const run = promisify(execFile);
 const available = pgBouncerAvailable();
 if (!available) console.warn('pgbouncer test skipped: pgbouncer not installed (apt-get install pgbouncer)');
 
@@ -41,6 +46,34 @@ describe.skipIf(!available)('through PgBouncer in transaction mode', () => {
     });
   });
   afterAll(() => bouncer?.stop());
+
+  it('migrates through the pooler from several processes at once, and leaves no lock behind', async () => {
+    const name = `folio_t_${process.pid}_pooled_migrations`;
+    await withAdminClient((c) => c.query(`drop database if exists ${name} with (force)`));
+    await withAdminClient((c) => c.query(`create database ${name}`));
+    try {
+      const migrate = () =>
+        run(process.execPath, [resolve(import.meta.dirname, '../../cli/dist/folio.js'), 'migrate'], {
+          env: {
+            PATH: process.env.PATH ?? '',
+            DATABASE_URL: databaseUrl(name, bouncer.url),
+            SECRET_KEY: 'pooled-migrations-secret-key-0123456789',
+          },
+        });
+      // Twice three at once: the second round finds the schema current and must not
+      // wait on a lock that the first round left on a pooled server connection.
+      for (let round = 0; round < 2; round++) await Promise.all([migrate(), migrate(), migrate()]);
+      const held = await withAdminClient((c) =>
+        c.query(
+          "select count(*)::int as n from pg_locks l join pg_database d on d.oid = l.database where l.locktype = 'advisory' and d.datname = $1",
+          [name],
+        ),
+      );
+      expect(held.rows[0]?.n).toBe(0);
+    } finally {
+      await withAdminClient((c) => c.query(`drop database if exists ${name} with (force)`));
+    }
+  }, 120_000);
 
   it('passes every test of the collaboration server and the API', async () => {
     const run = await runNestedVitest(
