@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { openDatabase } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { startTcpProxy, type TcpProxy } from '@folio/shared/testing';
@@ -32,7 +33,7 @@ export interface Topology {
    * acknowledged by it afterwards, as when a region drops off the network), then the
    * postmaster and its backends are killed.
    */
-  losePrimary(): Promise<void>;
+  losePrimary(): Promise<number>;
   /** Promotes the replica and moves both regions' database endpoints to it. */
   failOver(): Promise<void>;
   /** Stops and starts every node (SIGTERM: each stores its documents), same regions. */
@@ -119,10 +120,10 @@ export async function buildTopology(options: {
       ...(await spawnRegions()),
       async losePrimary() {
         for (const link of [replication, vipA, vipB]) link.cut();
+        const lostAt = Date.now();
         // Backends outlive a killed postmaster for a moment: kill them by pid too.
-        const backends = execFileSync('ps', ['-o', 'pid=', '--ppid', String(primary.pid)], {
-          encoding: 'utf8',
-        })
+        const { stdout } = await promisify(execFile)('ps', ['-o', 'pid=', '--ppid', String(primary.pid)]);
+        const backends = stdout
           .split('\n')
           .map(Number)
           .filter((pid) => pid > 0);
@@ -132,6 +133,7 @@ export async function buildTopology(options: {
             process.kill(pid, 'SIGKILL');
           } catch {}
         }
+        return lostAt;
       },
       async failOver() {
         await replica.query('select pg_promote(true, 30)', 'postgres');
