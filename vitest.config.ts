@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Integration tests share one Postgres and one Redis: each file clones its own database
 // from a template migrated once per run (shared/src/testing/global-setup.ts) and uses
 // its own Redis key prefix, so files run in parallel safely.
+const scaleTests = ['e2e/src/redis-cluster.test.ts', 'e2e/src/pgbouncer.test.ts', 'e2e/src/replica.test.ts'];
+
 export default defineConfig({
   test: {
     globalSetup: ['./shared/dist/testing/global-setup.js'],
@@ -23,7 +25,27 @@ export default defineConfig({
       {
         extends: true,
         // Spawns real processes: fewer at once on a 2-core machine.
-        test: { name: 'e2e', include: ['e2e/src/**/*.test.ts'], maxWorkers: 2, testTimeout: 60_000 },
+        test: {
+          name: 'e2e',
+          include: ['e2e/src/**/*.test.ts'],
+          exclude: scaleTests,
+          maxWorkers: 2,
+          testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        // Rerun other tests' files in a child vitest (on a Redis Cluster, through
+        // PgBouncer) and start private servers: after every other project (groupOrder),
+        // one file at a time, so that their timing-bound tests do not share the two cores
+        // with the rest of the suite.
+        test: {
+          name: 'scale',
+          include: scaleTests,
+          maxWorkers: 1,
+          testTimeout: 60_000,
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         extends: true,

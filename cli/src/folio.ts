@@ -11,7 +11,7 @@ import { parseConfig, withPublicUrls } from '@folio/shared/config';
 import { assertKeyFileMatches, openKeyring } from '@folio/shared/crypto';
 import { type Db, LockedError, openDatabase, usersTableExists } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
-import { createRedis } from '@folio/shared/redis';
+import { createRedis, redisConnection } from '@folio/shared/redis';
 import { executeAdminCommand, parseAdminCommand, UsageError, usage } from './admin-commands.js';
 import { runRemote } from './admin-socket.js';
 import { cliConfigSchema } from './config.js';
@@ -70,14 +70,7 @@ async function main(argv: string[]): Promise<number> {
   // sockets, and sweeps Redis; other commands need no Redis connection.
   const redis =
     command.kind === 'gdpr erase' || command.kind === 'gdpr replay-ledger'
-      ? createRedis({
-          url: config.REDIS_URL,
-          sentinels: config.REDIS_SENTINELS,
-          sentinelMaster: config.REDIS_SENTINEL_MASTER,
-          caFile: config.REDIS_CA_FILE,
-          log,
-          name: 'folio-cli',
-        })
+      ? createRedis({ ...redisConnection(config), log, name: 'folio-cli' })
       : undefined;
   const bus = redis ? createCollabBus({ redis, prefix: config.REDIS_KEY_PREFIX, log }) : undefined;
   try {

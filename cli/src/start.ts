@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     `  REST API:       ${apiUrl}   (docs: ${apiUrl}/docs, health: /healthz)`,
     `  Collaboration:  ws://${config.collab.HOST}:${collabPort}    (y-websocket: /yjs; health: http://${config.collab.HOST}:${collabPort}/healthz)`,
     `  Database:       ${infra.database.kind === 'pglite' ? `embedded (${config.api.DATA_DIR}/pg)` : 'Postgres (DATABASE_URL)'}`,
-    `  Redis:          ${infra.redis ? 'shared (REDIS_URL)' : 'none (single instance)'}`,
+    `  Redis:          ${infra.redis ? (config.api.REDIS_CLUSTER_NODES ? 'shared (REDIS_CLUSTER_NODES)' : 'shared (REDIS_URL)') : 'none (single instance)'}`,
     '  Worker:         in-process (webhooks, erasures, search catch-up, versions)',
     '',
   ];

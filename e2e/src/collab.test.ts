@@ -3,7 +3,7 @@ import { documentStateLoader } from '@folio/shared/commands';
 import { removeDocumentPermission } from '@folio/shared/db';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis, type Redis } from '@folio/shared/redis';
-import { TEST_REDIS_URL } from '@folio/shared/testing';
+import { testRedisConnection } from '@folio/shared/testing';
 import * as encoding from 'lib0/encoding';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -239,7 +239,7 @@ describe('two collaboration instances sharing Postgres and Redis', () => {
     onB.provider.on('connection-close', (event: { code: number } | null) => codes.push(event?.code ?? -1));
     await removeDocumentPermission(f.db.db, document.id, f.editor.id);
     const log = createLogger({ level: 'silent', name: 'e2e' });
-    const redis = createRedis({ url: TEST_REDIS_URL, log, name: 'e2e' }) as Redis;
+    const redis = createRedis({ ...testRedisConnection(), log, name: 'e2e' }) as Redis;
     const bus = createCollabBus({ redis, prefix: f.prefix, log });
     const started = Date.now();
     await bus.publish({ type: 'revoke', userId: f.editor.id, documentId: document.id });

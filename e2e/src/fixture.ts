@@ -6,8 +6,8 @@ import {
   buildUser,
   createTestDatabase,
   grantDocumentRole,
-  TEST_REDIS_URL,
   type TestDatabase,
+  testRedisEnv,
   testRedisPrefix,
 } from '@folio/shared/testing';
 import { type CollabProcess, SECRET_KEY, spawnCollab } from './harness.js';
@@ -85,7 +85,7 @@ export async function createCollabFixture(): Promise<CollabFixture> {
     async spawn(env = {}) {
       const p = await spawnCollab({
         DATABASE_URL: db.url,
-        REDIS_URL: TEST_REDIS_URL,
+        ...testRedisEnv(),
         REDIS_KEY_PREFIX: prefix,
         ANTI_ENTROPY_MS: '300',
         ...env,

@@ -11,7 +11,13 @@ import { type CollabEvent, createCollabBus } from '@folio/shared';
 import { sessionStarter, userEraser } from '@folio/shared/commands';
 import { createLogger } from '@folio/shared/logger';
 import { createRedis, type Redis } from '@folio/shared/redis';
-import { buildApiToken, buildUser, grantDocumentRole, TEST_REDIS_URL } from '@folio/shared/testing';
+import {
+  buildApiToken,
+  buildUser,
+  grantDocumentRole,
+  testRedisConnection,
+  testRedisEnv,
+} from '@folio/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiProcess, freePort, spawnApi } from './api-process.js';
 import { type CollabFixture, createCollabFixture } from './fixture.js';
@@ -31,12 +37,12 @@ beforeAll(async () => {
   api = await spawnApi(port, {
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: f.db.url,
-    REDIS_URL: TEST_REDIS_URL,
+    ...testRedisEnv(),
     REDIS_KEY_PREFIX: f.prefix,
     COLLAB_PUBLIC_URL: a.url,
   });
   redis = createRedis({
-    url: TEST_REDIS_URL,
+    ...testRedisConnection(),
     log: createLogger({ level: 'silent', name: 'e2e' }),
     name: 'e2e',
   }) as Redis;

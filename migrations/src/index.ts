@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as initial from './migrations/2026-11-26T0000_initial.js';
 import * as documentsUpdatedAt from './migrations/2026-11-26T0100_documents_updated_at.js';
@@ -44,12 +44,65 @@ export interface MigrationOutcome {
 }
 
 /**
+ * Each migration in a savepoint of the one transaction (see migrateToLatest): a failing
+ * one is rolled back to its savepoint, so the transaction can still release the lock and
+ * the failure is reported with its own error rather than "transaction is aborted".
+ */
+const savepointed: MigrationProvider = {
+  getMigrations: async () =>
+    Object.fromEntries(
+      Object.entries(migrations).map(([name, migration]) => [
+        name,
+        {
+          ...migration,
+          up: async (db: Kysely<any>) => {
+            await sql`savepoint folio_migration`.execute(db);
+            try {
+              await migration.up(db);
+            } catch (error) {
+              await sql`rollback to savepoint folio_migration`.execute(db);
+              throw error;
+            }
+            await sql`release savepoint folio_migration`.execute(db);
+          },
+        },
+      ]),
+    ),
+};
+
+/**
  * Brings the schema to the latest migration. Safe to call from several processes at
  * once: Kysely's Migrator takes a Postgres advisory lock.
+ *
+ * That lock is session-level (`pg_advisory_lock` … `pg_advisory_unlock`), and on its own
+ * the Migrator takes it, migrates and releases it in three transactions. Behind a
+ * transaction-mode pooler (PgBouncer) those may run on three server connections: the
+ * unlock misses, the lock stays with a pooled connection, and the next start waits on it
+ * until lock_timeout. Handed one transaction, the Migrator does all three in it, on one
+ * server connection, and everything still rolls back together when a migration fails.
  */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationOutcome> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  let outcome: Awaited<ReturnType<Migrator['migrateToLatest']>> | undefined;
+  // Several processes creating the Migrator's own tables at once: one `create table if
+  // not exists` can fail on the other's (Postgres), which aborts the whole transaction.
+  // The next attempt finds the tables.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    outcome = undefined;
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        outcome = await new Migrator({ db: trx, provider: savepointed }).migrateToLatest();
+        // Thrown to roll the transaction back; reported below with the migration's name.
+        if (outcome.error) throw outcome.error;
+      })
+      .catch((error: unknown) => {
+        if (!outcome?.error) throw error;
+      });
+    // Assigned in the callback, which TypeScript's narrowing does not follow.
+    const settled = outcome as Awaited<ReturnType<Migrator['migrateToLatest']>> | undefined;
+    if (!settled?.error || settled.results?.some((r) => r.status === 'Error')) break;
+  }
+  const { error, results = [] } = outcome ?? {};
   if (error) {
     const failed = results.find((r) => r.status === 'Error');
     const message = error instanceof Error ? error.message : String(error);

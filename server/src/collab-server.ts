@@ -107,9 +107,8 @@ export function createCollabServer(deps: CollabDeps): CollabServer {
       registry.closeDocument(documentId, CloseCode.unavailable, 'document reloading'),
   });
   const authDeps = { db: deps.db, secretKey: deps.secretKey, tracing };
-  const redisPrefix = `${config.REDIS_KEY_PREFIX}collab`;
   const redisExtension = deps.redis
-    ? new RedisExtension({ redis: deps.redis, prefix: redisPrefix, log })
+    ? new RedisExtension({ redis: deps.redis, prefix: config.REDIS_KEY_PREFIX, log })
     : undefined;
   const relay = deps.redis
     ? new UpdateRelay({

@@ -1,5 +1,5 @@
 import type { Logger } from '@folio/shared/logger';
-import type { Redis } from '@folio/shared/redis';
+import { collabDocumentKey, collabExtensionPrefix, type Redis } from '@folio/shared/redis';
 import {
   Redis as HocuspocusRedis,
   type Configuration as HocuspocusRedisConfiguration,
@@ -16,7 +16,7 @@ import { MessageType } from './protocol.js';
 export interface RedisExtensionConfiguration {
   /** The node's client; the extension's publisher and subscriber are duplicates of it. */
   redis: Redis;
-  /** Channel and lock key prefix. */
+  /** REDIS_KEY_PREFIX: the extension's channels and lock keys are named in redis-keys.ts. */
   prefix: string;
   log: Logger;
   /** The rest of the extension's own configuration (lock timeout, delays). */
@@ -58,7 +58,7 @@ export class RedisExtension extends HocuspocusRedis {
       ...folio.extension,
       // Peers do not answer sync steps (see above): nothing to wait for on load.
       awaitInitialSyncTimeout: 0,
-      prefix: folio.prefix,
+      prefix: collabExtensionPrefix(folio.prefix),
       createClient: () => {
         const client = redis.duplicate();
         client.on('error', (error: Error) => {
@@ -77,6 +77,11 @@ export class RedisExtension extends HocuspocusRedis {
       },
     });
     this.state = state;
+    // The document's channel, and with `:lock` its store lock: hash-tagged by document so
+    // both live on the document's Redis Cluster shard (redis-keys.ts). `getKey` is private
+    // in the extension's types, hence an own property rather than an override.
+    (this as unknown as { getKey: (name: string) => string }).getKey = (name) =>
+      collabDocumentKey(folio.prefix, name);
     // Peers' messages minus document content: awareness, stateless, awareness queries.
     const handle = (this as unknown as { handleIncomingMessage: PeerMessageHandler }).handleIncomingMessage;
     this.sub.removeAllListeners('messageBuffer');

@@ -12,8 +12,8 @@ import { createLogger } from '@folio/shared/logger';
 import { createRedis, type Redis } from '@folio/shared/redis';
 import {
   createTestDatabase,
-  TEST_REDIS_URL,
   type TestDatabase,
+  testRedisConnection,
   testRedisPrefix,
 } from '@folio/shared/testing';
 import type { Tracing } from '@folio/shared/tracing';
@@ -64,7 +64,7 @@ export interface CollabTestContext {
 export async function createCollabTestContext(): Promise<CollabTestContext> {
   const db = await createTestDatabase();
   const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'collab-test' });
-  const redis = createRedis({ url: TEST_REDIS_URL, log, name: 'collab-test' }) as Redis;
+  const redis = createRedis({ ...testRedisConnection(), log, name: 'collab-test' }) as Redis;
   const prefix = testRedisPrefix();
   const servers: CollabServer[] = [];
   const cleanups: (() => void)[] = [];

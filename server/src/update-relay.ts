@@ -1,5 +1,5 @@
 import type { Logger } from '@folio/shared/logger';
-import type { Redis } from '@folio/shared/redis';
+import { documentOfUpdatesChannel, type Redis, updatesChannel } from '@folio/shared/redis';
 import type {
   afterUnloadDocumentPayload,
   Document,
@@ -72,7 +72,7 @@ export class UpdateRelay implements Extension {
   }
 
   private channel(documentName: string): string {
-    return `${this.configuration.prefix}updates:${documentName}`;
+    return updatesChannel(this.configuration.prefix, documentName);
   }
 
   async onLoadDocument({ documentName, document }: onLoadDocumentPayload): Promise<void> {
@@ -138,9 +138,8 @@ export class UpdateRelay implements Extension {
   }
 
   private receive(channel: string, message: Buffer): void {
-    const prefix = `${this.configuration.prefix}updates:`;
-    if (!channel.startsWith(prefix)) return;
-    const documentName = channel.slice(prefix.length);
+    const documentName = documentOfUpdatesChannel(this.configuration.prefix, channel);
+    if (documentName === undefined) return;
     const document = this.documents.get(documentName);
     if (!document || document.isDestroyed) return;
     const decoder = decoding.createDecoder(

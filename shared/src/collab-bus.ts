@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from './logger.js';
 import type { Redis } from './redis.js';
+import { collabEventsChannel } from './redis-keys.js';
 import { messagingAttributes, noopTracing, type Tracing } from './tracing/index.js';
 
 /**
@@ -42,8 +43,6 @@ export interface CollabBus {
   subscribe(listener: (event: CollabEvent) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
-
-export const collabEventsChannel = (prefix: string) => `${prefix}collab:events`;
 
 const MAX_EVENT_BYTES = 16 * 1024;
 const PUBLISH_WAIT_MS = 2_000;

@@ -3,7 +3,7 @@ import { type CommonConfig, resolveSecretKey } from './config/index.js';
 import { assertKeyFileMatches, type Keyring, openKeyring } from './crypto/index.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { createLogger, type Logger } from './logger.js';
-import { createRedis, type Redis } from './redis.js';
+import { createRedis, type Redis, redisConnection } from './redis.js';
 import { startTracing, type Tracing } from './tracing/index.js';
 
 /** What every process builds first: logger, tracing, database, Redis and the secret key. */
@@ -57,14 +57,7 @@ export async function openInfrastructure(
     }
     await assertKeyFileMatches(database.db, keyring);
     if (!keyring.sealWrites) log.warn('ENCRYPTION=off: new personal data and content are stored unsealed');
-    const redis = createRedis({
-      url: config.REDIS_URL,
-      sentinels: config.REDIS_SENTINELS,
-      sentinelMaster: config.REDIS_SENTINEL_MASTER,
-      caFile: config.REDIS_CA_FILE,
-      log,
-      name,
-    });
+    const redis = createRedis({ ...redisConnection(config), log, name });
     const secretKey = await resolveSecretKey(config);
     return {
       log,

@@ -1,6 +1,6 @@
 import { FolioError } from '@folio/shared';
 import type { Logger } from '@folio/shared/logger';
-import type { Redis } from '@folio/shared/redis';
+import { type Redis, rateLimitKeyPrefix } from '@folio/shared/redis';
 import type { MiddlewareHandler } from 'hono';
 import {
   type RateLimiterAbstract,
@@ -30,7 +30,7 @@ export function createRateLimiter(options: {
   const base = {
     points: options.perMinute,
     duration: WINDOW_SECONDS,
-    keyPrefix: `${options.prefix}ratelimit`,
+    keyPrefix: rateLimitKeyPrefix(options.prefix),
   };
   const memory = new RateLimiterMemory(base);
   if (!options.redis) return memory;

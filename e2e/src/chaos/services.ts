@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 
 /**
@@ -148,6 +149,35 @@ export class PrivatePostgres extends Supervised {
     );
     await server.restart();
     await server.query('create database folio', 'postgres');
+    return server;
+  }
+
+  /**
+   * A streaming replica of `primary`: `pg_basebackup -R` (standby.signal and
+   * primary_conninfo written for us) into a directory of its own, started on another
+   * free port. Hot standby: it answers reads, and `pg_wal_replay_pause()` on it makes lag
+   * on demand.
+   */
+  static async replicaOf(
+    primary: PrivatePostgres,
+    /** Where the primary is reached (a proxy that adds latency); its own port by default. */
+    via: number = primary.port,
+  ): Promise<PrivatePostgres> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'folio-replica-pg-'));
+    const server = new PrivatePostgres(primary.bin, dataDir, await freePort());
+    if (server.runAs.length > 0) {
+      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+      chownSync(dataDir, uid, gid);
+    }
+    const [command, ...prefix] = [...server.runAs, join(primary.bin, 'pg_basebackup')];
+    // Asynchronous: the primary may be reached through a proxy in this very process.
+    await promisify(execFile)(command as string, [
+      ...prefix,
+      ...['-h', '127.0.0.1', '-p', String(via), '-U', 'postgres'],
+      ...['-D', dataDir, '-R', '-X', 'stream', '--no-sync', '--checkpoint=fast'],
+    ]);
+    await server.restart();
     return server;
   }
 

@@ -7,7 +7,7 @@ import { insertWebhook, recordDocumentChanges, recordWebhookEvent } from '../db/
 import { findPersonalWorkspace } from '../db/repositories/workspaces.js';
 import { newId } from '../ids.js';
 import { createLogger } from '../logger.js';
-import { createRedis, type Redis } from '../redis.js';
+import { collabDocumentKey, createRedis, type Redis } from '../redis.js';
 import {
   buildApiToken,
   buildDocument,
@@ -19,8 +19,8 @@ import {
   createTestDatabase,
   findInDatabase,
   findInRedis,
-  TEST_REDIS_URL,
   type TestDatabase,
+  testRedisConnection,
   testRedisPrefix,
 } from '../testing/index.js';
 import { authenticateApiToken } from './api-token-issuer.js';
@@ -37,7 +37,7 @@ let t: TestDatabase;
 let redis: Redis;
 beforeAll(async () => {
   t = await createTestDatabase();
-  redis = createRedis({ url: TEST_REDIS_URL, log, name: 'eraser-test' }) as Redis;
+  redis = createRedis({ ...testRedisConnection(), log, name: 'eraser-test' }) as Redis;
 });
 afterAll(async () => {
   redis?.disconnect();
@@ -153,7 +153,7 @@ describe('userEraser', () => {
     const prefix = testRedisPrefix();
     const unrelated = `${prefix}ratelimit:t:someone-else-entirely:1`;
     await redis.set(`${prefix}ratelimit:t:${a.tokenId}:29000000`, '3');
-    await redis.set(`${prefix}collab:${a.alone.id}:lock`, 'lock-value');
+    await redis.set(`${collabDocumentKey(prefix, a.alone.id)}:lock`, 'lock-value');
     await redis.set(unrelated, '1');
     const needles = [a.email, a.name, a.secret];
     // The scans can fail: before erasure they find the user everywhere.

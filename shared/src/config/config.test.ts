@@ -67,6 +67,22 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('reads Redis Cluster seed nodes, alone, and refuses hash-tag braces in the key prefix', () => {
+    expect(parseConfig(schema, { REDIS_CLUSTER_NODES: 'r1:7000,r2:7001' }).REDIS_CLUSTER_NODES).toEqual([
+      { host: 'r1', port: 7000 },
+      { host: 'r2', port: 7001 },
+    ]);
+    expect(() => parseConfig(schema, { REDIS_CLUSTER_NODES: 'r1' })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(() =>
+      parseConfig(schema, {
+        REDIS_CLUSTER_NODES: 'r1:1',
+        REDIS_SENTINELS: 'a:1',
+        REDIS_SENTINEL_MASTER: 'm',
+      }),
+    ).toThrow(/not both/);
+    expect(() => parseConfig(schema, { REDIS_KEY_PREFIX: 'app{1}:' })).toThrow(/REDIS_KEY_PREFIX/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(parseConfig(schema, { DATABASE_URL: '', API_PORT: '' }).API_PORT).toBe(3000);
   });

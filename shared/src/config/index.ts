@@ -101,7 +101,16 @@ export const commonEnv = {
   REDIS_CA_FILE: z.string().optional(),
   REDIS_SENTINELS: hostPortList.optional(),
   REDIS_SENTINEL_MASTER: z.string().optional(),
-  REDIS_KEY_PREFIX: z.string().default('folio:'),
+  /** Seed nodes of a Redis Cluster: `host:port,host:port`; the client finds the rest. */
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  /**
+   * Braces are refused: on a cluster the first `{…}` of a key picks its slot, and
+   * Folio's keys put the document id there (redis-keys.ts).
+   */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[^{}]*$/, 'must not contain { or } (they are Redis Cluster hash tags)')
+    .default('folio:'),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Both processes know both ports: each hands out the other's public URL. */
   API_PORT: port(3000),
@@ -146,6 +155,7 @@ export function checkCommon(
     KEY_FILE?: string | undefined;
     REDIS_SENTINELS?: unknown;
     REDIS_SENTINEL_MASTER?: string | undefined;
+    REDIS_CLUSTER_NODES?: unknown;
   },
   ctx: z.RefinementCtx,
 ): void {
@@ -161,6 +171,13 @@ export function checkCommon(
       code: 'custom',
       path: [config.REDIS_SENTINELS ? 'REDIS_SENTINEL_MASTER' : 'REDIS_SENTINELS'],
       message: 'REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together',
+    });
+  }
+  if (config.REDIS_CLUSTER_NODES && config.REDIS_SENTINELS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_CLUSTER_NODES'],
+      message: 'a Redis Cluster has no Sentinels: set REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both',
     });
   }
 }

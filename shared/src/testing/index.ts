@@ -12,7 +12,38 @@ import type { Database } from '../db/schema.js';
 import { createLogger } from '../logger.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * Set (`postgres://user@host:port`) to run the tests through a connection pooler: test
+ * databases are still created and dropped on TEST_DATABASE_URL's server directly (a
+ * pooler runs no CREATE DATABASE … TEMPLATE for us), but every test — its handle, the
+ * URL it hands to servers it starts — connects through the pooler.
+ * e2e/src/pgbouncer.test.ts sets it.
+ */
+export const TEST_DATABASE_POOLER_URL = process.env.TEST_DATABASE_POOLER_URL || undefined;
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * Set (`host:port,…`) to run the Redis-using tests against a Redis Cluster instead of
+ * TEST_REDIS_URL; e2e/src/redis-cluster.test.ts does, for the tests it names.
+ */
+export const TEST_REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES || undefined;
+
+/** `createRedis` options for the test Redis: the cluster when TEST_REDIS_CLUSTER_NODES is set. */
+export function testRedisConnection(): { url?: string; clusterNodes?: { host: string; port: number }[] } {
+  if (!TEST_REDIS_CLUSTER_NODES) return { url: TEST_REDIS_URL };
+  return {
+    clusterNodes: TEST_REDIS_CLUSTER_NODES.split(',').map((node) => {
+      const [host = '', port = ''] = node.split(':');
+      return { host, port: Number(port) };
+    }),
+  };
+}
+
+/** The same, as the environment of a spawned Folio process. */
+export function testRedisEnv(): Record<string, string> {
+  return TEST_REDIS_CLUSTER_NODES
+    ? { REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER_NODES }
+    : { REDIS_URL: TEST_REDIS_URL };
+}
 
 /** Env var through which global set-up tells test files the template's name. */
 export const TEMPLATE_ENV = 'FOLIO_TEST_TEMPLATE_DB';
@@ -77,7 +108,7 @@ export async function createTestDatabase(options: { keyring?: Keyring } = {}): P
   await withAdminClient((c) =>
     c.query(`create database ${quoteIdent(name)} template ${quoteIdent(template)}`),
   );
-  const url = databaseUrl(name);
+  const url = databaseUrl(name, TEST_DATABASE_POOLER_URL ?? TEST_DATABASE_URL);
   const handle = await openDatabase({
     url,
     keyring: options.keyring ?? (await testKeyring()),
@@ -108,4 +139,6 @@ export const testRedisPrefix = () => `folio-test:${process.pid}:${randomBytes(4)
 export * from './fixtures.js';
 export * from './otlp-collector.js';
 export * from './personal-data.js';
+export * from './pgbouncer.js';
+export * from './redis-cluster.js';
 export * from './tcp-proxy.js';

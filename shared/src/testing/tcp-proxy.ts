@@ -17,6 +17,11 @@ export interface TcpProxy {
   resetAll(): void;
   /** Delays every chunk by this many milliseconds (0: none), order kept. */
   setLatency(ms: number): void;
+  /**
+   * New connections go to `next` (a virtual IP moved by a failover); live ones are reset
+   * so that clients reconnect there.
+   */
+  retarget(next: { host: string; port: number }): void;
   /** Live proxied connections. */
   readonly connections: number;
   close(): Promise<void>;
@@ -29,6 +34,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const pairs = new Set<[Socket, Socket]>();
   let down = false;
   let latencyMs = 0;
+  let current = target;
 
   /** Copies `from` to `to`, each chunk `latencyMs` late, in order, with backpressure. */
   const pipeDelayed = (from: Socket, to: Socket) => {
@@ -68,7 +74,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       return;
     }
     const upstream = new Socket();
-    upstream.connect(target.port, target.host);
+    upstream.connect(current.port, current.host);
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
     for (const s of pair) {
@@ -105,6 +111,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     resetAll,
     setLatency(ms) {
       latencyMs = Math.max(0, ms);
+    },
+    retarget(next) {
+      current = next;
+      resetAll();
     },
     get connections() {
       return pairs.size;
