@@ -41,6 +41,8 @@ export async function webhookScenario(ctx: ScenarioContext): Promise<WebhookResu
     DATABASE_URL: ctx.infra.env.databaseUrl,
     REDIS_URL: '',
     SECRET_KEY: ctx.infra.env.secretKey,
+    // The run's key file: the bench database's keys are wrapped with it.
+    KEY_FILE: ctx.infra.env.keyFile,
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
